@@ -1,0 +1,3 @@
+from cdpdesk.cli import main
+
+main()

@@ -1,0 +1,365 @@
+"""``cdpdesk.case/1``: the case file, as pydantic models (shared/spec/case-format.md).
+
+Dates are strict ISO ``YYYY-MM-DD`` strings, amounts are decimal strings, and unknown keys
+are errors, so that a typo never silently drops a fact.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from cdpdesk.contract.errors import CaseError, ErrorItem
+
+CASE_FORMAT = "cdpdesk.case/1"
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Amount = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
+# SSN (123-45-6789), ITIN, or EIN (12-3456789); dashes optional.
+Tin = Annotated[str, StringConstraints(pattern=r"^([0-9]{3}-?[0-9]{2}-?[0-9]{4}|[0-9]{2}-?[0-9]{7})$")]
+State = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+PeriodIds = Annotated[list[Id], Field(min_length=1)]
+PostLevy = Literal["jeopardy", "state_refund", "federal_contractor", "employment_tax"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Policies(_Model):
+    """The open points of law.md section 6 that a caller may switch."""
+
+    floor_after_withdrawal: bool = True
+    leap_day: Literal["feb28", "mar1"] = "feb28"
+
+
+class Taxpayer(_Model):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    tin: Tin | None = None
+    address: list[Annotated[str, StringConstraints(max_length=300)]] = Field(default_factory=list)
+
+
+class Assessment(_Model):
+    id: Id
+    date: date
+    amount: Amount | None = None
+
+
+class Period(_Model):
+    id: Id
+    form: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    period_end: date
+    assessments: list[Assessment] = Field(default_factory=list)
+
+
+class _Event(_Model):
+    id: Id
+
+
+class LevyNotice(_Event):
+    """CDP notice under IRC 6330 (LT11, Letter 1058, CP90)."""
+
+    type: Literal["levy_notice"]
+    date: date
+    periods: PeriodIds
+    mailed: date | None = None
+    letter: str | None = None
+    post_levy: PostLevy | None = None
+    office_state: State | None = None
+    new_liability: bool = False
+
+
+class LienNotice(_Event):
+    """CDP notice under IRC 6320 (Letter 3172); ``nftl_filed`` is the NFTL filing date."""
+
+    type: Literal["lien_notice"]
+    date: date
+    nftl_filed: date
+    periods: PeriodIds
+    letter: str | None = None
+    office_state: State | None = None
+    new_liability: bool = False
+
+
+class HearingRequest(_Event):
+    """A written request for a CDP or equivalent hearing (Form 12153)."""
+
+    type: Literal["hearing_request"]
+    received: date
+    periods: PeriodIds
+    postmark: date | None = None
+    notices: Annotated[list[Id], Field(min_length=1)] | None = None
+    frivolous: bool | Annotated[list[Id], Field(min_length=1)] | None = None
+    equitable_tolling: bool | None = None
+
+
+class HearingWithdrawal(_Event):
+    """A withdrawal of a hearing request (Form 12256 or a signed letter)."""
+
+    type: Literal["hearing_withdrawal"]
+    received: date
+    request: Id
+    periods: Annotated[list[Id], Field(min_length=1)] | None = None
+    notices: Annotated[list[Id], Field(min_length=1)] | None = None
+    written: bool = True
+
+
+class Determination(_Event):
+    """Notice of Determination (CDP, Letter 3193) or decision letter (EH, Letter 3210)."""
+
+    type: Literal["determination"]
+    date: date
+    request: Id
+    periods: Annotated[list[Id], Field(min_length=1)] | None = None
+
+
+class TaxCourtPetition(_Event):
+    type: Literal["tax_court_petition"]
+    filed: date
+    request: Id
+    postmark: date | None = None
+
+
+class TaxCourtDecision(_Event):
+    type: Literal["tax_court_decision"]
+    entered: date
+    request: Id
+    final: date | None = None
+
+
+class InstallmentAgreementEvent(_Event):
+    type: Literal["ia_requested", "ia_rejected", "ia_accepted", "ia_terminated"]
+    date: date
+    periods: PeriodIds
+
+
+class OfferEvent(_Event):
+    type: Literal["oic_pending", "oic_rejected", "oic_returned", "oic_withdrawn", "oic_accepted"]
+    date: date
+    periods: PeriodIds
+
+
+class AlternativeAppeal(_Event):
+    """Appeal (CAP or Appeals) of an IA rejection or termination, or an OIC rejection."""
+
+    type: Literal["ia_appeal", "oic_appeal"]
+    filed: date
+    closed: date
+    periods: PeriodIds
+
+
+class Bankruptcy(_Event):
+    type: Literal["bankruptcy"]
+    filed: date
+    periods: PeriodIds
+    stay_ended: date | None = None
+
+
+class OutsideUS(_Event):
+    type: Literal["outside_us"]
+    left: date
+    periods: PeriodIds
+    returned: date | None = None
+
+
+class TasApplication(_Event):
+    type: Literal["tas_application"]
+    filed: date
+    periods: PeriodIds
+    decided: date | None = None
+
+
+class InnocentSpouseClaim(_Event):
+    type: Literal["innocent_spouse_claim"]
+    filed: date
+    periods: PeriodIds
+    bar_ended: date | None = None
+
+
+Event = Annotated[
+    LevyNotice
+    | LienNotice
+    | HearingRequest
+    | HearingWithdrawal
+    | Determination
+    | TaxCourtPetition
+    | TaxCourtDecision
+    | InstallmentAgreementEvent
+    | OfferEvent
+    | AlternativeAppeal
+    | Bankruptcy
+    | OutsideUS
+    | TasApplication
+    | InnocentSpouseClaim,
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES: tuple[str, ...] = (
+    "levy_notice",
+    "lien_notice",
+    "hearing_request",
+    "hearing_withdrawal",
+    "determination",
+    "tax_court_petition",
+    "tax_court_decision",
+    "ia_requested",
+    "ia_rejected",
+    "ia_accepted",
+    "ia_terminated",
+    "oic_pending",
+    "oic_rejected",
+    "oic_returned",
+    "oic_withdrawn",
+    "oic_accepted",
+    "ia_appeal",
+    "oic_appeal",
+    "bankruptcy",
+    "outside_us",
+    "tas_application",
+    "innocent_spouse_claim",
+)
+
+Notice = LevyNotice | LienNotice
+
+
+class CaseFile(_Model):
+    """A ``cdpdesk.case/1`` document."""
+
+    format: Literal["cdpdesk.case/1"]
+    as_of: date | None = None
+    policies: Policies = Field(default_factory=Policies)
+    taxpayer: Taxpayer | None = None
+    periods: list[Period] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+
+
+# --- Loading, with errors a person can act on -------------------------------------------
+
+
+def load_case(text: str | bytes) -> CaseFile:
+    """Parse and validate a case file's JSON text. Raises :class:`CaseError`."""
+    try:
+        return CaseFile.model_validate_json(text)
+    except ValidationError as exc:
+        raise _translate(exc, text) from None
+
+
+def load_case_dict(data: Any) -> CaseFile:
+    """Validate an already-parsed case (a dict), with the same rules as the JSON text."""
+    try:
+        text = orjson.dumps(data)
+    except TypeError as exc:
+        raise CaseError([ErrorItem("", f"not a JSON document: {exc}")]) from None
+    return load_case(text)
+
+
+def _raw(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    skip_tag = False
+    for i, part in enumerate(loc):
+        if skip_tag:
+            skip_tag = False
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+            # inside events[i] pydantic adds the union tag; it is not part of the path
+            if i >= 1 and loc[0] == "events" and i == 1:
+                skip_tag = True
+        elif part in ("bool", "list[str]", "list[constrained-str]", "constrained-str"):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return orjson.dumps(shown).decode()
+    if isinstance(value, bool | int | float) or value is None:
+        return orjson.dumps(value).decode()
+    return "a " + {dict: "JSON object", list: "JSON array"}.get(type(value), type(value).__name__)
+
+
+def _message(err: Any, field: str) -> str:
+    kind = err["type"]
+    value = err.get("input")
+    secret = field.endswith("tin")
+    shown = "the value" if secret else _show(value)
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "unknown key (not part of cdpdesk.case/1)"
+    if kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
+        reason = err["msg"].split(",", 1)[1].strip() if "," in err["msg"] else "not a date"
+        return f"{shown} is not a valid date (YYYY-MM-DD): {reason}"
+    if kind == "union_tag_invalid":
+        tag = err.get("ctx", {}).get("tag")
+        return f"unknown event type {_show(tag)}; known types: {', '.join(EVENT_TYPES)}"
+    if kind == "union_tag_not_found":
+        return "event has no \"type\""
+    if kind == "literal_error":
+        if field == "format":
+            return f"unknown format {shown}; expected \"{CASE_FORMAT}\""
+        return f"{shown} is not allowed; expected {err.get('ctx', {}).get('expected', '')}"
+    if kind == "string_pattern_mismatch":
+        if secret:
+            return "must be a 9-digit identification number (123-45-6789 or 12-3456789)"
+        if field.endswith("amount"):
+            return f"{shown} is not a decimal amount (write it as a string like \"8412.00\")"
+        if field.endswith("office_state"):
+            return f"{shown} is not a two-letter state code"
+        return f"{shown} has the wrong form"
+    if kind == "string_type":
+        if field.endswith("amount"):
+            return f"{shown} is not a decimal string (write amounts as strings like \"8412.00\")"
+        return f"{shown} must be a string"
+    if kind in ("string_too_short", "too_short"):
+        return "must not be empty"
+    if field.endswith("frivolous"):
+        return f"{shown} must be true or a list of period ids"
+    if kind == "bool_type":
+        return f"{shown} must be true or false"
+    if kind in ("list_type", "model_type", "dict_type", "model_attributes_type"):
+        want = "a list" if kind == "list_type" else "an object"
+        if not field:
+            return f"the case file must be a JSON object, not {shown}"
+        return f"{shown} must be {want}"
+    if kind == "json_invalid":
+        return f"not valid JSON: {err.get('ctx', {}).get('error', err['msg'])}"
+    if kind == "json_type":
+        return "not a JSON document"
+    return f"{shown}: {err['msg']}" if not secret else err["msg"]
+
+
+def _translate(exc: ValidationError, text: str | bytes) -> CaseError:
+    raw = None
+    items: list[ErrorItem] = []
+    seen: set[str] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        field = _field_path(loc)
+        event_id: str | None = None
+        if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
+            if raw is None:
+                raw = _raw(text)
+            try:
+                candidate = raw["events"][loc[1]].get("id")
+                event_id = candidate if isinstance(candidate, str) else None
+            except (TypeError, KeyError, IndexError, AttributeError):
+                event_id = None
+        if field in seen:  # a bool-or-list value reports once per branch; keep the first
+            continue
+        seen.add(field)
+        items.append(ErrorItem(field, _message(err, field), event_id))
+    return CaseError(items)

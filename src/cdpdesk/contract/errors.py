@@ -1,0 +1,59 @@
+"""Errors in a case file: each names the field, the event and the reason, on one line.
+
+A taxpayer identification number is never echoed back: an error about it names the
+field only (DEVELOPERS.md, Privacy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ERROR_FORMAT = "cdpdesk.error/1"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorItem:
+    field: str
+    message: str
+    event: str | None = None
+
+    def line(self) -> str:
+        where = self.field or "case"
+        if self.event is not None:
+            where = f"{where} (event {self.event!r})"
+        return f"{where}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field}
+        if self.event is not None:
+            out["event"] = self.event
+        out["message"] = self.message
+        return out
+
+
+class CaseError(ValueError):
+    """A case file that cannot be analysed. ``items`` holds every problem found."""
+
+    def __init__(self, items: list[ErrorItem]) -> None:
+        self.items = items
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        first = self.items[0].line() if self.items else "invalid case file"
+        more = len(self.items) - 1
+        return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+    def lines(self) -> list[str]:
+        return [item.line() for item in self.items]
+
+    def to_json(self, line: int | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"format": ERROR_FORMAT}
+        if line is not None:
+            out["line"] = line
+        out["errors"] = [item.to_json() for item in self.items]
+        return out
+
+
+def case_error(field: str, message: str, event: str | None = None) -> CaseError:
+    return CaseError([ErrorItem(field, message, event)])

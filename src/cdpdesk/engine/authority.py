@@ -1,0 +1,245 @@
+"""Structured citations and the reason every computed date carries.
+
+A :class:`Rule` names what a rule decides and the authorities behind it (in the manner
+of PolicyEngine's ``reference`` lists). A :class:`Why` ties one computed date to the
+rule that produced it, the labelled exceptions that applied (in the manner of Catala)
+and one plain sentence with the dates. A :class:`Dated` is a date with its why and a
+flag saying whether it is complete or only a lower bound (in the manner of the IRS Fact
+Graph).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule of law.md: a stable id, its authorities, and what it decides."""
+
+    id: str
+    authority: tuple[str, ...]
+    decides: str
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    """The reason for one computed value."""
+
+    rule: Rule
+    says: str
+    field: str = ""
+    date: date | None = None
+    exceptions: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"rule": self.rule.id}
+        if self.field:
+            out["field"] = self.field
+        if self.date is not None:
+            out["date"] = self.date.isoformat()
+        out["authority"] = list(self.rule.authority)
+        if self.exceptions:
+            out["exceptions"] = list(self.exceptions)
+        out["says"] = self.says
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """A computed date with its reason. ``complete`` is False for a lower bound."""
+
+    value: date
+    why: Why
+    complete: bool = True
+    steps: tuple[Why, ...] = field(default=())
+
+    def trail(self) -> tuple[Why, ...]:
+        return (*self.steps, self.why)
+
+
+def iso(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def long_date(d: date) -> str:
+    """2024-03-31 -> 'Sunday 2024-03-31' (weekday helps a reader check a roll)."""
+    return f"{d.strftime('%A')} {d.isoformat()}"
+
+
+# --- The rules of law.md, by what they decide ------------------------------------------
+
+R = Rule
+
+LEGAL_HOLIDAY_ROLL = R(
+    "weekend-holiday-roll",
+    ("IRC 7503", "Reg. 301.7503-1(b)"),
+    "a last day on a Saturday, Sunday or DC legal holiday moves to the next day that is none",
+)
+TIMELY_MAILING = R(
+    "timely-mailing",
+    ("IRC 7502(a)", "IRC 7502(f)", "Reg. 301.7502-1(c)"),
+    "a U.S. postmark or designated-PDS date inside the period makes a late-delivered request timely",
+)
+LEVY_CDP_WINDOW = R(
+    "levy-cdp-window",
+    ("IRC 6330(a)(3)(B)", "Reg. 301.6330-1(c)(2) Q&A-C3", "IRC 7503"),
+    "the last day to ask for a CDP hearing on a levy notice",
+)
+LEVY_EH_WINDOW = R(
+    "levy-eh-window",
+    ("Reg. 301.6330-1(i)(2) Q&A-I7", "Reg. 301.6330-1(i)(2) Q&A-I9", "Reg. 301.6330-1(i)(2) Q&A-I8", "IRC 7503"),
+    "the last day to ask for an equivalent hearing on a levy notice",
+)
+LIEN_FIVE_BUSINESS_DAYS = R(
+    "lien-five-business-days",
+    ("IRC 6320(a)(2)", "Reg. 301.6320-1(c)(2) Q&A-C3"),
+    "the end of the 5-business-day period after the NFTL filing",
+)
+LIEN_CDP_WINDOW = R(
+    "lien-cdp-window",
+    ("IRC 6320(a)(3)(B)", "Reg. 301.6320-1(c)(2) Q&A-C3", "IRC 7503"),
+    "the last day to ask for a CDP hearing on a lien notice",
+)
+LIEN_EH_WINDOW = R(
+    "lien-eh-window",
+    ("Reg. 301.6320-1(i)(2)", "Reg. 301.6320-1(i)(2) Q&A-I8", "IRC 7503"),
+    "the last day to ask for an equivalent hearing on a lien notice",
+)
+LIEN_REQUEST_IN_FIVE_DAYS = R(
+    "lien-request-in-five-days",
+    ("Reg. 301.6320-1(c)(2) Q&A-C3",),
+    "a request received during the 5 business days is deemed made on day 1 of the window",
+)
+HEARING_CLASSIFICATION = R(
+    "hearing-classification",
+    ("IRC 6320(a)(3)(B)", "IRC 6330(a)(3)(B)", "Reg. 301.6330-1(i)(1)", "Andre v. Commissioner, 127 T.C. 68 (2006)"),
+    "which hearing a request earned on a notice for a period",
+)
+ONE_HEARING_PER_PERIOD = R(
+    "one-hearing-per-period",
+    ("IRC 6320(b)(2)", "IRC 6330(b)(2)"),
+    "a repeated notice for a period carries no new CDP right",
+)
+FRIVOLOUS_REQUEST = R(
+    "frivolous-request",
+    ("IRC 6330(g)", "IRC 6320(c)"),
+    "a frivolous portion of a request may be treated as never submitted",
+)
+EQUITABLE_TOLLING = R(
+    "equitable-tolling",
+    ("Organic Cannabis Foundation v. Commissioner, 161 T.C. No. 4 (2023)",),
+    "a recorded tolling finding makes a late request a CDP request",
+)
+LEVY_PROHIBITION = R(
+    "levy-prohibition",
+    ("IRC 6330(a)(2)", "IRC 6330(e)(1)", "IRC 6330(f)"),
+    "the first day a levy is allowed for the period as far as this hearing goes",
+)
+WITHDRAWAL = R(
+    "hearing-withdrawal",
+    ("IRC 6330(e)(1)", "Reg. 301.6330-1(g)", "IRM 8.22.9.5.1"),
+    "a written withdrawal ends the hearing on the day Appeals receives it",
+)
+PETITION_WINDOW = R(
+    "petition-window",
+    ("IRC 6330(d)(1)", "Reg. 301.6330-1(i)(2) Q&A-I8", "IRC 7503", "Gray v. Commissioner, 138 T.C. 295 (2012)"),
+    "the last day to petition the Tax Court from a Notice of Determination",
+)
+DETERMINATION_FINAL_NO_PETITION = R(
+    "determination-final-no-petition",
+    ("IRC 6330(d)(1)", "IRC 6330(e)(1)", "United States v. Kollman, 774 F.3d 592 (9th Cir. 2014)"),
+    "a Notice of Determination not petitioned is final once the petition window has run",
+)
+DECISION_FINAL = R(
+    "tax-court-decision-final",
+    ("IRC 7481(a)(1)", "IRC 7483", "IRC 7503"),
+    "a Tax Court decision not appealed is final when the 90-day appeal period has run",
+)
+EH_DECISION_FINAL = R(
+    "eh-decision-final",
+    ("Reg. 301.6330-1(i)(1)", "Reg. 301.6330-1(i)(2) Q&A-I5", "Moorhous v. Commissioner, 116 T.C. 263 (2001)"),
+    "an equivalent-hearing decision letter is final on its date and cannot be petitioned",
+)
+UNTIMELY_PETITION = R(
+    "untimely-petition",
+    ("IRC 6330(d)(1)", "Chief Counsel memo POSTF-156487-01"),
+    "a petition filed after the window does not extend the suspension",
+)
+BASE_CSED = R(
+    "base-csed",
+    ("IRC 6502(a)(1)", "IRM 5.1.19.1"),
+    "each assessment may be collected for 10 years after it is made",
+)
+CSED_WALK = R(
+    "csed-walk",
+    ("IRM 5.1.19.3.7.4(4)(b)", "IRC 6502(a)"),
+    "the base CSED extended by each merged run of suspended days, in date order",
+)
+CDP_SUSPENSION = R(
+    "cdp-hearing-suspension",
+    ("IRC 6330(e)(1)", "IRC 6320(c)", "Reg. 301.6330-1(g)", "United States v. Kollman, 774 F.3d 592 (9th Cir. 2014)"),
+    "a timely CDP request suspends the collection statute while the hearing lasts",
+)
+CDP_FLOOR = R(
+    "cdp-90-day-floor",
+    ("IRC 6330(e)(1)",),
+    "the CSED is never earlier than 90 days after the CDP hearing ends",
+)
+IA_PENDING = R(
+    "ia-pending-suspension",
+    ("IRC 6331(k)(2)", "IRC 6331(k)(3)", "IRC 6331(i)(5)", "CCA 2017-04-04"),
+    "a pending installment agreement request suspends the CSED",
+)
+IA_TERMINATED = R(
+    "ia-terminated-suspension",
+    ("IRC 6331(k)(2)(D)", "IRC 6331(k)(3)", "IRC 6331(i)(5)"),
+    "a terminated installment agreement suspends the CSED for 30 days and any appeal",
+)
+OIC_PENDING = R(
+    "oic-pending-suspension",
+    ("IRC 6331(k)(1)", "IRC 6331(k)(3)", "IRC 6331(i)(5)"),
+    "a pending offer in compromise suspends the CSED",
+)
+BANKRUPTCY = R(
+    "bankruptcy-suspension",
+    ("IRC 6503(h)",),
+    "a bankruptcy case suspends the CSED during the automatic stay and 6 months after",
+)
+OUTSIDE_US = R(
+    "outside-us-suspension",
+    ("IRC 6503(c)",),
+    "a continuous absence from the U.S. of 6 months or more suspends the CSED",
+)
+RETURN_FLOOR = R(
+    "return-from-abroad-floor",
+    ("IRC 6503(c)",),
+    "the CSED is never earlier than 6 months after the taxpayer returns",
+)
+TAS_APPLICATION = R(
+    "tas-application-suspension",
+    ("IRC 7811(b)", "IRC 7811(d)"),
+    "an application for a Taxpayer Assistance Order suspends the CSED until decided",
+)
+INNOCENT_SPOUSE = R(
+    "innocent-spouse-suspension",
+    ("IRC 6015(e)(2)",),
+    "an innocent spouse claim suspends the CSED for the requesting spouse, plus 60 days",
+)
+RRA_EFFECTIVE = R(
+    "cdp-effective-date",
+    ("RRA 1998 section 3401(d)",),
+    "CDP rights exist for liens filed and levies made on or after January 19, 1999",
+)
+CAP_AVAILABLE = R(
+    "collection-appeals-program",
+    ("IRM 8.24", "Publication 1660"),
+    "the Collection Appeals Program stays open when no CDP or equivalent hearing is",
+)
+CSED_PASSED = R(
+    "csed-passed",
+    ("IRC 6502(a)",),
+    "the collection period is over",
+)

@@ -1,0 +1,191 @@
+"""Checks a case file must pass before analysis: references, order of events, ``as_of``.
+
+Each problem names the field, the event and the offending value (law.md section 5 makes
+invalid withdrawals errors, never silent).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cdpdesk.contract.case import (
+    AlternativeAppeal,
+    Bankruptcy,
+    CaseFile,
+    Determination,
+    Event,
+    HearingRequest,
+    HearingWithdrawal,
+    InnocentSpouseClaim,
+    LevyNotice,
+    LienNotice,
+    OutsideUS,
+    TasApplication,
+    TaxCourtDecision,
+    TaxCourtPetition,
+)
+from cdpdesk.contract.errors import CaseError, ErrorItem
+
+# The date fields of each event, and for those with an end, the (start, end) pair.
+_ENDS: dict[type, tuple[str, str]] = {
+    AlternativeAppeal: ("filed", "closed"),
+    Bankruptcy: ("filed", "stay_ended"),
+    OutsideUS: ("left", "returned"),
+    TasApplication: ("filed", "decided"),
+    InnocentSpouseClaim: ("filed", "bar_ended"),
+    TaxCourtDecision: ("entered", "final"),
+}
+
+
+def event_dates(ev: Event) -> list[tuple[str, date]]:
+    out = []
+    for name in type(ev).model_fields:
+        value = getattr(ev, name)
+        if isinstance(value, date):
+            out.append((name, value))
+    return out
+
+
+def check_case(case: CaseFile, as_of: date) -> None:
+    """Raise :class:`CaseError` listing every problem; return None when the file is sound."""
+    errors: list[ErrorItem] = []
+
+    def err(field: str, message: str, event: str | None = None) -> None:
+        errors.append(ErrorItem(field, message, event))
+
+    period_ids: set[str] = set()
+    for i, p in enumerate(case.periods):
+        if p.id in period_ids:
+            err(f"periods[{i}].id", f"duplicate period id {p.id!r}")
+        period_ids.add(p.id)
+        seen_a: set[str] = set()
+        for j, a in enumerate(p.assessments):
+            if a.id in seen_a:
+                err(f"periods[{i}].assessments[{j}].id",
+                    f"duplicate assessment id {a.id!r} in period {p.id!r}")
+            seen_a.add(a.id)
+            if a.date > as_of:
+                err(f"periods[{i}].assessments[{j}].date",
+                    f"{a.date.isoformat()} is after as_of {as_of.isoformat()}")
+
+    by_id: dict[str, tuple[int, Event]] = {}
+    for i, ev in enumerate(case.events):
+        if ev.id in by_id:
+            err(f"events[{i}].id", f"duplicate event id {ev.id!r}", ev.id)
+        else:
+            by_id[ev.id] = (i, ev)
+
+    def ref_request(i: int, ev: Event, rid: str) -> HearingRequest | None:
+        found = by_id.get(rid)
+        if found is None:
+            err(f"events[{i}].request", f"names unknown request {rid!r}", ev.id)
+            return None
+        if not isinstance(found[1], HearingRequest):
+            err(f"events[{i}].request", f"{rid!r} is a {found[1].type}, not a hearing_request", ev.id)
+            return None
+        return found[1]
+
+    determinations: dict[str, list[Determination]] = {}
+    petitions: dict[str, list[TaxCourtPetition]] = {}
+    for ev in case.events:
+        if isinstance(ev, Determination):
+            determinations.setdefault(ev.request, []).append(ev)
+        elif isinstance(ev, TaxCourtPetition):
+            petitions.setdefault(ev.request, []).append(ev)
+
+    for i, ev in enumerate(case.events):
+        for name, value in event_dates(ev):
+            if value > as_of:
+                err(f"events[{i}].{name}",
+                    f"{value.isoformat()} is after as_of {as_of.isoformat()} (events cannot be in the future)",
+                    ev.id)
+        periods = getattr(ev, "periods", None)
+        if periods:
+            for k, pid in enumerate(periods):
+                if pid not in period_ids:
+                    err(f"events[{i}].periods[{k}]", f"names unknown period {pid!r}", ev.id)
+            if len(set(periods)) != len(periods):
+                err(f"events[{i}].periods", "lists a period twice", ev.id)
+        ends = _ENDS.get(type(ev))
+        if ends is not None:
+            start, end = getattr(ev, ends[0]), getattr(ev, ends[1])
+            if end is not None and end < start:
+                err(f"events[{i}].{ends[1]}",
+                    f"{end.isoformat()} is before {ends[0]} {start.isoformat()}", ev.id)
+
+        if isinstance(ev, LevyNotice) and ev.mailed is not None and ev.mailed < ev.date:
+            err(f"events[{i}].mailed",
+                f"{ev.mailed.isoformat()} is before the notice's date {ev.date.isoformat()}", ev.id)
+        elif isinstance(ev, HearingRequest):
+            if ev.postmark is not None and ev.postmark > ev.received:
+                err(f"events[{i}].postmark",
+                    f"{ev.postmark.isoformat()} is after the date received {ev.received.isoformat()}", ev.id)
+            for k, nid in enumerate(ev.notices or ()):
+                found = by_id.get(nid)
+                if found is None:
+                    err(f"events[{i}].notices[{k}]", f"names unknown notice {nid!r}", ev.id)
+                elif not isinstance(found[1], LevyNotice | LienNotice):
+                    err(f"events[{i}].notices[{k}]",
+                        f"{nid!r} is a {found[1].type}, not a levy_notice or lien_notice", ev.id)
+                elif not set(found[1].periods) & set(ev.periods):
+                    err(f"events[{i}].notices[{k}]",
+                        f"notice {nid!r} covers none of the request's periods", ev.id)
+            if isinstance(ev.frivolous, list):
+                for k, pid in enumerate(ev.frivolous):
+                    if pid not in ev.periods:
+                        err(f"events[{i}].frivolous[{k}]",
+                            f"period {pid!r} is not one of the request's periods", ev.id)
+        elif isinstance(ev, HearingWithdrawal):
+            req = ref_request(i, ev, ev.request)
+            if req is None:
+                continue
+            if ev.received < req.received:
+                err(f"events[{i}].received",
+                    f"withdrawal received {ev.received.isoformat()} is before its request {req.id!r} "
+                    f"was received ({req.received.isoformat()})", ev.id)
+            for k, pid in enumerate(ev.periods or ()):
+                if pid not in req.periods:
+                    err(f"events[{i}].periods[{k}]",
+                        f"period {pid!r} is not covered by request {req.id!r}", ev.id)
+            wanted = set(ev.periods or req.periods)
+            for d in determinations.get(req.id, ()):
+                if ev.received >= d.date and wanted & set(d.periods or req.periods):
+                    err(f"events[{i}].received",
+                        f"withdrawal received {ev.received.isoformat()} comes after determination "
+                        f"{d.id!r} issued {d.date.isoformat()}; a determined hearing cannot be withdrawn",
+                        ev.id)
+        elif isinstance(ev, Determination):
+            req = ref_request(i, ev, ev.request)
+            if req is None:
+                continue
+            if ev.date < req.received:
+                err(f"events[{i}].date",
+                    f"determination {ev.date.isoformat()} is before its request {req.id!r} was received "
+                    f"({req.received.isoformat()})", ev.id)
+            for k, pid in enumerate(ev.periods or ()):
+                if pid not in req.periods:
+                    err(f"events[{i}].periods[{k}]",
+                        f"period {pid!r} is not covered by request {req.id!r}", ev.id)
+        elif isinstance(ev, TaxCourtPetition):
+            req = ref_request(i, ev, ev.request)
+            if req is None:
+                continue
+            if ev.postmark is not None and ev.postmark > ev.filed:
+                err(f"events[{i}].postmark",
+                    f"{ev.postmark.isoformat()} is after the filing date {ev.filed.isoformat()}", ev.id)
+            dets = [d for d in determinations.get(req.id, ()) if d.date <= ev.filed]
+            if not dets:
+                err(f"events[{i}].filed",
+                    f"petition filed {ev.filed.isoformat()} has no determination on request {req.id!r} "
+                    "issued on or before it", ev.id)
+        elif isinstance(ev, TaxCourtDecision):
+            req = ref_request(i, ev, ev.request)
+            if req is None:
+                continue
+            pets = [p for p in petitions.get(req.id, ()) if p.filed <= ev.entered]
+            if not pets:
+                err(f"events[{i}].entered",
+                    f"decision entered {ev.entered.isoformat()} has no Tax Court petition on request "
+                    f"{req.id!r} filed on or before it", ev.id)
+    if errors:
+        raise CaseError(errors)

@@ -1,0 +1,106 @@
+"""The collection statute expiration date (law.md 4.1, 4.2, 4.4): base, merge, clip, walk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from cdpdesk.engine import authority as A
+from cdpdesk.engine.authority import Dated, Why
+from cdpdesk.engine.calendar import add_years
+from cdpdesk.engine.suspensions import Floor, Suspension
+
+CSED_YEARS = 10
+
+
+def base_csed(assessed: date, leap_day: str) -> Dated:
+    """IRC 6502(a)(1): 10 years after the assessment (Feb 29 per policy ``leap_day``)."""
+    day = add_years(assessed, CSED_YEARS, leap_day)
+    exc = ("leap-day",) if (assessed.month, assessed.day) == (2, 29) else ()
+    says = f"Assessed {assessed.isoformat()}; 10 years later is {day.isoformat()}."
+    if exc:
+        says += f" The assessment fell on February 29; policy leap_day={leap_day} gives {day.isoformat()}."
+    return Dated(day, Why(A.BASE_CSED, says, "base_csed", day, exc))
+
+
+@dataclass(slots=True)
+class Run:
+    """A merged run of suspended days and the suspensions inside it."""
+
+    start: date
+    until: date
+    members: list[Suspension] = field(default_factory=list)
+
+
+def merge_suspensions(suspensions: list[Suspension]) -> list[Run]:
+    """Merge overlapping or touching runs: a day suspended twice counts once
+    (IRM 5.1.19.3.7.4(4)(b))."""
+    runs: list[Run] = []
+    for s in sorted(suspensions, key=lambda s: (s.start, s.until)):
+        if s.until <= s.start:
+            continue
+        if runs and s.start <= runs[-1].until:
+            last = runs[-1]
+            if s.until > last.until:
+                last.until = s.until
+            last.members.append(s)
+        else:
+            runs.append(Run(s.start, s.until, [s]))
+    return runs
+
+
+@dataclass(slots=True)
+class CsedResult:
+    csed: Dated
+    floors: list[tuple[Floor, bool]]  # (floor, whether it raised the CSED)
+    trail: list[Why]
+
+
+def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> CsedResult:
+    """Law.md 4.2 step 3: walk the merged runs in date order from the base CSED."""
+    csed = base.value
+    trail: list[Why] = [base.why]
+    floors: list[tuple[Floor, bool]] = []
+    for run in runs:
+        start = max(run.start, assessed)
+        if start >= run.until:
+            trail.append(Why(A.CSED_WALK,
+                             f"The suspension {run.start.isoformat()} to {run.until.isoformat()} ended "
+                             f"before the assessment {assessed.isoformat()}; it does not count.",
+                             "", None, ("before-assessment",)))
+            continue
+        if start > csed:
+            trail.append(Why(A.CSED_WALK,
+                             f"The suspension from {start.isoformat()} began after the CSED "
+                             f"{csed.isoformat()} had passed; an expired period is not revived.",
+                             "", None, ("after-expiry",)))
+            break
+        days = (run.until - start).days
+        before = csed
+        csed = date.fromordinal(csed.toordinal() + days)
+        clipped = " (counted from the assessment date)" if start > run.start else ""
+        causes = ", ".join(sorted({m.cause for m in run.members}))
+        trail.append(Why(A.CSED_WALK,
+                         f"Suspended {start.isoformat()} to {run.until.isoformat()}{clipped} ({causes}): "
+                         f"{days} days move the CSED from {before.isoformat()} to {csed.isoformat()}.",
+                         "", csed))
+        for m in run.members:
+            if m.floor is None:
+                continue
+            raised = m.floor.date > csed
+            if raised:
+                trail.append(Why(m.floor.rule,
+                                 f"{m.floor.says} That is later than {csed.isoformat()}, so the CSED "
+                                 f"becomes {m.floor.date.isoformat()}.", "", m.floor.date))
+                csed = m.floor.date
+            floors.append((m.floor, raised))
+    says = f"The CSED is {csed.isoformat()}"
+    if csed == base.value:
+        says += ", the base date: no suspension extended it."
+    else:
+        says += f", {(csed - base.value).days} days after the base date {base.value.isoformat()}."
+    if open_:
+        says += " A suspension is still running, so this is a lower bound that will move later."
+    final = Why(A.CSED_WALK, says, "csed", csed)
+    trail.append(final)
+    return CsedResult(Dated(csed, final, complete=not open_), floors, trail)

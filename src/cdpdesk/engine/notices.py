@@ -1,0 +1,123 @@
+"""CDP notices and their windows: levy (IRC 6330), lien (IRC 6320), equivalent hearings.
+
+Each function decides one date and returns it with its reason. Exceptions to a rule are
+written beside it and named in the reason's ``exceptions``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from cdpdesk.engine import authority as A
+from cdpdesk.engine.authority import Dated, Why
+from cdpdesk.engine.calendar import ONE_DAY, Calendar, add_years
+
+CDP_DAYS = 30
+LIEN_BUSINESS_DAYS = 5
+PRE_LEVY_DAYS = 30
+# RRA 1998 section 3401(d): CDP rights for liens filed and levies made from this day on.
+CDP_EFFECTIVE = date(1999, 1, 19)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A request window: day 1, the unrolled last day, and the rolled deadline."""
+
+    opens: date
+    last_day: date
+    deadline: Dated
+
+
+def _thirty_day_window(cal: Calendar, after: date, rule: A.Rule, field: str, lead: str,
+                       exceptions: tuple[str, ...] = ()) -> Window:
+    opens = after + ONE_DAY
+    last = after + timedelta(days=CDP_DAYS)
+    rolled, phrase = cal.roll_explained(last)
+    says = f"{lead}The 30-day window began {opens.isoformat()}; {phrase}."
+    return Window(opens, last, Dated(rolled, Why(rule, says, field, rolled, exceptions)))
+
+
+def _one_year_window(cal: Calendar, after: date, leap_day: str, rule: A.Rule, lead: str,
+                     exceptions: tuple[str, ...] = ()) -> Window:
+    opens = after + ONE_DAY
+    last = add_years(opens, 1, leap_day) - ONE_DAY
+    rolled, phrase = cal.roll_explained(last)
+    says = f"{lead}The one-year window began {opens.isoformat()}; {phrase}."
+    return Window(opens, last, Dated(rolled, Why(rule, says, "eh_deadline", rolled, exceptions)))
+
+
+def levy_window_start(notice_date: date, mailed: date | None) -> tuple[date, str, tuple[str, ...]]:
+    """The day a levy notice's windows run from: its date, or a later mailing date.
+
+    Exception ``mailed-after-notice-date``: when the notice was mailed after the date
+    printed on it, the mailing date governs (Weiss v. Commissioner, 147 T.C. 179 (2016)).
+    """
+    if mailed is not None and mailed > notice_date:
+        lead = (
+            f"The notice is dated {notice_date.isoformat()} but was mailed {mailed.isoformat()}; "
+            "the mailing date governs (Weiss v. Commissioner, 147 T.C. 179 (2016)). "
+        )
+        return mailed, lead, ("mailed-after-notice-date",)
+    return notice_date, f"The levy notice is dated {notice_date.isoformat()}. ", ()
+
+
+def levy_cdp_window(cal: Calendar, notice_date: date, mailed: date | None) -> Window:
+    """IRC 6330(a)(3)(B): 30 days beginning the day after the notice, rolled under 7503."""
+    start, lead, exc = levy_window_start(notice_date, mailed)
+    return _thirty_day_window(cal, start, A.LEVY_CDP_WINDOW, "cdp_deadline", lead, exc)
+
+
+def levy_eh_window(cal: Calendar, notice_date: date, mailed: date | None, leap_day: str) -> Window:
+    """Reg. 301.6330-1(i)(2) Q&A-I7: one year beginning the day after the notice, rolled."""
+    start, lead, exc = levy_window_start(notice_date, mailed)
+    return _one_year_window(cal, start, leap_day, A.LEVY_EH_WINDOW, lead, exc)
+
+
+def lien_fifth_business_day(cal: Calendar, nftl_filed: date) -> Dated:
+    """IRC 6320(a)(2): the notice is due within 5 business days after the NFTL filing."""
+    days = cal.business_days_after(nftl_filed, LIEN_BUSINESS_DAYS)
+    fifth = days[-1]
+    skipped = []
+    d = nftl_filed + ONE_DAY
+    while d < fifth:
+        name = cal.holiday_name(d)
+        if name:
+            skipped.append(f"{d.isoformat()} is {name}")
+        d += ONE_DAY
+    holidays_note = f" ({'; '.join(skipped)})" if skipped else ""
+    says = (
+        f"The NFTL was filed {A.long_date(nftl_filed)}; the 5 business days after it are "
+        f"{', '.join(x.isoformat() for x in days)}{holidays_note}, so the 5th is {fifth.isoformat()}."
+    )
+    return Dated(fifth, Why(A.LIEN_FIVE_BUSINESS_DAYS, says, "fifth_business_day", fifth))
+
+
+def lien_cdp_window(cal: Calendar, fifth: Dated) -> Window:
+    """IRC 6320(a)(3)(B): 30 days beginning the day after the 5th business day, rolled."""
+    lead = f"The 5-business-day period after the NFTL filing ended {fifth.value.isoformat()}. "
+    return _thirty_day_window(cal, fifth.value, A.LIEN_CDP_WINDOW, "cdp_deadline", lead)
+
+
+def lien_eh_window(cal: Calendar, fifth: Dated, leap_day: str) -> Window:
+    """Reg. 301.6320-1(i)(2): one year beginning the day after the 5-business-day period."""
+    lead = f"The 5-business-day period after the NFTL filing ended {fifth.value.isoformat()}. "
+    return _one_year_window(cal, fifth.value, leap_day, A.LIEN_EH_WINDOW, lead)
+
+
+def lien_notice_is_late(notice_date: date, fifth: date) -> bool:
+    """IRC 6320(a)(2): a notice sent after the 5th business day is a defect to report."""
+    return notice_date > fifth
+
+
+def predates_cdp(day: date) -> bool:
+    """RRA 1998 section 3401(d): no CDP rights for liens filed or levies before 1999-01-19."""
+    return day < CDP_EFFECTIVE
+
+
+def earliest_pre_levy_day(notice_date: date, mailed: date | None) -> Dated:
+    """IRC 6330(a)(2): the notice must come at least 30 days before the first levy."""
+    start, lead, exc = levy_window_start(notice_date, mailed)
+    day = start + timedelta(days=PRE_LEVY_DAYS)
+    says = f"{lead}No levy may be made until 30 days after it: {day.isoformat()}."
+    return Dated(day, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", day, exc))

@@ -1,0 +1,142 @@
+"""Where a case stands on the collection road (shared/spec/roadmap.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from cdpdesk.contract.case import (
+    CaseFile,
+    Determination,
+    HearingRequest,
+    HearingWithdrawal,
+    InstallmentAgreementEvent,
+    LevyNotice,
+    LienNotice,
+    OfferEvent,
+    TaxCourtDecision,
+    TaxCourtPetition,
+)
+
+if TYPE_CHECKING:
+    from cdpdesk.engine.analyze import Entry
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    id: str
+    title: str
+    letters: tuple[str, ...]
+    about: str
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("assessed", "Tax assessed", (),
+          "The IRS has recorded the tax you owe. Each assessment can be collected for 10 years."),
+    Stage("balance_due", "Balance-due notices", ("CP14", "CP501", "CP503", "CP504"),
+          "The IRS sends bills and reminders. CP504 warns that the IRS may levy; it does not by "
+          "itself give a right to a Collection Due Process hearing."),
+    Stage("lien_filed", "Lien filed", ("3172",),
+          "The IRS filed a Notice of Federal Tax Lien, a public claim on your property, and told you "
+          "of your right to a Collection Due Process hearing."),
+    Stage("levy_notice", "Final notice of intent to levy", ("LT11", "1058", "CP90"),
+          "The IRS plans to take (levy) your wages, bank accounts or other property, and told you of "
+          "your right to a Collection Due Process hearing before it does."),
+    Stage("hearing_requested", "Hearing requested", ("12153",),
+          "You asked the Independent Office of Appeals for a hearing (Form 12153)."),
+    Stage("in_appeals", "Hearing in Appeals", ("4837",),
+          "An Appeals officer, independent of Collection, is handling your hearing."),
+    Stage("withdrawn", "Hearing withdrawn; case back with Collection", ("12256", "4383"),
+          "You withdrew your hearing request and Appeals acknowledged it. The case is back with "
+          "Collection."),
+    Stage("determination", "Determination", ("3193", "3210"),
+          "Appeals decided your hearing: a Notice of Determination (CDP hearing) or a decision letter "
+          "(equivalent hearing)."),
+    Stage("tax_court", "U.S. Tax Court", (),
+          "You asked the U.S. Tax Court to review the Notice of Determination."),
+    Stage("collection", "Back with Collection", (),
+          "Your hearing is over and the case is back with the IRS Collection function."),
+    Stage("alternative", "Payment plan or offer", (),
+          "You have an installment agreement or an accepted offer in compromise."),
+    Stage("csed_passed", "Collection period over", (),
+          "The 10-year collection period (with any extensions) has ended for every assessment."),
+)
+STAGE_BY_ID = {s.id: s for s in STAGES}
+RANK = {s.id: i for i, s in enumerate(STAGES)}
+HELD = ("cdp", "equivalent")
+
+
+def _event_day(ev: Any) -> date:
+    for name in ("date", "received", "filed", "entered", "left"):
+        value = getattr(ev, name, None)
+        if isinstance(value, date):
+            return value
+    raise AssertionError(f"event {ev.id} has no date")
+
+
+def stage_of(case: CaseFile, as_of: date, entries: list[Entry], csed_values: list[date]) -> dict[str, Any]:
+    """The stage furthest along the road for the most recent event (roadmap.md)."""
+    if csed_values and all(c < as_of for c in csed_values):
+        return _out("csed_passed", None, max(csed_values))
+    by_request: dict[str, list[Entry]] = {}
+    for e in entries:
+        by_request.setdefault(e.request.id, []).append(e)
+    best: tuple[date, int, str, str | None] | None = None
+    for i, ev in enumerate(case.events):
+        sid = _stage_for_event(ev, by_request)
+        if sid is None:
+            continue
+        key = (_event_day(ev), RANK[sid], sid, ev.id)
+        if best is None or key[:2] >= best[:2]:
+            best = key
+        del i
+    if best is None:
+        return _out("assessed", None, None)
+    return _out(best[2], best[3], best[0])
+
+
+def _stage_for_event(ev: Any, by_request: dict[str, list[Entry]]) -> str | None:
+    if isinstance(ev, LevyNotice):
+        return "levy_notice"
+    if isinstance(ev, LienNotice):
+        return "lien_filed"
+    if isinstance(ev, HearingRequest):
+        mine = by_request.get(ev.id, [])
+        held = [e for e in mine if e.cls.type in HELD]
+        if not held:
+            return "hearing_requested"
+        return "in_appeals" if any(e.status == "pending" for e in held) else None
+    if isinstance(ev, HearingWithdrawal):
+        if not ev.written:
+            return None
+        held = [e for e in by_request.get(ev.request, []) if e.cls.type in HELD]
+        if held and all(e.status == "withdrawn" for e in held):
+            return "withdrawn"
+        if any(e.status == "pending" for e in held):
+            return "in_appeals"
+        return None
+    if isinstance(ev, Determination):
+        mine = [e for e in by_request.get(ev.request, []) if e.determination == ev.date]
+        if not mine:
+            return None
+        if any(e.status == "determined" for e in mine) or all(e.cls.type == "equivalent" for e in mine):
+            return "tax_court" if any(e.petitioned_timely and e.status == "determined" for e in mine) \
+                else "determination"
+        return "collection"
+    if isinstance(ev, TaxCourtPetition | TaxCourtDecision):
+        mine = [e for e in by_request.get(ev.request, []) if e.petitioned_timely]
+        if not mine:
+            return None
+        return "tax_court" if any(e.status == "determined" for e in mine) else "collection"
+    if isinstance(ev, InstallmentAgreementEvent | OfferEvent):
+        if ev.type in ("ia_accepted", "oic_accepted"):
+            return "alternative"
+        if ev.type == "ia_terminated":
+            return "collection"
+    return None
+
+
+def _out(sid: str, event: str | None, since: date | None) -> dict[str, Any]:
+    return {"id": sid, "title": STAGE_BY_ID[sid].title, "event": event,
+            "since": None if since is None else since.isoformat()}
