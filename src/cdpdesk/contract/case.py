@@ -6,7 +6,7 @@ are errors, so that a typo never silently drops a fact.
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -44,14 +44,14 @@ class Taxpayer(_Model):
 
 class Assessment(_Model):
     id: Id
-    date: date
+    date: dt.date
     amount: Amount | None = None
 
 
 class Period(_Model):
     id: Id
     form: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    period_end: date
+    period_end: dt.date
     assessments: list[Assessment] = Field(default_factory=list)
 
 
@@ -63,9 +63,9 @@ class LevyNotice(_Event):
     """CDP notice under IRC 6330 (LT11, Letter 1058, CP90)."""
 
     type: Literal["levy_notice"]
-    date: date
+    date: dt.date
     periods: PeriodIds
-    mailed: date | None = None
+    mailed: dt.date | None = None
     letter: str | None = None
     post_levy: PostLevy | None = None
     office_state: State | None = None
@@ -76,8 +76,8 @@ class LienNotice(_Event):
     """CDP notice under IRC 6320 (Letter 3172); ``nftl_filed`` is the NFTL filing date."""
 
     type: Literal["lien_notice"]
-    date: date
-    nftl_filed: date
+    date: dt.date
+    nftl_filed: dt.date
     periods: PeriodIds
     letter: str | None = None
     office_state: State | None = None
@@ -88,9 +88,9 @@ class HearingRequest(_Event):
     """A written request for a CDP or equivalent hearing (Form 12153)."""
 
     type: Literal["hearing_request"]
-    received: date
+    received: dt.date
     periods: PeriodIds
-    postmark: date | None = None
+    postmark: dt.date | None = None
     notices: Annotated[list[Id], Field(min_length=1)] | None = None
     frivolous: bool | Annotated[list[Id], Field(min_length=1)] | None = None
     equitable_tolling: bool | None = None
@@ -100,7 +100,7 @@ class HearingWithdrawal(_Event):
     """A withdrawal of a hearing request (Form 12256 or a signed letter)."""
 
     type: Literal["hearing_withdrawal"]
-    received: date
+    received: dt.date
     request: Id
     periods: Annotated[list[Id], Field(min_length=1)] | None = None
     notices: Annotated[list[Id], Field(min_length=1)] | None = None
@@ -111,34 +111,34 @@ class Determination(_Event):
     """Notice of Determination (CDP, Letter 3193) or decision letter (EH, Letter 3210)."""
 
     type: Literal["determination"]
-    date: date
+    date: dt.date
     request: Id
     periods: Annotated[list[Id], Field(min_length=1)] | None = None
 
 
 class TaxCourtPetition(_Event):
     type: Literal["tax_court_petition"]
-    filed: date
+    filed: dt.date
     request: Id
-    postmark: date | None = None
+    postmark: dt.date | None = None
 
 
 class TaxCourtDecision(_Event):
     type: Literal["tax_court_decision"]
-    entered: date
+    entered: dt.date
     request: Id
-    final: date | None = None
+    final: dt.date | None = None
 
 
 class InstallmentAgreementEvent(_Event):
     type: Literal["ia_requested", "ia_rejected", "ia_accepted", "ia_terminated"]
-    date: date
+    date: dt.date
     periods: PeriodIds
 
 
 class OfferEvent(_Event):
     type: Literal["oic_pending", "oic_rejected", "oic_returned", "oic_withdrawn", "oic_accepted"]
-    date: date
+    date: dt.date
     periods: PeriodIds
 
 
@@ -146,37 +146,37 @@ class AlternativeAppeal(_Event):
     """Appeal (CAP or Appeals) of an IA rejection or termination, or an OIC rejection."""
 
     type: Literal["ia_appeal", "oic_appeal"]
-    filed: date
-    closed: date
+    filed: dt.date
+    closed: dt.date
     periods: PeriodIds
 
 
 class Bankruptcy(_Event):
     type: Literal["bankruptcy"]
-    filed: date
+    filed: dt.date
     periods: PeriodIds
-    stay_ended: date | None = None
+    stay_ended: dt.date | None = None
 
 
 class OutsideUS(_Event):
     type: Literal["outside_us"]
-    left: date
+    left: dt.date
     periods: PeriodIds
-    returned: date | None = None
+    returned: dt.date | None = None
 
 
 class TasApplication(_Event):
     type: Literal["tas_application"]
-    filed: date
+    filed: dt.date
     periods: PeriodIds
-    decided: date | None = None
+    decided: dt.date | None = None
 
 
 class InnocentSpouseClaim(_Event):
     type: Literal["innocent_spouse_claim"]
-    filed: date
+    filed: dt.date
     periods: PeriodIds
-    bar_ended: date | None = None
+    bar_ended: dt.date | None = None
 
 
 Event = Annotated[
@@ -229,7 +229,7 @@ class CaseFile(_Model):
     """A ``cdpdesk.case/1`` document."""
 
     format: Literal["cdpdesk.case/1"]
-    as_of: date | None = None
+    as_of: dt.date | None = None
     policies: Policies = Field(default_factory=Policies)
     taxpayer: Taxpayer | None = None
     periods: list[Period] = Field(default_factory=list)
@@ -288,7 +288,11 @@ def _show(value: Any) -> str:
         return orjson.dumps(shown).decode()
     if isinstance(value, bool | int | float) or value is None:
         return orjson.dumps(value).decode()
-    return "a " + {dict: "JSON object", list: "JSON array"}.get(type(value), type(value).__name__)
+    if isinstance(value, dict):
+        return "a JSON object"
+    if isinstance(value, list):
+        return "a JSON array"
+    return f"a {type(value).__name__}"
 
 
 def _message(err: Any, field: str) -> str:
@@ -307,22 +311,22 @@ def _message(err: Any, field: str) -> str:
         tag = err.get("ctx", {}).get("tag")
         return f"unknown event type {_show(tag)}; known types: {', '.join(EVENT_TYPES)}"
     if kind == "union_tag_not_found":
-        return "event has no \"type\""
+        return 'event has no "type"'
     if kind == "literal_error":
         if field == "format":
-            return f"unknown format {shown}; expected \"{CASE_FORMAT}\""
+            return f'unknown format {shown}; expected "{CASE_FORMAT}"'
         return f"{shown} is not allowed; expected {err.get('ctx', {}).get('expected', '')}"
     if kind == "string_pattern_mismatch":
         if secret:
-            return "must be a 9-digit identification number (123-45-6789 or 12-3456789)"
+            return "must be a 9-digit identification number (NNN-NN-NNNN or NN-NNNNNNN)"
         if field.endswith("amount"):
-            return f"{shown} is not a decimal amount (write it as a string like \"8412.00\")"
+            return f'{shown} is not a decimal amount (write it as a string like "8412.00")'
         if field.endswith("office_state"):
             return f"{shown} is not a two-letter state code"
         return f"{shown} has the wrong form"
     if kind == "string_type":
         if field.endswith("amount"):
-            return f"{shown} is not a decimal string (write amounts as strings like \"8412.00\")"
+            return f'{shown} is not a decimal string (write amounts as strings like "8412.00")'
         return f"{shown} must be a string"
     if kind in ("string_too_short", "too_short"):
         return "must not be empty"

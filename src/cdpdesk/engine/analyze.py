@@ -105,40 +105,69 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
         if isinstance(ev, LevyNotice):
             cal = calendar_for(ev.office_state)
             notices[ev.id] = NoticeInfo(
-                ev, i, LEVY, ev.date,
+                ev,
+                i,
+                LEVY,
+                ev.date,
                 N.levy_cdp_window(cal, ev.date, ev.mailed),
                 N.levy_eh_window(cal, ev.date, ev.mailed, leap),
                 None,
                 None if ev.post_levy else N.earliest_pre_levy_day(ev.date, ev.mailed),
             )
             if N.predates_cdp(ev.date):
-                _warn(warnings, seen_w, H.Warning(
-                    "pre_rra_notice", ev.id,
-                    f"Levy notice dated {ev.date.isoformat()}, before 1999-01-19: CDP rights apply only "
-                    "to levies made on or after that day (RRA 1998 section 3401)."))
+                _warn(
+                    warnings,
+                    seen_w,
+                    H.Warning(
+                        "pre_rra_notice",
+                        ev.id,
+                        f"Levy notice dated {ev.date.isoformat()}, before 1999-01-19: CDP rights apply only "
+                        "to levies made on or after that day (RRA 1998 section 3401).",
+                    ),
+                )
         elif isinstance(ev, LienNotice):
             cal = calendar_for(ev.office_state)
             fifth = N.lien_fifth_business_day(cal, ev.nftl_filed)
             notices[ev.id] = NoticeInfo(
-                ev, i, LIEN, ev.nftl_filed,
-                N.lien_cdp_window(cal, fifth), N.lien_eh_window(cal, fifth, leap), fifth, None,
+                ev,
+                i,
+                LIEN,
+                ev.nftl_filed,
+                N.lien_cdp_window(cal, fifth),
+                N.lien_eh_window(cal, fifth, leap),
+                fifth,
+                None,
             )
             if N.lien_notice_is_late(ev.date, fifth.value):
-                _warn(warnings, seen_w, H.Warning(
-                    "late_lien_notice", ev.id,
-                    f"Lien notice dated {ev.date.isoformat()}, after the 5th business day "
-                    f"({fifth.value.isoformat()}) following the NFTL filing on "
-                    f"{ev.nftl_filed.isoformat()} (IRC 6320(a)(2))."))
+                _warn(
+                    warnings,
+                    seen_w,
+                    H.Warning(
+                        "late_lien_notice",
+                        ev.id,
+                        f"Lien notice dated {ev.date.isoformat()}, after the 5th business day "
+                        f"({fifth.value.isoformat()}) following the NFTL filing on "
+                        f"{ev.nftl_filed.isoformat()} (IRC 6320(a)(2)).",
+                    ),
+                )
             if N.predates_cdp(ev.nftl_filed):
-                _warn(warnings, seen_w, H.Warning(
-                    "pre_rra_notice", ev.id,
-                    f"NFTL filed {ev.nftl_filed.isoformat()}, before 1999-01-19: CDP rights apply only "
-                    "to liens filed on or after that day (RRA 1998 section 3401)."))
+                _warn(
+                    warnings,
+                    seen_w,
+                    H.Warning(
+                        "pre_rra_notice",
+                        ev.id,
+                        f"NFTL filed {ev.nftl_filed.isoformat()}, before 1999-01-19: CDP rights apply only "
+                        "to liens filed on or after that day (RRA 1998 section 3401).",
+                    ),
+                )
     # One CDP hearing per period and kind of notice (IRC 6320(b)(2), 6330(b)(2)).
     for statute in (LEVY, LIEN):
         first: dict[str, str] = {}
-        for info in sorted((n for n in notices.values() if n.statute == statute),
-                           key=lambda n: (n.ev.date, n.index)):
+        for info in sorted(
+            (n for n in notices.values() if n.statute == statute),
+            key=lambda n: (n.ev.date, n.index),
+        ):
             for pid in info.ev.periods:
                 if pid in first and not info.ev.new_liability:
                     info.repeat_of[pid] = first[pid]
@@ -162,9 +191,13 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                 covered.add(pid)
                 repeat = info.repeat_of.get(pid)
                 cls = H.classify_hearing(
-                    request_id=ev.id, received=ev.received, postmark=ev.postmark,
-                    frivolous=pid in friv, equitable_tolling=bool(ev.equitable_tolling),
-                    statute=info.statute, trigger=info.trigger,
+                    request_id=ev.id,
+                    received=ev.received,
+                    postmark=ev.postmark,
+                    frivolous=pid in friv,
+                    equitable_tolling=bool(ev.equitable_tolling),
+                    statute=info.statute,
+                    trigger=info.trigger,
                     cdp_deadline=None if repeat else info.cdp.deadline,
                     eh_deadline=info.eh.deadline,
                     fifth_business_day=info.fifth.value if info.fifth else None,
@@ -176,14 +209,25 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
         for pid in req_periods:
             if pid in covered:
                 continue
-            says = (f"No CDP notice for period {pid} was issued on or before the request "
-                    f"({ev.received.isoformat()}); a request before any notice earns no hearing (Andre).")
-            cls = H.Classification(H.PREMATURE, ev.received,
-                                   [Why(A.HEARING_CLASSIFICATION, says, "filed", ev.received, ("premature",))])
-            _warn(warnings, seen_w, H.Warning(
-                "no_notice_for_request", ev.id,
-                f"Request {ev.id} names period {pid}, but no CDP notice for it came on or before "
-                f"{ev.received.isoformat()}."))
+            says = (
+                f"No CDP notice for period {pid} was issued on or before the request "
+                f"({ev.received.isoformat()}); a request before any notice earns no hearing (Andre)."
+            )
+            cls = H.Classification(
+                H.PREMATURE,
+                ev.received,
+                [Why(A.HEARING_CLASSIFICATION, says, "filed", ev.received, ("premature",))],
+            )
+            _warn(
+                warnings,
+                seen_w,
+                H.Warning(
+                    "no_notice_for_request",
+                    ev.id,
+                    f"Request {ev.id} names period {pid}, but no CDP notice for it came on or before "
+                    f"{ev.received.isoformat()}.",
+                ),
+            )
             mine.append(Entry(ev, None, pid, cls))
         by_request[ev.id] = mine
         entries.extend(mine)
@@ -205,17 +249,19 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
             base = base_csed(a.date, leap)
             res = walk_csed(base, a.date, runs, any_open)
             csed_values.append(res.csed.value)
-            assessments_out.append({
-                "period": p.id,
-                "assessment": a.id,
-                "assessed": a.date.isoformat(),
-                "base_csed": base.value.isoformat(),
-                "csed": res.csed.value.isoformat(),
-                "open": any_open,
-                "suspensions": [s.to_json() for s in susp],
-                "floors": [dict(f.to_json(), binding=raised) for f, raised in res.floors],
-                "why": [w.to_json() for w in res.trail],
-            })
+            assessments_out.append(
+                {
+                    "period": p.id,
+                    "assessment": a.id,
+                    "assessed": a.date.isoformat(),
+                    "base_csed": base.value.isoformat(),
+                    "csed": res.csed.value.isoformat(),
+                    "open": any_open,
+                    "suspensions": [s.to_json() for s in susp],
+                    "floors": [dict(f.to_json(), binding=raised) for f, raised in res.floors],
+                    "why": [w.to_json() for w in res.trail],
+                }
+            )
 
     deadlines = _deadlines(case, as_of, notices, entries, assessments_out)
     stage = stage_of(case, as_of, entries, csed_values)
@@ -237,12 +283,17 @@ def _request_notices(req: HearingRequest, notices: dict[str, NoticeInfo]) -> lis
     if req.notices is not None:
         return sorted((notices[n] for n in req.notices), key=lambda n: n.index)
     wanted = set(req.periods)
-    return [n for n in notices.values()
-            if wanted & set(n.ev.periods) and n.trigger <= req.received]
+    return [n for n in notices.values() if wanted & set(n.ev.periods) and n.trigger <= req.received]
 
 
-def _apply_endings(case: CaseFile, as_of: date, dc: Calendar, by_request: dict[str, list[Entry]],
-                   warnings: list[H.Warning], seen_w: set[tuple[str, str, str]]) -> None:
+def _apply_endings(
+    case: CaseFile,
+    as_of: date,
+    dc: Calendar,
+    by_request: dict[str, list[Entry]],
+    warnings: list[H.Warning],
+    seen_w: set[tuple[str, str, str]],
+) -> None:
     """Withdrawals, determinations, petitions and decisions, per hearing (law.md 4.5, 5)."""
     withdrawals: dict[str, list[tuple[int, HearingWithdrawal]]] = {}
     determinations: dict[str, list[Determination]] = {}
@@ -265,26 +316,53 @@ def _apply_endings(case: CaseFile, as_of: date, dc: Calendar, by_request: dict[s
         for i, w in sorted(withdrawals.get(rid, ()), key=lambda t: (t[1].received, t[0])):
             for k, nid in enumerate(w.notices or ()):
                 if nid not in request_notices:
-                    errors.append(ErrorItem(f"events[{i}].notices[{k}]",
-                                            f"notice {nid!r} is not one that request {rid!r} answered", w.id))
+                    errors.append(
+                        ErrorItem(
+                            f"events[{i}].notices[{k}]",
+                            f"notice {nid!r} is not one that request {rid!r} answered",
+                            w.id,
+                        )
+                    )
             if not w.written:
-                _warn(warnings, seen_w, H.Warning(
-                    "oral_withdrawal", w.id,
-                    f"Withdrawal {w.id} ({w.received.isoformat()}) was oral: it is recorded but changes "
-                    "nothing until it is confirmed in writing."))
+                _warn(
+                    warnings,
+                    seen_w,
+                    H.Warning(
+                        "oral_withdrawal",
+                        w.id,
+                        f"Withdrawal {w.id} ({w.received.isoformat()}) was oral: it is recorded but changes "
+                        "nothing until it is confirmed in writing.",
+                    ),
+                )
                 continue
-            covered = [e for e in mine if (w.periods is None or e.period in w.periods)
-                       and (w.notices is None or (e.notice is not None and e.notice.ev.id in w.notices))]
+            covered = [
+                e
+                for e in mine
+                if (w.periods is None or e.period in w.periods)
+                and (w.notices is None or (e.notice is not None and e.notice.ev.id in w.notices))
+            ]
             held = [e for e in covered if e.cls.type in (H.CDP, H.EQUIVALENT)]
             fresh = [e for e in held if e.withdrawn is None]
             if held and not fresh:
-                _warn(warnings, seen_w, H.Warning(
-                    "repeated_withdrawal", w.id,
-                    f"Withdrawal {w.id} repeats one already in effect; the first one governs."))
+                _warn(
+                    warnings,
+                    seen_w,
+                    H.Warning(
+                        "repeated_withdrawal",
+                        w.id,
+                        f"Withdrawal {w.id} repeats one already in effect; the first one governs.",
+                    ),
+                )
             if not held:
-                _warn(warnings, seen_w, H.Warning(
-                    "withdrawal_without_hearing", w.id,
-                    f"Withdrawal {w.id} names no hearing that was held (the request earned none)."))
+                _warn(
+                    warnings,
+                    seen_w,
+                    H.Warning(
+                        "withdrawal_without_hearing",
+                        w.id,
+                        f"Withdrawal {w.id} names no hearing that was held (the request earned none).",
+                    ),
+                )
             for e in fresh:
                 e.withdrawn = w.received
                 e.status = "withdrawn"
@@ -299,18 +377,41 @@ def _apply_endings(case: CaseFile, as_of: date, dc: Calendar, by_request: dict[s
         pets = sorted(petitions.get(rid, ()), key=lambda p: p.filed)
         decs = sorted(decisions.get(rid, ()), key=lambda d: d.entered)
         for d in dets:
-            covered = [e for e in mine if e.cls.type in (H.CDP, H.EQUIVALENT) and e.determination is None
-                       and (d.periods is None or e.period in d.periods)]
+            covered = [
+                e
+                for e in mine
+                if e.cls.type in (H.CDP, H.EQUIVALENT)
+                and e.determination is None
+                and (d.periods is None or e.period in d.periods)
+            ]
             if covered and all(e.withdrawn is not None for e in covered):
                 idx = case.events.index(d)
-                errors.append(ErrorItem(f"events[{idx}].date",
-                                        f"determination {d.date.isoformat()} names hearings already "
-                                        "withdrawn; a withdrawn hearing gets no determination", d.id))
+                errors.append(
+                    ErrorItem(
+                        f"events[{idx}].date",
+                        f"determination {d.date.isoformat()} names hearings already "
+                        "withdrawn; a withdrawn hearing gets no determination",
+                        d.id,
+                    )
+                )
                 continue
             for e in covered:
                 if e.withdrawn is not None:
                     continue
                 e.determination = d.date
+                letter = (
+                    "a Notice of Determination (Letter 3193)"
+                    if e.cls.type == H.CDP
+                    else "a decision letter (Letter 3210)"
+                )
+                e.why.append(
+                    Why(
+                        A.DETERMINATION_ISSUED,
+                        f"Appeals issued {letter} on {d.date.isoformat()} (event {d.id}).",
+                        "determination",
+                        d.date,
+                    )
+                )
                 if e.cls.type == H.EQUIVALENT:
                     e.final = H.eh_decision_final(d.date)
                     e.why.append(e.final.why)
@@ -325,9 +426,15 @@ def _apply_endings(case: CaseFile, as_of: date, dc: Calendar, by_request: dict[s
         raise CaseError(errors)
 
 
-def _cdp_finality(e: Entry, d: Determination, pets: list[TaxCourtPetition],
-                  decs: list[TaxCourtDecision], dc: Calendar,
-                  warnings: list[H.Warning], seen_w: set[tuple[str, str, str]]) -> None:
+def _cdp_finality(
+    e: Entry,
+    d: Determination,
+    pets: list[TaxCourtPetition],
+    decs: list[TaxCourtDecision],
+    dc: Calendar,
+    warnings: list[H.Warning],
+    seen_w: set[tuple[str, str, str]],
+) -> None:
     assert e.petition_deadline is not None
     deadline = e.petition_deadline.value
     pet = next((p for p in pets if p.filed >= d.date), None)
@@ -343,10 +450,16 @@ def _cdp_finality(e: Entry, d: Determination, pets: list[TaxCourtPetition],
             e.ended, e.ended_how = e.final.value, "Tax Court decision final"
             e.why.append(e.final.why)
             return
-        _warn(warnings, seen_w, H.Warning(
-            "untimely_petition", pet.id,
-            f"The Tax Court petition filed {pet.filed.isoformat()} came after the deadline "
-            f"{deadline.isoformat()}; the suspension ends as if no petition had been filed."))
+        _warn(
+            warnings,
+            seen_w,
+            H.Warning(
+                "untimely_petition",
+                pet.id,
+                f"The Tax Court petition filed {pet.filed.isoformat()} came after the deadline "
+                f"{deadline.isoformat()}; the suspension ends as if no petition had been filed.",
+            ),
+        )
         if dec is not None and dec.final is not None:
             # The caller recorded the dismissal's final date (law.md 4.5, POSTF-156487-01).
             e.final = H.final_as_recorded(dec.final)
@@ -385,28 +498,37 @@ def _levy_allowed(e: Entry) -> None:
     ev = e.notice.ev
     assert isinstance(ev, LevyNotice)
     if ev.post_levy:
-        says = (f"A post-levy notice ({ev.post_levy}, IRC 6330(f)): the levy may come before the "
-                f"hearing; no pre-levy bar applies from {ev.date.isoformat()}.")
-        e.levy_allowed_from = Dated(ev.date, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", ev.date,
-                                                 ("post-levy-notice",)))
+        says = (
+            f"A post-levy notice ({ev.post_levy}, IRC 6330(f)): the levy may come before the "
+            f"hearing; no pre-levy bar applies from {ev.date.isoformat()}."
+        )
+        e.levy_allowed_from = Dated(
+            ev.date,
+            Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", ev.date, ("post-levy-notice",)),
+        )
         return
     pre = e.notice.pre_levy
     assert pre is not None
     if e.cls.type != H.CDP:
         if e.cls.type == H.EQUIVALENT:
-            says = (pre.why.says + " An equivalent hearing does not bar levy by statute; Appeals policy "
-                    "(IRM 8.22.4.3) usually holds levy while it is open.")
-            e.levy_allowed_from = Dated(pre.value, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from",
-                                                       pre.value))
+            says = (
+                pre.why.says + " An equivalent hearing does not bar levy by statute; Appeals policy "
+                "(IRM 8.22.4.3) usually holds levy while it is open."
+            )
+            e.levy_allowed_from = Dated(
+                pre.value, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", pre.value)
+            )
         else:
             e.levy_allowed_from = pre
         return
-    if e.ended is None:
-        return  # levy is barred while the CDP hearing is open (IRC 6330(e)(1))
+    if e.ended is None or e.status not in ("withdrawn", "final"):
+        return  # levy is barred while the CDP hearing is open or can still reach the Tax Court
     day = max(pre.value, e.ended)
-    says = (f"Levy is barred while the CDP hearing lasts (IRC 6330(e)(1)); it ended {e.ended.isoformat()} "
-            f"({e.ended_how}); the 30-day notice period allowed levy from {pre.value.isoformat()}; so "
-            f"levy is allowed from {day.isoformat()}.")
+    says = (
+        f"Levy is barred while the CDP hearing lasts (IRC 6330(e)(1)); it ended {e.ended.isoformat()} "
+        f"({e.ended_how}); the 30-day notice period allowed levy from {pre.value.isoformat()}; so "
+        f"levy is allowed from {day.isoformat()}."
+    )
     e.levy_allowed_from = Dated(day, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", day))
 
 
@@ -421,10 +543,16 @@ def _hearing_json(e: Entry) -> dict[str, Any]:
             cdp_deadline = n.cdp.deadline
             why.append(cdp_deadline.why)
         else:
-            why.append(Why(A.ONE_HEARING_PER_PERIOD,
-                           f"Period {e.period} already had a {n.statute} CDP notice "
-                           f"({n.repeat_of[e.period]}); this one carries no CDP window.",
-                           "cdp_deadline", None, ("repeat-notice",)))
+            why.append(
+                Why(
+                    A.ONE_HEARING_PER_PERIOD,
+                    f"Period {e.period} already had a {n.statute} CDP notice "
+                    f"({n.repeat_of[e.period]}); this one carries no CDP window.",
+                    "cdp_deadline",
+                    None,
+                    ("repeat-notice",),
+                )
+            )
         eh_deadline = n.eh.deadline
         why.append(eh_deadline.why)
     why.extend(e.why)
@@ -458,6 +586,7 @@ def _suspensions(case: CaseFile, as_of: date, entries: list[Entry]) -> dict[str,
     def add(periods: list[str] | tuple[str, ...], s: S.Suspension | None) -> None:
         if s is None:
             return
+        s = S.running_on(s, as_of)
         for pid in periods:
             key = (pid, s.event, s.start, s.until)
             if key in seen:
@@ -467,8 +596,12 @@ def _suspensions(case: CaseFile, as_of: date, entries: list[Entry]) -> dict[str,
 
     for e in entries:
         if e.cls.type == H.CDP:
-            add((e.period,), S.cdp_hearing_suspension(
-                e.request.id, e.request.received, e.ended, e.ended_how, as_of, e.floor_applies))
+            add(
+                (e.period,),
+                S.cdp_hearing_suspension(
+                    e.request.id, e.request.received, e.ended, e.ended_how, as_of, e.floor_applies
+                ),
+            )
 
     # Installment agreements and offers, paired per period in date order.
     alt: dict[str, list[InstallmentAgreementEvent | OfferEvent | AlternativeAppeal]] = {}
@@ -502,8 +635,10 @@ def _alternative_suspensions(
     """IA and OIC runs for one period (IRC 6331(k), 6331(i)(5))."""
     out: list[S.Suspension] = []
     ordered = sorted(evs, key=_event_day)
-    appeals = {"ia": [e for e in ordered if e.type == "ia_appeal"],
-               "oic": [e for e in ordered if e.type == "oic_appeal"]}
+    appeals = {
+        "ia": [e for e in ordered if e.type == "ia_appeal"],
+        "oic": [e for e in ordered if e.type == "oic_appeal"],
+    }
 
     def appeal_for(kind: str, ended: date) -> AlternativeAppeal | None:
         for ap in appeals[kind]:
@@ -526,13 +661,19 @@ def _alternative_suspensions(
             event_id = open_ia.id if open_ia is not None else ev.id
             if t == "ia_accepted":
                 if open_ia is not None:
-                    out.append(S.ia_pending_suspension(event_id, start, ev.date,
-                                                       f"accepted {ev.date.isoformat()}", as_of))
+                    out.append(
+                        S.ia_pending_suspension(
+                            event_id, start, ev.date, f"accepted {ev.date.isoformat()}", as_of
+                        )
+                    )
             else:
                 ap = appeal_for("ia", ev.date)
                 until, how = S.alternative_until(ev.date, ap.filed if ap else None, ap.closed if ap else None)
-                out.append(S.ia_pending_suspension(event_id, start, until,
-                                                   f"rejected {ev.date.isoformat()}; {how}", as_of))
+                out.append(
+                    S.ia_pending_suspension(
+                        event_id, start, until, f"rejected {ev.date.isoformat()}; {how}", as_of
+                    )
+                )
             open_ia = None
         elif t == "ia_terminated":
             ap = appeal_for("ia", ev.date)
@@ -546,14 +687,17 @@ def _alternative_suspensions(
             event_id = open_oic.id if open_oic is not None else ev.id
             if t == "oic_rejected":
                 ap = appeal_for("oic", ev.date)
-                until, how = S.alternative_until(ev.date, ap.filed if ap else None,
-                                                 ap.closed if ap else None)
-                out.append(S.oic_pending_suspension(event_id, start, until,
-                                                    f"rejected {ev.date.isoformat()}; {how}", as_of))
+                until, how = S.alternative_until(ev.date, ap.filed if ap else None, ap.closed if ap else None)
+                out.append(
+                    S.oic_pending_suspension(
+                        event_id, start, until, f"rejected {ev.date.isoformat()}; {how}", as_of
+                    )
+                )
             elif open_oic is not None:
                 word = t.removeprefix("oic_")
-                out.append(S.oic_pending_suspension(event_id, start, ev.date,
-                                                    f"{word} {ev.date.isoformat()}", as_of))
+                out.append(
+                    S.oic_pending_suspension(event_id, start, ev.date, f"{word} {ev.date.isoformat()}", as_of)
+                )
             open_oic = None
     if open_ia is not None:
         out.append(S.ia_pending_suspension(open_ia.id, open_ia.date, None, "", as_of))
@@ -562,17 +706,34 @@ def _alternative_suspensions(
     return out
 
 
-def _deadline(day: date, what: str, event: str | None, rule: A.Rule, says: str,
-              periods: list[str] | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"date": day.isoformat(), "what": what, "event": event,
-                           "authority": list(rule.authority), "rule": rule.id, "says": says}
+def _deadline(
+    day: date,
+    what: str,
+    event: str | None,
+    rule: A.Rule,
+    says: str,
+    periods: list[str] | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "date": day.isoformat(),
+        "what": what,
+        "event": event,
+        "authority": list(rule.authority),
+        "rule": rule.id,
+        "says": says,
+    }
     if periods is not None:
         out["periods"] = periods
     return out
 
 
-def _deadlines(case: CaseFile, as_of: date, notices: dict[str, NoticeInfo], entries: list[Entry],
-               assessments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _deadlines(
+    case: CaseFile,
+    as_of: date,
+    notices: dict[str, NoticeInfo],
+    entries: list[Entry],
+    assessments: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     """Dates on or after ``as_of`` that someone must act by, soonest first."""
     out: list[dict[str, Any]] = []
     asked = {(e.notice.ev.id, e.period) for e in entries if e.notice is not None}
@@ -583,30 +744,67 @@ def _deadlines(case: CaseFile, as_of: date, notices: dict[str, NoticeInfo], entr
         kind = "levy" if n.statute == LEVY else "lien"
         cdp_periods = [p for p in open_periods if p not in n.repeat_of]
         if cdp_periods and n.cdp.deadline.value >= as_of:
-            out.append(_deadline(n.cdp.deadline.value,
-                                 f"Last day to request a CDP hearing (Form 12153) on the {kind} notice",
-                                 nid, n.cdp.deadline.why.rule, n.cdp.deadline.why.says, cdp_periods))
+            out.append(
+                _deadline(
+                    n.cdp.deadline.value,
+                    f"Last day to request a CDP hearing (Form 12153) on the {kind} notice",
+                    nid,
+                    n.cdp.deadline.why.rule,
+                    n.cdp.deadline.why.says,
+                    cdp_periods,
+                )
+            )
         if n.eh.deadline.value >= as_of:
-            out.append(_deadline(n.eh.deadline.value,
-                                 f"Last day to request an equivalent hearing on the {kind} notice",
-                                 nid, n.eh.deadline.why.rule, n.eh.deadline.why.says, open_periods))
+            out.append(
+                _deadline(
+                    n.eh.deadline.value,
+                    f"Last day to request an equivalent hearing on the {kind} notice",
+                    nid,
+                    n.eh.deadline.why.rule,
+                    n.eh.deadline.why.says,
+                    open_periods,
+                )
+            )
     petitioned = {ev.request for ev in case.events if isinstance(ev, TaxCourtPetition)}
     done: set[tuple[str, date]] = set()
     for e in entries:
         pd = e.petition_deadline
-        if (pd is not None and pd.value >= as_of and e.request.id not in petitioned
-                and (e.request.id, pd.value) not in done):
+        if (
+            pd is not None
+            and pd.value >= as_of
+            and e.request.id not in petitioned
+            and (e.request.id, pd.value) not in done
+        ):
             done.add((e.request.id, pd.value))
-            out.append(_deadline(pd.value, "Last day to petition the U.S. Tax Court (IRC 6330(d)(1))",
-                                 e.request.id, pd.why.rule, pd.why.says,
-                                 sorted({x.period for x in entries if x.request.id == e.request.id
-                                         and x.petition_deadline is not None})))
+            out.append(
+                _deadline(
+                    pd.value,
+                    "Last day to petition the U.S. Tax Court (IRC 6330(d)(1))",
+                    e.request.id,
+                    pd.why.rule,
+                    pd.why.says,
+                    sorted(
+                        {
+                            x.period
+                            for x in entries
+                            if x.request.id == e.request.id and x.petition_deadline is not None
+                        }
+                    ),
+                )
+            )
     for a in assessments:
         if a["csed"] >= as_of.isoformat():
             says = a["why"][-1]["says"]
-            out.append(_deadline(date.fromisoformat(a["csed"]),
-                                 f"Collection statute ends (CSED) for {a['period']} assessment {a['assessment']}"
-                                 + (" (lower bound)" if a["open"] else ""),
-                                 None, A.CSED_WALK, says, [a["period"]]))
+            out.append(
+                _deadline(
+                    date.fromisoformat(a["csed"]),
+                    f"Collection statute ends (CSED) for {a['period']} assessment {a['assessment']}"
+                    + (" (lower bound)" if a["open"] else ""),
+                    None,
+                    A.CSED_WALK,
+                    says,
+                    [a["period"]],
+                )
+            )
     out.sort(key=lambda d: d["date"])
     return out

@@ -90,7 +90,12 @@ LEVY_CDP_WINDOW = R(
 )
 LEVY_EH_WINDOW = R(
     "levy-eh-window",
-    ("Reg. 301.6330-1(i)(2) Q&A-I7", "Reg. 301.6330-1(i)(2) Q&A-I9", "Reg. 301.6330-1(i)(2) Q&A-I8", "IRC 7503"),
+    (
+        "Reg. 301.6330-1(i)(2) Q&A-I7",
+        "Reg. 301.6330-1(i)(2) Q&A-I9",
+        "Reg. 301.6330-1(i)(2) Q&A-I8",
+        "IRC 7503",
+    ),
     "the last day to ask for an equivalent hearing on a levy notice",
 )
 LIEN_FIVE_BUSINESS_DAYS = R(
@@ -115,7 +120,12 @@ LIEN_REQUEST_IN_FIVE_DAYS = R(
 )
 HEARING_CLASSIFICATION = R(
     "hearing-classification",
-    ("IRC 6320(a)(3)(B)", "IRC 6330(a)(3)(B)", "Reg. 301.6330-1(i)(1)", "Andre v. Commissioner, 127 T.C. 68 (2006)"),
+    (
+        "IRC 6320(a)(3)(B)",
+        "IRC 6330(a)(3)(B)",
+        "Reg. 301.6330-1(i)(1)",
+        "Andre v. Commissioner, 127 T.C. 68 (2006)",
+    ),
     "which hearing a request earned on a notice for a period",
 )
 ONE_HEARING_PER_PERIOD = R(
@@ -143,9 +153,19 @@ WITHDRAWAL = R(
     ("IRC 6330(e)(1)", "Reg. 301.6330-1(g)", "IRM 8.22.9.5.1"),
     "a written withdrawal ends the hearing on the day Appeals receives it",
 )
+DETERMINATION_ISSUED = R(
+    "determination-issued",
+    ("IRC 6330(c)(3)", "Reg. 301.6330-1(e)(3) Q&A-E8", "Reg. 301.6330-1(i)(1)"),
+    "Appeals ends a hearing it has held with a Notice of Determination (CDP) or a decision letter (EH)",
+)
 PETITION_WINDOW = R(
     "petition-window",
-    ("IRC 6330(d)(1)", "Reg. 301.6330-1(i)(2) Q&A-I8", "IRC 7503", "Gray v. Commissioner, 138 T.C. 295 (2012)"),
+    (
+        "IRC 6330(d)(1)",
+        "Reg. 301.6330-1(i)(2) Q&A-I8",
+        "IRC 7503",
+        "Gray v. Commissioner, 138 T.C. 295 (2012)",
+    ),
     "the last day to petition the Tax Court from a Notice of Determination",
 )
 DETERMINATION_FINAL_NO_PETITION = R(
@@ -160,7 +180,11 @@ DECISION_FINAL = R(
 )
 EH_DECISION_FINAL = R(
     "eh-decision-final",
-    ("Reg. 301.6330-1(i)(1)", "Reg. 301.6330-1(i)(2) Q&A-I5", "Moorhous v. Commissioner, 116 T.C. 263 (2001)"),
+    (
+        "Reg. 301.6330-1(i)(1)",
+        "Reg. 301.6330-1(i)(2) Q&A-I5",
+        "Moorhous v. Commissioner, 116 T.C. 263 (2001)",
+    ),
     "an equivalent-hearing decision letter is final on its date and cannot be petitioned",
 )
 UNTIMELY_PETITION = R(
@@ -180,7 +204,12 @@ CSED_WALK = R(
 )
 CDP_SUSPENSION = R(
     "cdp-hearing-suspension",
-    ("IRC 6330(e)(1)", "IRC 6320(c)", "Reg. 301.6330-1(g)", "United States v. Kollman, 774 F.3d 592 (9th Cir. 2014)"),
+    (
+        "IRC 6330(e)(1)",
+        "IRC 6320(c)",
+        "Reg. 301.6330-1(g)",
+        "United States v. Kollman, 774 F.3d 592 (9th Cir. 2014)",
+    ),
     "a timely CDP request suspends the collection statute while the hearing lasts",
 )
 CDP_FLOOR = R(

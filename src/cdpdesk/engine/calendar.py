@@ -20,16 +20,16 @@ ONE_DAY = timedelta(days=1)
 SATURDAY = 5
 
 # The states (and DC-like territories) the holidays package knows, for input checking.
-KNOWN_SUBDIVISIONS: frozenset[str] = frozenset(holidays.US.subdivisions)
+KNOWN_SUBDIVISIONS: frozenset[str] = frozenset(holidays.country_holidays("US").subdivisions)
 
 
 def _holiday_names(years: range, state: str | None) -> dict[date, str]:
     # Observed days can cross a year boundary (New Year's Day on a Saturday is
     # observed on Friday December 31), so ask for the neighbouring years too.
     wide = range(years.start - 1, years.stop + 1)
-    found: dict[date, str] = dict(holidays.US(subdiv="DC", years=wide, observed=True))
+    found: dict[date, str] = dict(holidays.country_holidays("US", subdiv="DC", years=wide, observed=True))
     if state and state != "DC":
-        for day, name in holidays.US(subdiv=state, years=wide, observed=True).items():
+        for day, name in holidays.country_holidays("US", subdiv=state, years=wide, observed=True).items():
             found.setdefault(day, f"{name} ({state})")
     return {d: n for d, n in found.items() if d.year in years}
 

@@ -61,12 +61,16 @@ def check_case(case: CaseFile, as_of: date) -> None:
         seen_a: set[str] = set()
         for j, a in enumerate(p.assessments):
             if a.id in seen_a:
-                err(f"periods[{i}].assessments[{j}].id",
-                    f"duplicate assessment id {a.id!r} in period {p.id!r}")
+                err(
+                    f"periods[{i}].assessments[{j}].id",
+                    f"duplicate assessment id {a.id!r} in period {p.id!r}",
+                )
             seen_a.add(a.id)
             if a.date > as_of:
-                err(f"periods[{i}].assessments[{j}].date",
-                    f"{a.date.isoformat()} is after as_of {as_of.isoformat()}")
+                err(
+                    f"periods[{i}].assessments[{j}].date",
+                    f"{a.date.isoformat()} is after as_of {as_of.isoformat()}",
+                )
 
     by_id: dict[str, tuple[int, Event]] = {}
     for i, ev in enumerate(case.events):
@@ -81,7 +85,11 @@ def check_case(case: CaseFile, as_of: date) -> None:
             err(f"events[{i}].request", f"names unknown request {rid!r}", ev.id)
             return None
         if not isinstance(found[1], HearingRequest):
-            err(f"events[{i}].request", f"{rid!r} is a {found[1].type}, not a hearing_request", ev.id)
+            err(
+                f"events[{i}].request",
+                f"{rid!r} is a {found[1].type}, not a hearing_request",
+                ev.id,
+            )
             return None
         return found[1]
 
@@ -96,9 +104,11 @@ def check_case(case: CaseFile, as_of: date) -> None:
     for i, ev in enumerate(case.events):
         for name, value in event_dates(ev):
             if value > as_of:
-                err(f"events[{i}].{name}",
+                err(
+                    f"events[{i}].{name}",
                     f"{value.isoformat()} is after as_of {as_of.isoformat()} (events cannot be in the future)",
-                    ev.id)
+                    ev.id,
+                )
         periods = getattr(ev, "periods", None)
         if periods:
             for k, pid in enumerate(periods):
@@ -110,82 +120,123 @@ def check_case(case: CaseFile, as_of: date) -> None:
         if ends is not None:
             start, end = getattr(ev, ends[0]), getattr(ev, ends[1])
             if end is not None and end < start:
-                err(f"events[{i}].{ends[1]}",
-                    f"{end.isoformat()} is before {ends[0]} {start.isoformat()}", ev.id)
+                err(
+                    f"events[{i}].{ends[1]}",
+                    f"{end.isoformat()} is before {ends[0]} {start.isoformat()}",
+                    ev.id,
+                )
 
         if isinstance(ev, LevyNotice) and ev.mailed is not None and ev.mailed < ev.date:
-            err(f"events[{i}].mailed",
-                f"{ev.mailed.isoformat()} is before the notice's date {ev.date.isoformat()}", ev.id)
+            err(
+                f"events[{i}].mailed",
+                f"{ev.mailed.isoformat()} is before the notice's date {ev.date.isoformat()}",
+                ev.id,
+            )
         elif isinstance(ev, HearingRequest):
             if ev.postmark is not None and ev.postmark > ev.received:
-                err(f"events[{i}].postmark",
-                    f"{ev.postmark.isoformat()} is after the date received {ev.received.isoformat()}", ev.id)
+                err(
+                    f"events[{i}].postmark",
+                    f"{ev.postmark.isoformat()} is after the date received {ev.received.isoformat()}",
+                    ev.id,
+                )
             for k, nid in enumerate(ev.notices or ()):
                 found = by_id.get(nid)
                 if found is None:
                     err(f"events[{i}].notices[{k}]", f"names unknown notice {nid!r}", ev.id)
                 elif not isinstance(found[1], LevyNotice | LienNotice):
-                    err(f"events[{i}].notices[{k}]",
-                        f"{nid!r} is a {found[1].type}, not a levy_notice or lien_notice", ev.id)
+                    err(
+                        f"events[{i}].notices[{k}]",
+                        f"{nid!r} is a {found[1].type}, not a levy_notice or lien_notice",
+                        ev.id,
+                    )
                 elif not set(found[1].periods) & set(ev.periods):
-                    err(f"events[{i}].notices[{k}]",
-                        f"notice {nid!r} covers none of the request's periods", ev.id)
+                    err(
+                        f"events[{i}].notices[{k}]",
+                        f"notice {nid!r} covers none of the request's periods",
+                        ev.id,
+                    )
             if isinstance(ev.frivolous, list):
                 for k, pid in enumerate(ev.frivolous):
                     if pid not in ev.periods:
-                        err(f"events[{i}].frivolous[{k}]",
-                            f"period {pid!r} is not one of the request's periods", ev.id)
+                        err(
+                            f"events[{i}].frivolous[{k}]",
+                            f"period {pid!r} is not one of the request's periods",
+                            ev.id,
+                        )
         elif isinstance(ev, HearingWithdrawal):
             req = ref_request(i, ev, ev.request)
             if req is None:
                 continue
             if ev.received < req.received:
-                err(f"events[{i}].received",
+                err(
+                    f"events[{i}].received",
                     f"withdrawal received {ev.received.isoformat()} is before its request {req.id!r} "
-                    f"was received ({req.received.isoformat()})", ev.id)
+                    f"was received ({req.received.isoformat()})",
+                    ev.id,
+                )
             for k, pid in enumerate(ev.periods or ()):
                 if pid not in req.periods:
-                    err(f"events[{i}].periods[{k}]",
-                        f"period {pid!r} is not covered by request {req.id!r}", ev.id)
+                    err(
+                        f"events[{i}].periods[{k}]",
+                        f"period {pid!r} is not covered by request {req.id!r}",
+                        ev.id,
+                    )
             wanted = set(ev.periods or req.periods)
             for d in determinations.get(req.id, ()):
                 if ev.received >= d.date and wanted & set(d.periods or req.periods):
-                    err(f"events[{i}].received",
+                    err(
+                        f"events[{i}].received",
                         f"withdrawal received {ev.received.isoformat()} comes after determination "
                         f"{d.id!r} issued {d.date.isoformat()}; a determined hearing cannot be withdrawn",
-                        ev.id)
+                        ev.id,
+                    )
         elif isinstance(ev, Determination):
             req = ref_request(i, ev, ev.request)
             if req is None:
                 continue
             if ev.date < req.received:
-                err(f"events[{i}].date",
+                err(
+                    f"events[{i}].date",
                     f"determination {ev.date.isoformat()} is before its request {req.id!r} was received "
-                    f"({req.received.isoformat()})", ev.id)
+                    f"({req.received.isoformat()})",
+                    ev.id,
+                )
             for k, pid in enumerate(ev.periods or ()):
                 if pid not in req.periods:
-                    err(f"events[{i}].periods[{k}]",
-                        f"period {pid!r} is not covered by request {req.id!r}", ev.id)
+                    err(
+                        f"events[{i}].periods[{k}]",
+                        f"period {pid!r} is not covered by request {req.id!r}",
+                        ev.id,
+                    )
         elif isinstance(ev, TaxCourtPetition):
             req = ref_request(i, ev, ev.request)
             if req is None:
                 continue
             if ev.postmark is not None and ev.postmark > ev.filed:
-                err(f"events[{i}].postmark",
-                    f"{ev.postmark.isoformat()} is after the filing date {ev.filed.isoformat()}", ev.id)
+                err(
+                    f"events[{i}].postmark",
+                    f"{ev.postmark.isoformat()} is after the filing date {ev.filed.isoformat()}",
+                    ev.id,
+                )
             dets = [d for d in determinations.get(req.id, ()) if d.date <= ev.filed]
             if not dets:
-                err(f"events[{i}].filed",
+                err(
+                    f"events[{i}].filed",
                     f"petition filed {ev.filed.isoformat()} has no determination on request {req.id!r} "
-                    "issued on or before it", ev.id)
+                    "issued on or before it",
+                    ev.id,
+                )
         elif isinstance(ev, TaxCourtDecision):
             req = ref_request(i, ev, ev.request)
             if req is None:
                 continue
             pets = [p for p in petitions.get(req.id, ()) if p.filed <= ev.entered]
             if not pets:
-                err(f"events[{i}].entered",
+                err(
+                    f"events[{i}].entered",
                     f"decision entered {ev.entered.isoformat()} has no Tax Court petition on request "
-                    f"{req.id!r} filed on or before it", ev.id)
+                    f"{req.id!r} filed on or before it",
+                    ev.id,
+                )
     if errors:
         raise CaseError(errors)

@@ -64,34 +64,57 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
     for run in runs:
         start = max(run.start, assessed)
         if start >= run.until:
-            trail.append(Why(A.CSED_WALK,
-                             f"The suspension {run.start.isoformat()} to {run.until.isoformat()} ended "
-                             f"before the assessment {assessed.isoformat()}; it does not count.",
-                             "", None, ("before-assessment",)))
+            trail.append(
+                Why(
+                    A.CSED_WALK,
+                    f"The suspension {run.start.isoformat()} to {run.until.isoformat()} ended "
+                    f"before the assessment {assessed.isoformat()}; it does not count.",
+                    "",
+                    None,
+                    ("before-assessment",),
+                )
+            )
             continue
         if start > csed:
-            trail.append(Why(A.CSED_WALK,
-                             f"The suspension from {start.isoformat()} began after the CSED "
-                             f"{csed.isoformat()} had passed; an expired period is not revived.",
-                             "", None, ("after-expiry",)))
+            trail.append(
+                Why(
+                    A.CSED_WALK,
+                    f"The suspension from {start.isoformat()} began after the CSED "
+                    f"{csed.isoformat()} had passed; an expired period is not revived.",
+                    "",
+                    None,
+                    ("after-expiry",),
+                )
+            )
             break
         days = (run.until - start).days
         before = csed
         csed = date.fromordinal(csed.toordinal() + days)
         clipped = " (counted from the assessment date)" if start > run.start else ""
         causes = ", ".join(sorted({m.cause for m in run.members}))
-        trail.append(Why(A.CSED_WALK,
-                         f"Suspended {start.isoformat()} to {run.until.isoformat()}{clipped} ({causes}): "
-                         f"{days} days move the CSED from {before.isoformat()} to {csed.isoformat()}.",
-                         "", csed))
+        trail.append(
+            Why(
+                A.CSED_WALK,
+                f"Suspended {start.isoformat()} to {run.until.isoformat()}{clipped} ({causes}): "
+                f"{days} days move the CSED from {before.isoformat()} to {csed.isoformat()}.",
+                "",
+                csed,
+            )
+        )
         for m in run.members:
             if m.floor is None:
                 continue
             raised = m.floor.date > csed
             if raised:
-                trail.append(Why(m.floor.rule,
-                                 f"{m.floor.says} That is later than {csed.isoformat()}, so the CSED "
-                                 f"becomes {m.floor.date.isoformat()}.", "", m.floor.date))
+                trail.append(
+                    Why(
+                        m.floor.rule,
+                        f"{m.floor.says} That is later than {csed.isoformat()}, so the CSED "
+                        f"becomes {m.floor.date.isoformat()}.",
+                        "",
+                        m.floor.date,
+                    )
+                )
                 csed = m.floor.date
             floors.append((m.floor, raised))
     says = f"The CSED is {csed.isoformat()}"

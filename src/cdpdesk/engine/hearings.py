@@ -77,35 +77,52 @@ def classify_hearing(
     if frivolous:
         says = "The request (or this period of it) was marked frivolous and is treated as never made."
         return Classification(
-            NONE, received, [Why(A.FRIVOLOUS_REQUEST, says, "filed", received, ("frivolous",))],
-            [Warning("frivolous", request_id,
-                     "Part of this request was marked frivolous (IRC 6330(g)); it earns no hearing.")],
+            NONE,
+            received,
+            [Why(A.FRIVOLOUS_REQUEST, says, "filed", received, ("frivolous",))],
+            [
+                Warning(
+                    "frivolous",
+                    request_id,
+                    "Part of this request was marked frivolous (IRC 6330(g)); it earns no hearing.",
+                )
+            ],
         )
     # Exception ``premature``: before the notice date (levy) or the NFTL filing (lien).
     if is_premature(received, trigger):
         what = "notice's date" if statute == "IRC 6330" else "NFTL filing date"
-        says = (f"The request was received {received.isoformat()}, before the {what} "
-                f"{trigger.isoformat()}; it earns no hearing on this notice (Andre).")
+        says = (
+            f"The request was received {received.isoformat()}, before the {what} "
+            f"{trigger.isoformat()}; it earns no hearing on this notice (Andre)."
+        )
         return Classification(PREMATURE, received, [Why(rule, says, "filed", received, ("premature",))])
 
     out = Classification(NONE, received)
     if repeat_of is not None:
         # Exception ``repeat-notice``: one CDP hearing per period (IRC 6320(b)(2), 6330(b)(2)).
-        out.warnings.append(Warning(
-            "repeat_notice", request_id,
-            f"Notice repeats notice {repeat_of} for this period; it carries no new CDP right "
-            "(IRC 6320(b)(2), 6330(b)(2)).",
-        ))
+        out.warnings.append(
+            Warning(
+                "repeat_notice",
+                request_id,
+                f"Notice repeats notice {repeat_of} for this period; it carries no new CDP right "
+                "(IRC 6320(b)(2), 6330(b)(2)).",
+            )
+        )
     elif equitable_tolling:
-        says = ("A finding of equitable tolling is recorded on the request, so it is treated as a "
-                f"timely CDP request filed {received.isoformat()}.")
+        says = (
+            "A finding of equitable tolling is recorded on the request, so it is treated as a "
+            f"timely CDP request filed {received.isoformat()}."
+        )
         out.type = CDP
         out.why.append(Why(A.EQUITABLE_TOLLING, says, "filed", received, ("equitable-tolling",)))
-        out.warnings.append(Warning(
-            "equitable_tolling", request_id,
-            "Equitable tolling of the 30-day window is recorded for this request (Organic "
-            "Cannabis Foundation v. Commissioner, 161 T.C. No. 4 (2023)).",
-        ))
+        out.warnings.append(
+            Warning(
+                "equitable_tolling",
+                request_id,
+                "Equitable tolling of the 30-day window is recorded for this request (Organic "
+                "Cannabis Foundation v. Commissioner, 161 T.C. No. 4 (2023)).",
+            )
+        )
         return out
     elif cdp_deadline is not None:
         ok, filed, by_postmark = timely_by(cdp_deadline.value, received, postmark)
@@ -114,11 +131,20 @@ def classify_hearing(
             if fifth_business_day is not None and received <= fifth_business_day:
                 # Exception ``lien-request-in-five-days`` (Reg. 301.6320-1(c)(2) Q&A-C3).
                 day1 = fifth_business_day + ONE_DAY
-                says = (f"Received {received.isoformat()}, inside the 5 business days after the NFTL "
-                        f"filing; it is deemed made on day 1 of the window, {day1.isoformat()}.")
+                says = (
+                    f"Received {received.isoformat()}, inside the 5 business days after the NFTL "
+                    f"filing; it is deemed made on day 1 of the window, {day1.isoformat()}."
+                )
                 out.filed = day1
-                out.why.append(Why(A.LIEN_REQUEST_IN_FIVE_DAYS, says, "filed", day1,
-                                   ("lien-request-in-five-days",)))
+                out.why.append(
+                    Why(
+                        A.LIEN_REQUEST_IN_FIVE_DAYS,
+                        says,
+                        "filed",
+                        day1,
+                        ("lien-request-in-five-days",),
+                    )
+                )
             else:
                 out.filed = filed
                 out.why.append(_timely_why(filed, received, by_postmark, cdp_deadline.value, "CDP"))
@@ -129,20 +155,26 @@ def classify_hearing(
         out.filed = filed
         out.why.append(_timely_why(filed, received, by_postmark, eh_deadline.value, "equivalent-hearing"))
         return out
-    says = (f"Received {received.isoformat()}, after the equivalent-hearing deadline "
-            f"{eh_deadline.value.isoformat()}: no hearing; the Collection Appeals Program may still be open.")
+    says = (
+        f"Received {received.isoformat()}, after the equivalent-hearing deadline "
+        f"{eh_deadline.value.isoformat()}: no hearing; the Collection Appeals Program may still be open."
+    )
     out.why.append(Why(A.CAP_AVAILABLE, says, "filed", received))
     return out
 
 
 def _timely_why(filed: date, received: date, by_postmark: bool, deadline: date, kind: str) -> Why:
     if by_postmark:
-        says = (f"Received {received.isoformat()}, after the {kind} deadline {deadline.isoformat()}, but "
-                f"postmarked {filed.isoformat()}, within it; the postmark date counts as the filing date "
-                f"(IRC 7502): {'a CDP hearing' if kind == 'CDP' else 'an equivalent hearing'}.")
+        says = (
+            f"Received {received.isoformat()}, after the {kind} deadline {deadline.isoformat()}, but "
+            f"postmarked {filed.isoformat()}, within it; the postmark date counts as the filing date "
+            f"(IRC 7502): {'a CDP hearing' if kind == 'CDP' else 'an equivalent hearing'}."
+        )
         return Why(A.TIMELY_MAILING, says, "filed", filed, ("timely-mailing",))
-    says = (f"Received {received.isoformat()}, on or before the {kind} deadline {deadline.isoformat()}: "
-            f"{'a CDP hearing' if kind == 'CDP' else 'an equivalent hearing'}.")
+    says = (
+        f"Received {received.isoformat()}, on or before the {kind} deadline {deadline.isoformat()}: "
+        f"{'a CDP hearing' if kind == 'CDP' else 'an equivalent hearing'}."
+    )
     return Why(A.HEARING_CLASSIFICATION, says, "filed", filed)
 
 
@@ -153,16 +185,20 @@ def petition_deadline(cal: Calendar, determination: date) -> Dated:
     """IRC 6330(d)(1): 30 days beginning the day after the Notice of Determination, rolled."""
     last = determination + timedelta(days=PETITION_DAYS)
     rolled, phrase = cal.roll_explained(last)
-    says = (f"The Notice of Determination is dated {determination.isoformat()}; the 30-day petition "
-            f"window began {(determination + ONE_DAY).isoformat()}; {phrase}.")
+    says = (
+        f"The Notice of Determination is dated {determination.isoformat()}; the 30-day petition "
+        f"window began {(determination + ONE_DAY).isoformat()}; {phrase}."
+    )
     return Dated(rolled, Why(A.PETITION_WINDOW, says, "petition_deadline", rolled))
 
 
 def final_without_petition(deadline: Dated) -> Dated:
     """Kollman: with no (timely) petition the determination is final once the window has run."""
     day = deadline.value + ONE_DAY
-    says = (f"No timely petition: the determination became final when the petition window closed "
-            f"{deadline.value.isoformat()}, so the hearing ended {day.isoformat()}.")
+    says = (
+        f"No timely petition: the determination became final when the petition window closed "
+        f"{deadline.value.isoformat()}, so the hearing ended {day.isoformat()}."
+    )
     return Dated(day, Why(A.DETERMINATION_FINAL_NO_PETITION, says, "final", day))
 
 
@@ -171,8 +207,10 @@ def final_after_decision(cal: Calendar, entered: date) -> Dated:
     last = entered + timedelta(days=APPEAL_DAYS)
     rolled, phrase = cal.roll_explained(last)
     day = rolled + ONE_DAY
-    says = (f"The Tax Court decision was entered {entered.isoformat()}; the 90-day appeal period's "
-            f"{phrase.removeprefix('its ')}; the decision became final {day.isoformat()}.")
+    says = (
+        f"The Tax Court decision was entered {entered.isoformat()}; the 90-day appeal period's "
+        f"{phrase.removeprefix('its ')}; the decision became final {day.isoformat()}."
+    )
     return Dated(day, Why(A.DECISION_FINAL, says, "final", day))
 
 
@@ -183,12 +221,16 @@ def final_as_recorded(final: date) -> Dated:
 
 def eh_decision_final(decided: date) -> Dated:
     """An equivalent-hearing decision letter is final on its date; no Tax Court review."""
-    says = (f"The equivalent-hearing decision letter dated {decided.isoformat()} is final that day; "
-            "it cannot be taken to the Tax Court.")
+    says = (
+        f"The equivalent-hearing decision letter dated {decided.isoformat()} is final that day; "
+        "it cannot be taken to the Tax Court."
+    )
     return Dated(decided, Why(A.EH_DECISION_FINAL, says, "final", decided))
 
 
 def withdrawal_ends_hearing(received: date, kind: str) -> Why:
-    says = (f"Appeals received the written withdrawal {received.isoformat()}; the {kind} hearing ends "
-            "that day with no determination.")
+    says = (
+        f"Appeals received the written withdrawal {received.isoformat()}; the {kind} hearing ends "
+        "that day with no determination."
+    )
     return Why(A.WITHDRAWAL, says, "withdrawn", received)

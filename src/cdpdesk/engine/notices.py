@@ -29,8 +29,14 @@ class Window:
     deadline: Dated
 
 
-def _thirty_day_window(cal: Calendar, after: date, rule: A.Rule, field: str, lead: str,
-                       exceptions: tuple[str, ...] = ()) -> Window:
+def _thirty_day_window(
+    cal: Calendar,
+    after: date,
+    rule: A.Rule,
+    field: str,
+    lead: str,
+    exceptions: tuple[str, ...] = (),
+) -> Window:
     opens = after + ONE_DAY
     last = after + timedelta(days=CDP_DAYS)
     rolled, phrase = cal.roll_explained(last)
@@ -38,8 +44,14 @@ def _thirty_day_window(cal: Calendar, after: date, rule: A.Rule, field: str, lea
     return Window(opens, last, Dated(rolled, Why(rule, says, field, rolled, exceptions)))
 
 
-def _one_year_window(cal: Calendar, after: date, leap_day: str, rule: A.Rule, lead: str,
-                     exceptions: tuple[str, ...] = ()) -> Window:
+def _one_year_window(
+    cal: Calendar,
+    after: date,
+    leap_day: str,
+    rule: A.Rule,
+    lead: str,
+    exceptions: tuple[str, ...] = (),
+) -> Window:
     opens = after + ONE_DAY
     last = add_years(opens, 1, leap_day) - ONE_DAY
     rolled, phrase = cal.roll_explained(last)

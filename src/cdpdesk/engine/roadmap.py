@@ -32,35 +32,82 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("assessed", "Tax assessed", (),
-          "The IRS has recorded the tax you owe. Each assessment can be collected for 10 years."),
-    Stage("balance_due", "Balance-due notices", ("CP14", "CP501", "CP503", "CP504"),
-          "The IRS sends bills and reminders. CP504 warns that the IRS may levy; it does not by "
-          "itself give a right to a Collection Due Process hearing."),
-    Stage("lien_filed", "Lien filed", ("3172",),
-          "The IRS filed a Notice of Federal Tax Lien, a public claim on your property, and told you "
-          "of your right to a Collection Due Process hearing."),
-    Stage("levy_notice", "Final notice of intent to levy", ("LT11", "1058", "CP90"),
-          "The IRS plans to take (levy) your wages, bank accounts or other property, and told you of "
-          "your right to a Collection Due Process hearing before it does."),
-    Stage("hearing_requested", "Hearing requested", ("12153",),
-          "You asked the Independent Office of Appeals for a hearing (Form 12153)."),
-    Stage("in_appeals", "Hearing in Appeals", ("4837",),
-          "An Appeals officer, independent of Collection, is handling your hearing."),
-    Stage("withdrawn", "Hearing withdrawn; case back with Collection", ("12256", "4383"),
-          "You withdrew your hearing request and Appeals acknowledged it. The case is back with "
-          "Collection."),
-    Stage("determination", "Determination", ("3193", "3210"),
-          "Appeals decided your hearing: a Notice of Determination (CDP hearing) or a decision letter "
-          "(equivalent hearing)."),
-    Stage("tax_court", "U.S. Tax Court", (),
-          "You asked the U.S. Tax Court to review the Notice of Determination."),
-    Stage("collection", "Back with Collection", (),
-          "Your hearing is over and the case is back with the IRS Collection function."),
-    Stage("alternative", "Payment plan or offer", (),
-          "You have an installment agreement or an accepted offer in compromise."),
-    Stage("csed_passed", "Collection period over", (),
-          "The 10-year collection period (with any extensions) has ended for every assessment."),
+    Stage(
+        "assessed",
+        "Tax assessed",
+        (),
+        "The IRS has recorded the tax you owe. Each assessment can be collected for 10 years.",
+    ),
+    Stage(
+        "balance_due",
+        "Balance-due notices",
+        ("CP14", "CP501", "CP503", "CP504"),
+        "The IRS sends bills and reminders. CP504 warns that the IRS may levy; it does not by "
+        "itself give a right to a Collection Due Process hearing.",
+    ),
+    Stage(
+        "lien_filed",
+        "Lien filed",
+        ("3172",),
+        "The IRS filed a Notice of Federal Tax Lien, a public claim on your property, and told you "
+        "of your right to a Collection Due Process hearing.",
+    ),
+    Stage(
+        "levy_notice",
+        "Final notice of intent to levy",
+        ("LT11", "1058", "CP90"),
+        "The IRS plans to take (levy) your wages, bank accounts or other property, and told you of "
+        "your right to a Collection Due Process hearing before it does.",
+    ),
+    Stage(
+        "hearing_requested",
+        "Hearing requested",
+        ("12153",),
+        "You asked the Independent Office of Appeals for a hearing (Form 12153).",
+    ),
+    Stage(
+        "in_appeals",
+        "Hearing in Appeals",
+        ("4837",),
+        "An Appeals officer, independent of Collection, is handling your hearing.",
+    ),
+    Stage(
+        "withdrawn",
+        "Hearing withdrawn; case back with Collection",
+        ("12256", "4383"),
+        "You withdrew your hearing request and Appeals acknowledged it. The case is back with Collection.",
+    ),
+    Stage(
+        "determination",
+        "Determination",
+        ("3193", "3210"),
+        "Appeals decided your hearing: a Notice of Determination (CDP hearing) or a decision letter "
+        "(equivalent hearing).",
+    ),
+    Stage(
+        "tax_court",
+        "U.S. Tax Court",
+        (),
+        "You asked the U.S. Tax Court to review the Notice of Determination.",
+    ),
+    Stage(
+        "collection",
+        "Back with Collection",
+        (),
+        "Your hearing is over and the case is back with the IRS Collection function.",
+    ),
+    Stage(
+        "alternative",
+        "Payment plan or offer",
+        (),
+        "You have an installment agreement or an accepted offer in compromise.",
+    ),
+    Stage(
+        "csed_passed",
+        "Collection period over",
+        (),
+        "The 10-year collection period (with any extensions) has ended for every assessment.",
+    ),
 )
 STAGE_BY_ID = {s.id: s for s in STAGES}
 RANK = {s.id: i for i, s in enumerate(STAGES)}
@@ -121,8 +168,11 @@ def _stage_for_event(ev: Any, by_request: dict[str, list[Entry]]) -> str | None:
         if not mine:
             return None
         if any(e.status == "determined" for e in mine) or all(e.cls.type == "equivalent" for e in mine):
-            return "tax_court" if any(e.petitioned_timely and e.status == "determined" for e in mine) \
+            return (
+                "tax_court"
+                if any(e.petitioned_timely and e.status == "determined" for e in mine)
                 else "determination"
+            )
         return "collection"
     if isinstance(ev, TaxCourtPetition | TaxCourtDecision):
         mine = [e for e in by_request.get(ev.request, []) if e.petitioned_timely]
@@ -138,5 +188,9 @@ def _stage_for_event(ev: Any, by_request: dict[str, list[Entry]]) -> str | None:
 
 
 def _out(sid: str, event: str | None, since: date | None) -> dict[str, Any]:
-    return {"id": sid, "title": STAGE_BY_ID[sid].title, "event": event,
-            "since": None if since is None else since.isoformat()}
+    return {
+        "id": sid,
+        "title": STAGE_BY_ID[sid].title,
+        "event": event,
+        "since": None if since is None else since.isoformat(),
+    }

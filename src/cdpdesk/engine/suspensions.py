@@ -3,7 +3,7 @@ law.md 4.3. A suspension is a half-open run of days [start, until)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from cdpdesk.engine import authority as A
@@ -24,8 +24,13 @@ class Floor:
     says: str
 
     def to_json(self) -> dict[str, object]:
-        return {"cause": self.cause, "date": self.date.isoformat(),
-                "authority": list(self.rule.authority), "rule": self.rule.id, "says": self.says}
+        return {
+            "cause": self.cause,
+            "date": self.date.isoformat(),
+            "authority": list(self.rule.authority),
+            "rule": self.rule.id,
+            "says": self.says,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +49,17 @@ class Suspension:
         return (self.until - self.start).days
 
     def to_json(self) -> dict[str, object]:
-        return {"cause": self.cause, "event": self.event, "from": self.start.isoformat(),
-                "until": self.until.isoformat(), "days": self.days, "open": self.open,
-                "authority": list(self.rule.authority), "rule": self.rule.id, "says": self.says}
+        return {
+            "cause": self.cause,
+            "event": self.event,
+            "from": self.start.isoformat(),
+            "until": self.until.isoformat(),
+            "days": self.days,
+            "open": self.open,
+            "authority": list(self.rule.authority),
+            "rule": self.rule.id,
+            "says": self.says,
+        }
 
 
 def _open_note(open_: bool, as_of: date) -> str:
@@ -60,77 +73,96 @@ def cdp_hearing_suspension(
     (written withdrawal received, or determination final); floor: end + 90 days."""
     open_ = ended is None
     until = as_of if ended is None else ended
-    says = (f"The timely CDP request was received {received.isoformat()}; "
-            + (f"the hearing ended {until.isoformat()} ({how})." if not open_ else "the hearing is still open.")
-            + _open_note(open_, as_of))
+    says = (
+        f"The timely CDP request was received {received.isoformat()}; "
+        + (f"the hearing ended {until.isoformat()} ({how})." if not open_ else "the hearing is still open.")
+        + _open_note(open_, as_of)
+    )
     floor = None
     if ended is not None and floor_applies:
         day = ended + timedelta(days=CDP_FLOOR_DAYS)
-        floor = Floor("cdp_90_day", day, A.CDP_FLOOR,
-                      f"The CDP hearing ended {ended.isoformat()}; the CSED is no earlier than 90 days "
-                      f"after: {day.isoformat()}.")
+        floor = Floor(
+            "cdp_90_day",
+            day,
+            A.CDP_FLOOR,
+            f"The CDP hearing ended {ended.isoformat()}; the CSED is no earlier than 90 days "
+            f"after: {day.isoformat()}.",
+        )
     return Suspension("cdp_hearing", request, received, until, open_, A.CDP_SUSPENSION, says, floor)
 
 
-def alternative_until(
-    ended: date, appeal_filed: date | None, appeal_closed: date | None
-) -> tuple[date, str]:
+def alternative_until(ended: date, appeal_filed: date | None, appeal_closed: date | None) -> tuple[date, str]:
     """IRC 6331(k)(1)-(3): 30 days after a rejection or termination, or the later close of
     an appeal filed within those 30 days."""
     grace = ended + timedelta(days=ALTERNATIVE_GRACE_DAYS)
     if appeal_filed is not None and appeal_closed is not None and appeal_filed <= grace:
         if appeal_closed > grace:
-            return appeal_closed, (f"an appeal filed {appeal_filed.isoformat()} (within 30 days) closed "
-                                   f"{appeal_closed.isoformat()}")
-        return grace, (f"30 days after {ended.isoformat()} is {grace.isoformat()}, later than the close of "
-                       f"the appeal {appeal_closed.isoformat()}")
+            return appeal_closed, (
+                f"an appeal filed {appeal_filed.isoformat()} (within 30 days) closed "
+                f"{appeal_closed.isoformat()}"
+            )
+        return grace, (
+            f"30 days after {ended.isoformat()} is {grace.isoformat()}, later than the close of "
+            f"the appeal {appeal_closed.isoformat()}"
+        )
     return grace, f"30 days after {ended.isoformat()} is {grace.isoformat()}"
 
 
-def ia_pending_suspension(event: str, requested: date, until: date | None, how: str,
-                          as_of: date) -> Suspension:
+def ia_pending_suspension(
+    event: str, requested: date, until: date | None, how: str, as_of: date
+) -> Suspension:
     """IRC 6331(k)(2), (k)(3), 6331(i)(5): while an installment agreement request is pending."""
     open_ = until is None
     end = as_of if until is None else until
-    says = (f"An installment agreement was requested {requested.isoformat()}; "
-            + (f"the suspension ends {end.isoformat()} ({how})." if not open_ else "it is still pending.")
-            + _open_note(open_, as_of))
+    says = (
+        f"An installment agreement was requested {requested.isoformat()}; "
+        + (f"the suspension ends {end.isoformat()} ({how})." if not open_ else "it is still pending.")
+        + _open_note(open_, as_of)
+    )
     return Suspension("ia_pending", event, requested, end, open_, A.IA_PENDING, says)
 
 
 def ia_terminated_suspension(event: str, terminated: date, until: date, how: str) -> Suspension:
     """IRC 6331(k)(2)(D), (k)(3): 30 days after termination, longer during a timely appeal."""
-    says = (f"The installment agreement was terminated {terminated.isoformat()}; the suspension ends "
-            f"{until.isoformat()} ({how}).")
+    says = (
+        f"The installment agreement was terminated {terminated.isoformat()}; the suspension ends "
+        f"{until.isoformat()} ({how})."
+    )
     return Suspension("ia_terminated", event, terminated, until, False, A.IA_TERMINATED, says)
 
 
-def oic_pending_suspension(event: str, pending: date, until: date | None, how: str,
-                           as_of: date) -> Suspension:
+def oic_pending_suspension(
+    event: str, pending: date, until: date | None, how: str, as_of: date
+) -> Suspension:
     """IRC 6331(k)(1), (k)(3): while an offer in compromise is pending (and 30 days after a
     rejection, longer during a timely appeal)."""
     open_ = until is None
     end = as_of if until is None else until
-    says = (f"The offer in compromise became pending {pending.isoformat()}; "
-            + (f"the suspension ends {end.isoformat()} ({how})." if not open_ else "it is still pending.")
-            + _open_note(open_, as_of))
+    says = (
+        f"The offer in compromise became pending {pending.isoformat()}; "
+        + (f"the suspension ends {end.isoformat()} ({how})." if not open_ else "it is still pending.")
+        + _open_note(open_, as_of)
+    )
     return Suspension("oic_pending", event, pending, end, open_, A.OIC_PENDING, says)
 
 
 def bankruptcy_suspension(event: str, filed: date, stay_ended: date | None, as_of: date) -> Suspension:
     """IRC 6503(h): from the petition until the stay ends, plus 6 months."""
     if stay_ended is None:
-        says = (f"The bankruptcy petition was filed {filed.isoformat()} and the automatic stay has not "
-                f"ended." + _open_note(True, as_of))
+        says = (
+            f"The bankruptcy petition was filed {filed.isoformat()} and the automatic stay has not "
+            f"ended." + _open_note(True, as_of)
+        )
         return Suspension("bankruptcy", event, filed, as_of, True, A.BANKRUPTCY, says)
     until = add_months(stay_ended, BANKRUPTCY_MONTHS)
-    says = (f"The bankruptcy petition was filed {filed.isoformat()}; the stay ended "
-            f"{stay_ended.isoformat()}, and 6 months more run to {until.isoformat()}.")
+    says = (
+        f"The bankruptcy petition was filed {filed.isoformat()}; the stay ended "
+        f"{stay_ended.isoformat()}, and 6 months more run to {until.isoformat()}."
+    )
     return Suspension("bankruptcy", event, filed, until, False, A.BANKRUPTCY, says)
 
 
-def outside_us_suspension(event: str, left: date, returned: date | None,
-                          as_of: date) -> Suspension | None:
+def outside_us_suspension(event: str, left: date, returned: date | None, as_of: date) -> Suspension | None:
     """IRC 6503(c): only a continuous absence of 6 months or more suspends; floor: return + 6 months.
 
     Exception ``absence-under-six-months``: a shorter absence suspends nothing.
@@ -139,17 +171,25 @@ def outside_us_suspension(event: str, left: date, returned: date | None,
     if returned is None:
         if as_of < six:
             return None
-        says = (f"The taxpayer left the United States {left.isoformat()} and has been away 6 months or "
-                "more." + _open_note(True, as_of))
+        says = (
+            f"The taxpayer left the United States {left.isoformat()} and has been away 6 months or "
+            "more." + _open_note(True, as_of)
+        )
         return Suspension("outside_us", event, left, as_of, True, A.OUTSIDE_US, says)
     if returned < six:
         return None
     floor_day = add_months(returned, ABROAD_MONTHS)
-    floor = Floor("return_from_abroad", floor_day, A.RETURN_FLOOR,
-                  f"The taxpayer returned {returned.isoformat()}; the CSED is no earlier than 6 months "
-                  f"after: {floor_day.isoformat()}.")
-    says = (f"The taxpayer was outside the United States from {left.isoformat()} to "
-            f"{returned.isoformat()}, at least 6 months in a row.")
+    floor = Floor(
+        "return_from_abroad",
+        floor_day,
+        A.RETURN_FLOOR,
+        f"The taxpayer returned {returned.isoformat()}; the CSED is no earlier than 6 months "
+        f"after: {floor_day.isoformat()}.",
+    )
+    says = (
+        f"The taxpayer was outside the United States from {left.isoformat()} to "
+        f"{returned.isoformat()}, at least 6 months in a row."
+    )
     return Suspension("outside_us", event, left, returned, False, A.OUTSIDE_US, says, floor)
 
 
@@ -157,20 +197,37 @@ def tas_suspension(event: str, filed: date, decided: date | None, as_of: date) -
     """IRC 7811(b), (d): from the application until the National Taxpayer Advocate decides."""
     open_ = decided is None
     until = as_of if decided is None else decided
-    says = (f"A Taxpayer Assistance Order was applied for {filed.isoformat()}; "
-            + (f"the Advocate decided {until.isoformat()}." if not open_ else "it is not yet decided.")
-            + _open_note(open_, as_of))
+    says = (
+        f"A Taxpayer Assistance Order was applied for {filed.isoformat()}; "
+        + (f"the Advocate decided {until.isoformat()}." if not open_ else "it is not yet decided.")
+        + _open_note(open_, as_of)
+    )
     return Suspension("tas_application", event, filed, until, open_, A.TAS_APPLICATION, says)
 
 
-def innocent_spouse_suspension(event: str, filed: date, bar_ended: date | None,
-                               as_of: date) -> Suspension:
+def innocent_spouse_suspension(event: str, filed: date, bar_ended: date | None, as_of: date) -> Suspension:
     """IRC 6015(e)(2): from the claim until the collection bar ends, plus 60 days."""
     if bar_ended is None:
-        says = (f"An innocent spouse claim was filed {filed.isoformat()}; the collection bar has not "
-                "ended." + _open_note(True, as_of))
+        says = (
+            f"An innocent spouse claim was filed {filed.isoformat()}; the collection bar has not "
+            "ended." + _open_note(True, as_of)
+        )
         return Suspension("innocent_spouse", event, filed, as_of, True, A.INNOCENT_SPOUSE, says)
     until = bar_ended + timedelta(days=INNOCENT_SPOUSE_DAYS)
-    says = (f"An innocent spouse claim was filed {filed.isoformat()}; the collection bar ended "
-            f"{bar_ended.isoformat()}, and 60 days more run to {until.isoformat()}.")
+    says = (
+        f"An innocent spouse claim was filed {filed.isoformat()}; the collection bar ended "
+        f"{bar_ended.isoformat()}, and 60 days more run to {until.isoformat()}."
+    )
     return Suspension("innocent_spouse", event, filed, until, False, A.INNOCENT_SPOUSE, says)
+
+
+def running_on(s: Suspension, as_of: date) -> Suspension:
+    """Law.md 4.2 step 4: a suspension still running on ``as_of`` counts only to that day and is
+    marked open, so the CSED it gives is a lower bound. Its floor waits for its end."""
+    if s.until <= as_of:
+        return s
+    says = (
+        f"{s.says} It is still running on {as_of.isoformat()} (due to end {s.until.isoformat()}), "
+        "so it is counted to that day."
+    )
+    return replace(s, until=as_of, open=True, says=says, floor=None)

@@ -1,0 +1,157 @@
+"""The ``cdpdesk`` command line: a thin layer over the engine (and, later, the desk)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, BinaryIO, NoReturn
+
+import orjson
+import typer
+
+from cdpdesk.contract import CaseError, load_case
+from cdpdesk.contract.errors import ErrorItem
+from cdpdesk.contract.schema import SCHEMAS, json_schema
+from cdpdesk.engine import analyze, explain_text
+
+app = typer.Typer(
+    name="cdpdesk",
+    help="CDP Desk: Collection Due Process hearings, withdrawals, deadlines and CSEDs, every date "
+    "explained and cited.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> NoReturn:
+    sys.stderr.write(f"cdpdesk: error: {message}\n")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _parse_as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--as-of: {value!r} is not a valid date (YYYY-MM-DD)")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        _fail(f"{path}: cannot read ({exc.strerror or exc})")
+
+
+def _analysis_for(path: Path, as_of: date | None) -> tuple[object, dict[str, object]]:
+    text = _read(path)
+    try:
+        case = load_case(text)
+        result = analyze(case, as_of or case.as_of or date.today())
+    except CaseError as exc:
+        more = "".join(f"\n  also: {line}" for line in exc.lines()[1:])
+        _fail(f"{path}: {exc.items[0].line() if exc.items else exc}{more}")
+    return case, result
+
+
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="Analyse as of this date (YYYY-MM-DD); default: the file's as_of, or today."
+    ),
+]
+
+
+@app.command("analyze")
+def analyze_cmd(
+    case_file: Annotated[Path | None, typer.Argument(help="A cdpdesk.case/1 JSON file.")] = None,
+    jsonl: Annotated[
+        str | None,
+        typer.Option(
+            "--jsonl",
+            help="Read one case per line from this file ('-' for stdin); write one analysis per line.",
+        ),
+    ] = None,
+    as_of: AsOf = None,
+) -> None:
+    """Print the cdpdesk.analysis/1 JSON for a case file (exit 2 on bad input)."""
+    when = _parse_as_of(as_of)
+    if jsonl is not None:
+        if case_file is not None:
+            _fail("give either CASE_FILE or --jsonl, not both")
+        if jsonl == "-":
+            bad = run_jsonl(sys.stdin.buffer, sys.stdout.buffer, when or date.today(), when is not None)
+        else:
+            try:
+                with open(jsonl, "rb") as fh:
+                    bad = run_jsonl(fh, sys.stdout.buffer, when or date.today(), when is not None)
+            except OSError as exc:
+                _fail(f"{jsonl}: cannot read ({exc.strerror or exc})")
+        if bad:
+            sys.stderr.write(f"cdpdesk: {bad} line(s) had errors; see the cdpdesk.error/1 records\n")
+        return
+    if case_file is None:
+        _fail("give a CASE_FILE or --jsonl IN")
+    _, result = _analysis_for(case_file, when)
+    sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def run_jsonl(src: BinaryIO, dst: BinaryIO, default_as_of: date, force_as_of: bool = False) -> int:
+    """The bulk path: one case per line in, one analysis (or error record) per line out, in
+    order. Returns the number of lines that had errors."""
+    bad = 0
+    buf: list[bytes] = []
+    dumps = orjson.dumps
+    for number, line in enumerate(src, start=1):
+        try:
+            if not line.strip():
+                raise CaseError([ErrorItem("", "empty line: expected one cdpdesk.case/1 object")])
+            case = load_case(line)
+            when = default_as_of if force_as_of else (case.as_of or default_as_of)
+            out = dumps(analyze(case, when))
+        except CaseError as exc:
+            bad += 1
+            out = dumps(exc.to_json(line=number))
+        buf.append(out)
+        if len(buf) >= 256:
+            buf.append(b"")
+            dst.write(b"\n".join(buf))
+            buf.clear()
+    if buf:
+        buf.append(b"")
+        dst.write(b"\n".join(buf))
+    dst.flush()
+    return bad
+
+
+@app.command("explain")
+def explain_cmd(
+    case_file: Annotated[Path, typer.Argument(help="A cdpdesk.case/1 JSON file.")],
+    as_of: AsOf = None,
+) -> None:
+    """Explain a case in plain language: what it means, how you got here, next steps, where you are."""
+    case, result = _analysis_for(case_file, _parse_as_of(as_of))
+    sys.stdout.write(explain_text(case, result))  # type: ignore[arg-type]
+
+
+@app.command("schema")
+def schema_cmd(
+    which: Annotated[str, typer.Argument(help="case or analysis")],
+) -> None:
+    """Print the JSON Schema of cdpdesk.case/1 or cdpdesk.analysis/1."""
+    if which not in SCHEMAS:
+        _fail(f"unknown schema {which!r}; expected one of: {', '.join(SCHEMAS)}")
+    sys.stdout.buffer.write(orjson.dumps(json_schema(which), option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Every worked example and hand-checked case gives its expected values (law.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.conftest import load_worked, worked_files
+
+from cdpdesk.contract import load_case
+from cdpdesk.engine import analyze
+
+FILES = worked_files()
+
+
+def test_there_are_many_hand_checked_cases() -> None:
+    cases = [f for f in FILES if f.parent.name == "cases"]
+    assert len(cases) >= 40
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
+def test_worked_case(path: Path) -> None:
+    worked = load_worked(path)
+    out = analyze(load_case(json.dumps(worked["case"])))
+    expected = worked["expected"]
+
+    got_h = {(h["request"], h["notice"], h["period"]): h for h in out["hearings"]}
+    want_h = {(h["request"], h["notice"], h["period"]): h for h in expected["hearings"]}
+    assert set(got_h) == set(want_h), "the set of (request, notice, period) hearings differs"
+    for key, want in want_h.items():
+        got = {k: got_h[key][k] for k in want}
+        assert got == want, f"hearing {key}"
+
+    got_a = {(a["period"], a["assessment"]): a for a in out["assessments"]}
+    want_a = {(a["period"], a["assessment"]): a for a in expected["assessments"]}
+    assert set(got_a) == set(want_a)
+    for key, want in want_a.items():
+        got = {k: got_a[key][k] for k in want}
+        assert got == want, f"assessment {key}"
+
+    if "stage" in expected:
+        want_stage = expected["stage"]
+        want_stage = want_stage["id"] if isinstance(want_stage, dict) else want_stage
+        assert out["stage"]["id"] == want_stage
+    for code in expected.get("warnings", []):
+        assert code in {w["code"] for w in out["warnings"]}, f"warning {code} missing"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
+def test_worked_case_names_its_rule(path: Path) -> None:
+    worked = load_worked(path)
+    assert worked.get("about"), "every worked case says what it shows"
+    if path.parent.name == "cases":
+        assert "law.md" in worked.get("rule", ""), "every hand-checked case names its rule of law.md"
