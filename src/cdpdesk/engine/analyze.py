@@ -12,18 +12,14 @@ from typing import Any
 from cdpdesk import __version__
 from cdpdesk.contract.case import (
     AlternativeAppeal,
-    Bankruptcy,
     CaseFile,
     Determination,
     HearingRequest,
     HearingWithdrawal,
-    InnocentSpouseClaim,
     InstallmentAgreementEvent,
     LevyNotice,
     LienNotice,
     OfferEvent,
-    OutsideUS,
-    TasApplication,
     TaxCourtDecision,
     TaxCourtPetition,
 )
@@ -32,15 +28,28 @@ from cdpdesk.engine import authority as A
 from cdpdesk.engine import hearings as H
 from cdpdesk.engine import notices as N
 from cdpdesk.engine import suspensions as S
-from cdpdesk.engine.authority import Dated, Why, iso
+from cdpdesk.engine.authority import Dated, Why, iso, iso_day
 from cdpdesk.engine.calendar import Calendar, calendar_for
-from cdpdesk.engine.checks import check_case
+from cdpdesk.engine.checks import Buckets, check_case
 from cdpdesk.engine.csed import base_csed, merge_suspensions, walk_csed
 from cdpdesk.engine.roadmap import stage_of
 
 ANALYSIS_FORMAT = "cdpdesk.analysis/1"
 ENGINE_VERSION = __version__
 LEVY, LIEN = "IRC 6330", "IRC 6320"
+ALTERNATIVE_TYPES = (
+    "ia_requested",
+    "ia_rejected",
+    "ia_accepted",
+    "ia_terminated",
+    "oic_pending",
+    "oic_rejected",
+    "oic_returned",
+    "oic_withdrawn",
+    "oic_accepted",
+    "ia_appeal",
+    "oic_appeal",
+)
 
 
 @dataclass(slots=True)
@@ -92,7 +101,7 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
     as_of = as_of or case.as_of
     if as_of is None:
         raise CaseError([ErrorItem("as_of", "is required (the engine has no clock)")])
-    check_case(case, as_of)
+    buckets = check_case(case, as_of)
     leap = case.policies.leap_day
     dc = calendar_for(None)
     warnings: list[H.Warning] = []
@@ -101,8 +110,8 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
 
     # --- Notices and their windows ------------------------------------------------------
     notices: dict[str, NoticeInfo] = {}
-    for i, ev in enumerate(case.events):
-        if isinstance(ev, LevyNotice):
+    for i, ev in sorted(buckets.get("levy_notice", []) + buckets.get("lien_notice", [])):
+        if ev.type == "levy_notice":
             cal = calendar_for(ev.office_state)
             notices[ev.id] = NoticeInfo(
                 ev,
@@ -121,11 +130,11 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                     H.Warning(
                         "pre_rra_notice",
                         ev.id,
-                        f"Levy notice dated {ev.date.isoformat()}, before 1999-01-19: CDP rights apply only "
+                        f"Levy notice dated {iso_day(ev.date)}, before 1999-01-19: CDP rights apply only "
                         "to levies made on or after that day (RRA 1998 section 3401).",
                     ),
                 )
-        elif isinstance(ev, LienNotice):
+        else:
             cal = calendar_for(ev.office_state)
             fifth = N.lien_fifth_business_day(cal, ev.nftl_filed)
             notices[ev.id] = NoticeInfo(
@@ -133,8 +142,8 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                 i,
                 LIEN,
                 ev.nftl_filed,
-                N.lien_cdp_window(cal, fifth),
-                N.lien_eh_window(cal, fifth, leap),
+                N.lien_cdp_window(cal, fifth.value),
+                N.lien_eh_window(cal, fifth.value, leap),
                 fifth,
                 None,
             )
@@ -145,9 +154,9 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                     H.Warning(
                         "late_lien_notice",
                         ev.id,
-                        f"Lien notice dated {ev.date.isoformat()}, after the 5th business day "
-                        f"({fifth.value.isoformat()}) following the NFTL filing on "
-                        f"{ev.nftl_filed.isoformat()} (IRC 6320(a)(2)).",
+                        f"Lien notice dated {iso_day(ev.date)}, after the 5th business day "
+                        f"({iso_day(fifth.value)}) following the NFTL filing on "
+                        f"{iso_day(ev.nftl_filed)} (IRC 6320(a)(2)).",
                     ),
                 )
             if N.predates_cdp(ev.nftl_filed):
@@ -157,7 +166,7 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                     H.Warning(
                         "pre_rra_notice",
                         ev.id,
-                        f"NFTL filed {ev.nftl_filed.isoformat()}, before 1999-01-19: CDP rights apply only "
+                        f"NFTL filed {iso_day(ev.nftl_filed)}, before 1999-01-19: CDP rights apply only "
                         "to liens filed on or after that day (RRA 1998 section 3401).",
                     ),
                 )
@@ -176,9 +185,7 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
     # --- Requests: one entry per (request, notice, period) ----------------------------
     entries: list[Entry] = []
     by_request: dict[str, list[Entry]] = {}
-    for ev in case.events:
-        if not isinstance(ev, HearingRequest):
-            continue
+    for _, ev in buckets.get("hearing_request", ()):
         chosen = _request_notices(ev, notices)
         friv: set[str] = set(ev.periods) if ev.frivolous is True else set(ev.frivolous or ())
         mine: list[Entry] = []
@@ -211,7 +218,7 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                 continue
             says = (
                 f"No CDP notice for period {pid} was issued on or before the request "
-                f"({ev.received.isoformat()}); a request before any notice earns no hearing (Andre)."
+                f"({iso_day(ev.received)}); a request before any notice earns no hearing (Andre)."
             )
             cls = H.Classification(
                 H.PREMATURE,
@@ -225,20 +232,20 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                     "no_notice_for_request",
                     ev.id,
                     f"Request {ev.id} names period {pid}, but no CDP notice for it came on or before "
-                    f"{ev.received.isoformat()}.",
+                    f"{iso_day(ev.received)}.",
                 ),
             )
             mine.append(Entry(ev, None, pid, cls))
         by_request[ev.id] = mine
         entries.extend(mine)
 
-    _apply_endings(case, as_of, dc, by_request, warnings, seen_w)
+    _apply_endings(case, buckets, as_of, dc, by_request, warnings, seen_w)
 
     # --- Hearings out -----------------------------------------------------------------
     hearings_out = [_hearing_json(e) for e in entries]
 
     # --- Suspensions per period, CSED per assessment ----------------------------------
-    per_period = _suspensions(case, as_of, entries)
+    per_period = _suspensions(buckets, as_of, entries)
     assessments_out: list[dict[str, Any]] = []
     csed_values: list[date] = []
     for p in case.periods:
@@ -253,9 +260,9 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                 {
                     "period": p.id,
                     "assessment": a.id,
-                    "assessed": a.date.isoformat(),
-                    "base_csed": base.value.isoformat(),
-                    "csed": res.csed.value.isoformat(),
+                    "assessed": iso_day(a.date),
+                    "base_csed": iso_day(base.value),
+                    "csed": iso_day(res.csed.value),
                     "open": any_open,
                     "suspensions": [s.to_json() for s in susp],
                     "floors": [dict(f.to_json(), binding=raised) for f, raised in res.floors],
@@ -263,11 +270,11 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                 }
             )
 
-    deadlines = _deadlines(case, as_of, notices, entries, assessments_out)
+    deadlines = _deadlines(buckets, as_of, notices, entries, assessments_out)
     stage = stage_of(case, as_of, entries, csed_values)
     return {
         "format": ANALYSIS_FORMAT,
-        "as_of": as_of.isoformat(),
+        "as_of": iso_day(as_of),
         "engine": ENGINE_VERSION,
         "hearings": hearings_out,
         "assessments": assessments_out,
@@ -288,6 +295,7 @@ def _request_notices(req: HearingRequest, notices: dict[str, NoticeInfo]) -> lis
 
 def _apply_endings(
     case: CaseFile,
+    buckets: Buckets,
     as_of: date,
     dc: Calendar,
     by_request: dict[str, list[Entry]],
@@ -299,15 +307,14 @@ def _apply_endings(
     determinations: dict[str, list[Determination]] = {}
     petitions: dict[str, list[TaxCourtPetition]] = {}
     decisions: dict[str, list[TaxCourtDecision]] = {}
-    for i, ev in enumerate(case.events):
-        if isinstance(ev, HearingWithdrawal):
-            withdrawals.setdefault(ev.request, []).append((i, ev))
-        elif isinstance(ev, Determination):
-            determinations.setdefault(ev.request, []).append(ev)
-        elif isinstance(ev, TaxCourtPetition):
-            petitions.setdefault(ev.request, []).append(ev)
-        elif isinstance(ev, TaxCourtDecision):
-            decisions.setdefault(ev.request, []).append(ev)
+    for i, ev in buckets.get("hearing_withdrawal", ()):
+        withdrawals.setdefault(ev.request, []).append((i, ev))
+    for _, ev in buckets.get("determination", ()):
+        determinations.setdefault(ev.request, []).append(ev)
+    for _, ev in buckets.get("tax_court_petition", ()):
+        petitions.setdefault(ev.request, []).append(ev)
+    for _, ev in buckets.get("tax_court_decision", ()):
+        decisions.setdefault(ev.request, []).append(ev)
 
     errors: list[ErrorItem] = []
     for rid, mine in by_request.items():
@@ -330,7 +337,7 @@ def _apply_endings(
                     H.Warning(
                         "oral_withdrawal",
                         w.id,
-                        f"Withdrawal {w.id} ({w.received.isoformat()}) was oral: it is recorded but changes "
+                        f"Withdrawal {w.id} ({iso_day(w.received)}) was oral: it is recorded but changes "
                         "nothing until it is confirmed in writing.",
                     ),
                 )
@@ -389,7 +396,7 @@ def _apply_endings(
                 errors.append(
                     ErrorItem(
                         f"events[{idx}].date",
-                        f"determination {d.date.isoformat()} names hearings already "
+                        f"determination {iso_day(d.date)} names hearings already "
                         "withdrawn; a withdrawn hearing gets no determination",
                         d.id,
                     )
@@ -407,7 +414,7 @@ def _apply_endings(
                 e.why.append(
                     Why(
                         A.DETERMINATION_ISSUED,
-                        f"Appeals issued {letter} on {d.date.isoformat()} (event {d.id}).",
+                        f"Appeals issued {letter} on {iso_day(d.date)} (event {d.id}).",
                         "determination",
                         d.date,
                     )
@@ -456,8 +463,8 @@ def _cdp_finality(
             H.Warning(
                 "untimely_petition",
                 pet.id,
-                f"The Tax Court petition filed {pet.filed.isoformat()} came after the deadline "
-                f"{deadline.isoformat()}; the suspension ends as if no petition had been filed.",
+                f"The Tax Court petition filed {iso_day(pet.filed)} came after the deadline "
+                f"{iso_day(deadline)}; the suspension ends as if no petition had been filed.",
             ),
         )
         if dec is not None and dec.final is not None:
@@ -500,7 +507,7 @@ def _levy_allowed(e: Entry) -> None:
     if ev.post_levy:
         says = (
             f"A post-levy notice ({ev.post_levy}, IRC 6330(f)): the levy may come before the "
-            f"hearing; no pre-levy bar applies from {ev.date.isoformat()}."
+            f"hearing; no pre-levy bar applies from {iso_day(ev.date)}."
         )
         e.levy_allowed_from = Dated(
             ev.date,
@@ -525,9 +532,9 @@ def _levy_allowed(e: Entry) -> None:
         return  # levy is barred while the CDP hearing is open or can still reach the Tax Court
     day = max(pre.value, e.ended)
     says = (
-        f"Levy is barred while the CDP hearing lasts (IRC 6330(e)(1)); it ended {e.ended.isoformat()} "
-        f"({e.ended_how}); the 30-day notice period allowed levy from {pre.value.isoformat()}; so "
-        f"levy is allowed from {day.isoformat()}."
+        f"Levy is barred while the CDP hearing lasts (IRC 6330(e)(1)); it ended {iso_day(e.ended)} "
+        f"({e.ended_how}); the 30-day notice period allowed levy from {iso_day(pre.value)}; so "
+        f"levy is allowed from {iso_day(day)}."
     )
     e.levy_allowed_from = Dated(day, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", day))
 
@@ -565,20 +572,20 @@ def _hearing_json(e: Entry) -> dict[str, Any]:
         "statute": None if n is None else n.statute,
         "type": e.cls.type,
         "filed": iso(e.cls.filed),
-        "cdp_deadline": None if cdp_deadline is None else cdp_deadline.value.isoformat(),
-        "eh_deadline": None if eh_deadline is None else eh_deadline.value.isoformat(),
+        "cdp_deadline": None if cdp_deadline is None else iso_day(cdp_deadline.value),
+        "eh_deadline": None if eh_deadline is None else iso_day(eh_deadline.value),
         "status": e.status,
         "withdrawn": iso(e.withdrawn),
         "determination": iso(e.determination),
-        "petition_deadline": None if e.petition_deadline is None else e.petition_deadline.value.isoformat(),
-        "final": None if e.final is None else e.final.value.isoformat(),
+        "petition_deadline": None if e.petition_deadline is None else iso_day(e.petition_deadline.value),
+        "final": None if e.final is None else iso_day(e.final.value),
         "tax_court_review": e.tax_court_review,
-        "levy_allowed_from": None if e.levy_allowed_from is None else e.levy_allowed_from.value.isoformat(),
+        "levy_allowed_from": None if e.levy_allowed_from is None else iso_day(e.levy_allowed_from.value),
         "why": [w.to_json() for w in why],
     }
 
 
-def _suspensions(case: CaseFile, as_of: date, entries: list[Entry]) -> dict[str, list[S.Suspension]]:
+def _suspensions(buckets: Buckets, as_of: date, entries: list[Entry]) -> dict[str, list[S.Suspension]]:
     """Every suspension of law.md 4.3, per period."""
     out: dict[str, list[S.Suspension]] = {}
     seen: set[tuple[str, str, date, date]] = set()
@@ -605,18 +612,18 @@ def _suspensions(case: CaseFile, as_of: date, entries: list[Entry]) -> dict[str,
 
     # Installment agreements and offers, paired per period in date order.
     alt: dict[str, list[InstallmentAgreementEvent | OfferEvent | AlternativeAppeal]] = {}
-    for ev in case.events:
-        if isinstance(ev, InstallmentAgreementEvent | OfferEvent | AlternativeAppeal):
-            for pid in ev.periods:
-                alt.setdefault(pid, []).append(ev)
-        elif isinstance(ev, Bankruptcy):
-            add(ev.periods, S.bankruptcy_suspension(ev.id, ev.filed, ev.stay_ended, as_of))
-        elif isinstance(ev, OutsideUS):
-            add(ev.periods, S.outside_us_suspension(ev.id, ev.left, ev.returned, as_of))
-        elif isinstance(ev, TasApplication):
-            add(ev.periods, S.tas_suspension(ev.id, ev.filed, ev.decided, as_of))
-        elif isinstance(ev, InnocentSpouseClaim):
-            add(ev.periods, S.innocent_spouse_suspension(ev.id, ev.filed, ev.bar_ended, as_of))
+    alt_events = [pair for t in ALTERNATIVE_TYPES for pair in buckets.get(t, ())]
+    for _, ev in sorted(alt_events, key=lambda pair: pair[0]):
+        for pid in ev.periods:
+            alt.setdefault(pid, []).append(ev)
+    for _, ev in buckets.get("bankruptcy", ()):
+        add(ev.periods, S.bankruptcy_suspension(ev.id, ev.filed, ev.stay_ended, as_of))
+    for _, ev in buckets.get("outside_us", ()):
+        add(ev.periods, S.outside_us_suspension(ev.id, ev.left, ev.returned, as_of))
+    for _, ev in buckets.get("tas_application", ()):
+        add(ev.periods, S.tas_suspension(ev.id, ev.filed, ev.decided, as_of))
+    for _, ev in buckets.get("innocent_spouse_claim", ()):
+        add(ev.periods, S.innocent_spouse_suspension(ev.id, ev.filed, ev.bar_ended, as_of))
     for pid, evs in alt.items():
         for s in _alternative_suspensions(evs, as_of):
             add((pid,), s)
@@ -663,7 +670,7 @@ def _alternative_suspensions(
                 if open_ia is not None:
                     out.append(
                         S.ia_pending_suspension(
-                            event_id, start, ev.date, f"accepted {ev.date.isoformat()}", as_of
+                            event_id, start, ev.date, f"accepted {iso_day(ev.date)}", as_of
                         )
                     )
             else:
@@ -671,7 +678,7 @@ def _alternative_suspensions(
                 until, how = S.alternative_until(ev.date, ap.filed if ap else None, ap.closed if ap else None)
                 out.append(
                     S.ia_pending_suspension(
-                        event_id, start, until, f"rejected {ev.date.isoformat()}; {how}", as_of
+                        event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of
                     )
                 )
             open_ia = None
@@ -690,13 +697,13 @@ def _alternative_suspensions(
                 until, how = S.alternative_until(ev.date, ap.filed if ap else None, ap.closed if ap else None)
                 out.append(
                     S.oic_pending_suspension(
-                        event_id, start, until, f"rejected {ev.date.isoformat()}; {how}", as_of
+                        event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of
                     )
                 )
             elif open_oic is not None:
                 word = t.removeprefix("oic_")
                 out.append(
-                    S.oic_pending_suspension(event_id, start, ev.date, f"{word} {ev.date.isoformat()}", as_of)
+                    S.oic_pending_suspension(event_id, start, ev.date, f"{word} {iso_day(ev.date)}", as_of)
                 )
             open_oic = None
     if open_ia is not None:
@@ -715,10 +722,10 @@ def _deadline(
     periods: list[str] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "date": day.isoformat(),
+        "date": iso_day(day),
         "what": what,
         "event": event,
-        "authority": list(rule.authority),
+        "authority": rule.cited,
         "rule": rule.id,
         "says": says,
     }
@@ -728,7 +735,7 @@ def _deadline(
 
 
 def _deadlines(
-    case: CaseFile,
+    buckets: Buckets,
     as_of: date,
     notices: dict[str, NoticeInfo],
     entries: list[Entry],
@@ -765,7 +772,7 @@ def _deadlines(
                     open_periods,
                 )
             )
-    petitioned = {ev.request for ev in case.events if isinstance(ev, TaxCourtPetition)}
+    petitioned = {ev.request for _, ev in buckets.get("tax_court_petition", ())}
     done: set[tuple[str, date]] = set()
     for e in entries:
         pd = e.petition_deadline
@@ -793,7 +800,7 @@ def _deadlines(
                 )
             )
     for a in assessments:
-        if a["csed"] >= as_of.isoformat():
+        if a["csed"] >= iso_day(as_of):
             says = a["why"][-1]["says"]
             out.append(
                 _deadline(

@@ -10,7 +10,8 @@ Graph).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,9 +23,14 @@ class Rule:
     id: str
     authority: tuple[str, ...]
     decides: str
+    cited: list[str] = dataclasses.field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The JSON form of the authorities, built once and shared by every output (read-only).
+        object.__setattr__(self, "cited", list(self.authority))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Why:
     """The reason for one computed value."""
 
@@ -34,39 +40,59 @@ class Why:
     date: date | None = None
     exceptions: tuple[str, ...] = ()
 
+    _json: dict[str, Any] | None = dataclasses.field(default=None, compare=False, repr=False)
+
     def to_json(self) -> dict[str, Any]:
+        """The JSON form, built once: rules with cached results share their Why (read-only)."""
+        if self._json is not None:
+            return self._json
         out: dict[str, Any] = {"rule": self.rule.id}
         if self.field:
             out["field"] = self.field
         if self.date is not None:
-            out["date"] = self.date.isoformat()
-        out["authority"] = list(self.rule.authority)
+            out["date"] = iso_day(self.date)
+        out["authority"] = self.rule.cited
         if self.exceptions:
             out["exceptions"] = list(self.exceptions)
         out["says"] = self.says
+        self._json = out
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Dated:
     """A computed date with its reason. ``complete`` is False for a lower bound."""
 
     value: date
     why: Why
     complete: bool = True
-    steps: tuple[Why, ...] = field(default=())
+    steps: tuple[Why, ...] = ()
 
     def trail(self) -> tuple[Why, ...]:
         return (*self.steps, self.why)
 
 
+_ISO: dict[date, str] = {}
+
+
+def iso_day(d: date) -> str:
+    """``d.isoformat()``, remembered: the same few thousand dates recur across a caseload."""
+    s = _ISO.get(d)
+    if s is None:
+        s = _ISO[d] = d.isoformat()
+    return s
+
+
 def iso(d: date | None) -> str | None:
-    return None if d is None else d.isoformat()
+    return None if d is None else iso_day(d)
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def long_date(d: date) -> str:
     """2024-03-31 -> 'Sunday 2024-03-31' (weekday helps a reader check a roll)."""
-    return f"{d.strftime('%A')} {d.isoformat()}"
+    return f"{WEEKDAYS[d.weekday()]} {d.isoformat()}"
 
 
 # --- The rules of law.md, by what they decide ------------------------------------------

@@ -14,13 +14,10 @@ from functools import lru_cache
 
 import holidays
 
-from cdpdesk.engine.authority import LEGAL_HOLIDAY_ROLL, long_date
+from cdpdesk.engine.authority import LEGAL_HOLIDAY_ROLL, iso_day, long_date
 
 ONE_DAY = timedelta(days=1)
 SATURDAY = 5
-
-# The states (and DC-like territories) the holidays package knows, for input checking.
-KNOWN_SUBDIVISIONS: frozenset[str] = frozenset(holidays.country_holidays("US").subdivisions)
 
 
 def _holiday_names(years: range, state: str | None) -> dict[date, str]:
@@ -37,12 +34,13 @@ def _holiday_names(years: range, state: str | None) -> dict[date, str]:
 class Calendar:
     """The legal-holiday calendar for one optional state, built a year at a time."""
 
-    __slots__ = ("state", "_years", "_names")
+    __slots__ = ("state", "_years", "_names", "_rolled")
 
     def __init__(self, state: str | None = None) -> None:
         self.state = state
         self._years: set[int] = set()
         self._names: dict[date, str] = {}
+        self._rolled: dict[date, tuple[date, str]] = {}
 
     def _load(self, year: int) -> None:
         self._names.update(_holiday_names(range(year, year + 1), self.state))
@@ -73,6 +71,12 @@ class Calendar:
 
     def roll_explained(self, last_day: date) -> tuple[date, str]:
         """The rolled day and a phrase saying why, for the ``says`` sentence."""
+        known = self._rolled.get(last_day)
+        if known is None:
+            known = self._rolled[last_day] = self._roll_explained(last_day)
+        return known
+
+    def _roll_explained(self, last_day: date) -> tuple[date, str]:
         rolled = self.roll(last_day)
         if rolled == last_day:
             return rolled, f"its last day is {long_date(last_day)}"
@@ -81,7 +85,7 @@ class Calendar:
         while day < rolled:
             name = self.holiday_name(day)
             if name:
-                holidays_met.append(f"{day.isoformat()} is {name}")
+                holidays_met.append(f"{iso_day(day)} is {name}")
             day += ONE_DAY
         because = f" ({'; '.join(holidays_met)})" if holidays_met else ""
         return rolled, (
@@ -138,7 +142,6 @@ def add_months(day: date, months: int) -> date:
 
 __all__ = [
     "Calendar",
-    "KNOWN_SUBDIVISIONS",
     "LEGAL_HOLIDAY_ROLL",
     "add_months",
     "add_years",

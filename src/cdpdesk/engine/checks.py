@@ -7,6 +7,7 @@ invalid withdrawals errors, never silent).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from cdpdesk.contract.case import (
     AlternativeAppeal,
@@ -37,17 +38,30 @@ _ENDS: dict[type, tuple[str, str]] = {
 }
 
 
+_DATE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def event_dates(ev: Event) -> list[tuple[str, date]]:
+    """The event's date fields that are set, in declaration order."""
+    names = _DATE_FIELDS.get(type(ev))
+    if names is None:
+        names = _DATE_FIELDS[type(ev)] = tuple(
+            n for n, f in type(ev).model_fields.items() if "date" in repr(f.annotation)
+        )
     out = []
-    for name in type(ev).model_fields:
+    for name in names:
         value = getattr(ev, name)
-        if isinstance(value, date):
+        if value is not None:
             out.append((name, value))
     return out
 
 
-def check_case(case: CaseFile, as_of: date) -> None:
-    """Raise :class:`CaseError` listing every problem; return None when the file is sound."""
+Buckets = dict[str, list[tuple[int, Any]]]
+
+
+def check_case(case: CaseFile, as_of: date) -> Buckets:
+    """Raise :class:`CaseError` listing every problem. For a sound file, return its events
+    grouped by type, each with its index in the file, so later steps need not scan again."""
     errors: list[ErrorItem] = []
 
     def err(field: str, message: str, event: str | None = None) -> None:
@@ -73,7 +87,9 @@ def check_case(case: CaseFile, as_of: date) -> None:
                 )
 
     by_id: dict[str, tuple[int, Event]] = {}
+    buckets: Buckets = {}
     for i, ev in enumerate(case.events):
+        buckets.setdefault(ev.type, []).append((i, ev))
         if ev.id in by_id:
             err(f"events[{i}].id", f"duplicate event id {ev.id!r}", ev.id)
         else:
@@ -95,11 +111,10 @@ def check_case(case: CaseFile, as_of: date) -> None:
 
     determinations: dict[str, list[Determination]] = {}
     petitions: dict[str, list[TaxCourtPetition]] = {}
-    for ev in case.events:
-        if isinstance(ev, Determination):
-            determinations.setdefault(ev.request, []).append(ev)
-        elif isinstance(ev, TaxCourtPetition):
-            petitions.setdefault(ev.request, []).append(ev)
+    for _, ev in buckets.get("determination", ()):
+        determinations.setdefault(ev.request, []).append(ev)
+    for _, ev in buckets.get("tax_court_petition", ()):
+        petitions.setdefault(ev.request, []).append(ev)
 
     for i, ev in enumerate(case.events):
         for name, value in event_dates(ev):
@@ -240,3 +255,4 @@ def check_case(case: CaseFile, as_of: date) -> None:
                 )
     if errors:
         raise CaseError(errors)
+    return buckets

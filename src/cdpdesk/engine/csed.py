@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from cdpdesk.engine import authority as A
-from cdpdesk.engine.authority import Dated, Why
+from cdpdesk.engine.authority import Dated, Why, iso_day
 from cdpdesk.engine.calendar import add_years
 from cdpdesk.engine.suspensions import Floor, Suspension
 
 CSED_YEARS = 10
 
 
+@lru_cache(maxsize=1 << 16)
 def base_csed(assessed: date, leap_day: str) -> Dated:
     """IRC 6502(a)(1): 10 years after the assessment (Feb 29 per policy ``leap_day``)."""
     day = add_years(assessed, CSED_YEARS, leap_day)
     exc = ("leap-day",) if (assessed.month, assessed.day) == (2, 29) else ()
-    says = f"Assessed {assessed.isoformat()}; 10 years later is {day.isoformat()}."
+    says = f"Assessed {iso_day(assessed)}; 10 years later is {iso_day(day)}."
     if exc:
-        says += f" The assessment fell on February 29; policy leap_day={leap_day} gives {day.isoformat()}."
+        says += f" The assessment fell on February 29; policy leap_day={leap_day} gives {iso_day(day)}."
     return Dated(day, Why(A.BASE_CSED, says, "base_csed", day, exc))
 
 
@@ -67,8 +69,8 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
             trail.append(
                 Why(
                     A.CSED_WALK,
-                    f"The suspension {run.start.isoformat()} to {run.until.isoformat()} ended "
-                    f"before the assessment {assessed.isoformat()}; it does not count.",
+                    f"The suspension {iso_day(run.start)} to {iso_day(run.until)} ended "
+                    f"before the assessment {iso_day(assessed)}; it does not count.",
                     "",
                     None,
                     ("before-assessment",),
@@ -79,8 +81,8 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
             trail.append(
                 Why(
                     A.CSED_WALK,
-                    f"The suspension from {start.isoformat()} began after the CSED "
-                    f"{csed.isoformat()} had passed; an expired period is not revived.",
+                    f"The suspension from {iso_day(start)} began after the CSED "
+                    f"{iso_day(csed)} had passed; an expired period is not revived.",
                     "",
                     None,
                     ("after-expiry",),
@@ -95,8 +97,8 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
         trail.append(
             Why(
                 A.CSED_WALK,
-                f"Suspended {start.isoformat()} to {run.until.isoformat()}{clipped} ({causes}): "
-                f"{days} days move the CSED from {before.isoformat()} to {csed.isoformat()}.",
+                f"Suspended {iso_day(start)} to {iso_day(run.until)}{clipped} ({causes}): "
+                f"{days} days move the CSED from {iso_day(before)} to {iso_day(csed)}.",
                 "",
                 csed,
             )
@@ -109,19 +111,19 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
                 trail.append(
                     Why(
                         m.floor.rule,
-                        f"{m.floor.says} That is later than {csed.isoformat()}, so the CSED "
-                        f"becomes {m.floor.date.isoformat()}.",
+                        f"{m.floor.says} That is later than {iso_day(csed)}, so the CSED "
+                        f"becomes {iso_day(m.floor.date)}.",
                         "",
                         m.floor.date,
                     )
                 )
                 csed = m.floor.date
             floors.append((m.floor, raised))
-    says = f"The CSED is {csed.isoformat()}"
+    says = f"The CSED is {iso_day(csed)}"
     if csed == base.value:
         says += ", the base date: no suspension extended it."
     else:
-        says += f", {(csed - base.value).days} days after the base date {base.value.isoformat()}."
+        says += f", {(csed - base.value).days} days after the base date {iso_day(base.value)}."
     if open_:
         says += " A suspension is still running, so this is a lower bound that will move later."
     final = Why(A.CSED_WALK, says, "csed", csed)

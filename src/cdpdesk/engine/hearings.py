@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from cdpdesk.engine import authority as A
-from cdpdesk.engine.authority import Dated, Why
+from cdpdesk.engine.authority import Dated, Why, iso_day
 from cdpdesk.engine.calendar import ONE_DAY, Calendar
 
 CDP, EQUIVALENT, PREMATURE, NONE = "cdp", "equivalent", "premature", "none"
@@ -92,8 +93,8 @@ def classify_hearing(
     if is_premature(received, trigger):
         what = "notice's date" if statute == "IRC 6330" else "NFTL filing date"
         says = (
-            f"The request was received {received.isoformat()}, before the {what} "
-            f"{trigger.isoformat()}; it earns no hearing on this notice (Andre)."
+            f"The request was received {iso_day(received)}, before the {what} "
+            f"{iso_day(trigger)}; it earns no hearing on this notice (Andre)."
         )
         return Classification(PREMATURE, received, [Why(rule, says, "filed", received, ("premature",))])
 
@@ -111,7 +112,7 @@ def classify_hearing(
     elif equitable_tolling:
         says = (
             "A finding of equitable tolling is recorded on the request, so it is treated as a "
-            f"timely CDP request filed {received.isoformat()}."
+            f"timely CDP request filed {iso_day(received)}."
         )
         out.type = CDP
         out.why.append(Why(A.EQUITABLE_TOLLING, says, "filed", received, ("equitable-tolling",)))
@@ -132,8 +133,8 @@ def classify_hearing(
                 # Exception ``lien-request-in-five-days`` (Reg. 301.6320-1(c)(2) Q&A-C3).
                 day1 = fifth_business_day + ONE_DAY
                 says = (
-                    f"Received {received.isoformat()}, inside the 5 business days after the NFTL "
-                    f"filing; it is deemed made on day 1 of the window, {day1.isoformat()}."
+                    f"Received {iso_day(received)}, inside the 5 business days after the NFTL "
+                    f"filing; it is deemed made on day 1 of the window, {iso_day(day1)}."
                 )
                 out.filed = day1
                 out.why.append(
@@ -156,8 +157,8 @@ def classify_hearing(
         out.why.append(_timely_why(filed, received, by_postmark, eh_deadline.value, "equivalent-hearing"))
         return out
     says = (
-        f"Received {received.isoformat()}, after the equivalent-hearing deadline "
-        f"{eh_deadline.value.isoformat()}: no hearing; the Collection Appeals Program may still be open."
+        f"Received {iso_day(received)}, after the equivalent-hearing deadline "
+        f"{iso_day(eh_deadline.value)}: no hearing; the Collection Appeals Program may still be open."
     )
     out.why.append(Why(A.CAP_AVAILABLE, says, "filed", received))
     return out
@@ -166,13 +167,13 @@ def classify_hearing(
 def _timely_why(filed: date, received: date, by_postmark: bool, deadline: date, kind: str) -> Why:
     if by_postmark:
         says = (
-            f"Received {received.isoformat()}, after the {kind} deadline {deadline.isoformat()}, but "
-            f"postmarked {filed.isoformat()}, within it; the postmark date counts as the filing date "
+            f"Received {iso_day(received)}, after the {kind} deadline {iso_day(deadline)}, but "
+            f"postmarked {iso_day(filed)}, within it; the postmark date counts as the filing date "
             f"(IRC 7502): {'a CDP hearing' if kind == 'CDP' else 'an equivalent hearing'}."
         )
         return Why(A.TIMELY_MAILING, says, "filed", filed, ("timely-mailing",))
     says = (
-        f"Received {received.isoformat()}, on or before the {kind} deadline {deadline.isoformat()}: "
+        f"Received {iso_day(received)}, on or before the {kind} deadline {iso_day(deadline)}: "
         f"{'a CDP hearing' if kind == 'CDP' else 'an equivalent hearing'}."
     )
     return Why(A.HEARING_CLASSIFICATION, says, "filed", filed)
@@ -181,56 +182,62 @@ def _timely_why(filed: date, received: date, by_postmark: bool, deadline: date, 
 # --- How a hearing ends -----------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)
 def petition_deadline(cal: Calendar, determination: date) -> Dated:
     """IRC 6330(d)(1): 30 days beginning the day after the Notice of Determination, rolled."""
     last = determination + timedelta(days=PETITION_DAYS)
     rolled, phrase = cal.roll_explained(last)
     says = (
-        f"The Notice of Determination is dated {determination.isoformat()}; the 30-day petition "
-        f"window began {(determination + ONE_DAY).isoformat()}; {phrase}."
+        f"The Notice of Determination is dated {iso_day(determination)}; the 30-day petition "
+        f"window began {iso_day(determination + ONE_DAY)}; {phrase}."
     )
     return Dated(rolled, Why(A.PETITION_WINDOW, says, "petition_deadline", rolled))
 
 
+@lru_cache(maxsize=1 << 16)
 def final_without_petition(deadline: Dated) -> Dated:
     """Kollman: with no (timely) petition the determination is final once the window has run."""
     day = deadline.value + ONE_DAY
     says = (
         f"No timely petition: the determination became final when the petition window closed "
-        f"{deadline.value.isoformat()}, so the hearing ended {day.isoformat()}."
+        f"{iso_day(deadline.value)}, so the hearing ended {iso_day(day)}."
     )
     return Dated(day, Why(A.DETERMINATION_FINAL_NO_PETITION, says, "final", day))
 
 
+@lru_cache(maxsize=1 << 16)
 def final_after_decision(cal: Calendar, entered: date) -> Dated:
     """IRC 7481(a)(1), 7483: final when the 90-day appeal period has run (rolled) + 1 day."""
     last = entered + timedelta(days=APPEAL_DAYS)
     rolled, phrase = cal.roll_explained(last)
     day = rolled + ONE_DAY
     says = (
-        f"The Tax Court decision was entered {entered.isoformat()}; the 90-day appeal period's "
-        f"{phrase.removeprefix('its ')}; the decision became final {day.isoformat()}."
+        f"The Tax Court decision was entered {iso_day(entered)}; the 90-day appeal period's "
+        f"{phrase.removeprefix('its ')}; the decision became final {iso_day(day)}."
     )
     return Dated(day, Why(A.DECISION_FINAL, says, "final", day))
 
 
+@lru_cache(maxsize=1 << 16)
 def final_as_recorded(final: date) -> Dated:
-    says = f"The Tax Court decision became final {final.isoformat()}, as recorded (after an appeal)."
+    says = f"The Tax Court decision became final {iso_day(final)}, as recorded (after an appeal)."
     return Dated(final, Why(A.DECISION_FINAL, says, "final", final, ("final-date-recorded",)))
 
 
+@lru_cache(maxsize=1 << 16)
 def eh_decision_final(decided: date) -> Dated:
     """An equivalent-hearing decision letter is final on its date; no Tax Court review."""
     says = (
-        f"The equivalent-hearing decision letter dated {decided.isoformat()} is final that day; "
+        f"The equivalent-hearing decision letter dated {iso_day(decided)} is final that day; "
         "it cannot be taken to the Tax Court."
     )
     return Dated(decided, Why(A.EH_DECISION_FINAL, says, "final", decided))
 
 
+@lru_cache(maxsize=1 << 16)
 def withdrawal_ends_hearing(received: date, kind: str) -> Why:
     says = (
-        f"Appeals received the written withdrawal {received.isoformat()}; the {kind} hearing ends "
+        f"Appeals received the written withdrawal {iso_day(received)}; the {kind} hearing ends "
         "that day with no determination."
     )
     return Why(A.WITHDRAWAL, says, "withdrawn", received)

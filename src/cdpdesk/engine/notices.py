@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from cdpdesk.engine import authority as A
-from cdpdesk.engine.authority import Dated, Why
+from cdpdesk.engine.authority import Dated, Why, iso_day
 from cdpdesk.engine.calendar import ONE_DAY, Calendar, add_years
 
 CDP_DAYS = 30
@@ -40,7 +41,7 @@ def _thirty_day_window(
     opens = after + ONE_DAY
     last = after + timedelta(days=CDP_DAYS)
     rolled, phrase = cal.roll_explained(last)
-    says = f"{lead}The 30-day window began {opens.isoformat()}; {phrase}."
+    says = f"{lead}The 30-day window began {iso_day(opens)}; {phrase}."
     return Window(opens, last, Dated(rolled, Why(rule, says, field, rolled, exceptions)))
 
 
@@ -55,7 +56,7 @@ def _one_year_window(
     opens = after + ONE_DAY
     last = add_years(opens, 1, leap_day) - ONE_DAY
     rolled, phrase = cal.roll_explained(last)
-    says = f"{lead}The one-year window began {opens.isoformat()}; {phrase}."
+    says = f"{lead}The one-year window began {iso_day(opens)}; {phrase}."
     return Window(opens, last, Dated(rolled, Why(rule, says, "eh_deadline", rolled, exceptions)))
 
 
@@ -67,25 +68,28 @@ def levy_window_start(notice_date: date, mailed: date | None) -> tuple[date, str
     """
     if mailed is not None and mailed > notice_date:
         lead = (
-            f"The notice is dated {notice_date.isoformat()} but was mailed {mailed.isoformat()}; "
+            f"The notice is dated {iso_day(notice_date)} but was mailed {iso_day(mailed)}; "
             "the mailing date governs (Weiss v. Commissioner, 147 T.C. 179 (2016)). "
         )
         return mailed, lead, ("mailed-after-notice-date",)
-    return notice_date, f"The levy notice is dated {notice_date.isoformat()}. ", ()
+    return notice_date, f"The levy notice is dated {iso_day(notice_date)}. ", ()
 
 
+@lru_cache(maxsize=1 << 16)
 def levy_cdp_window(cal: Calendar, notice_date: date, mailed: date | None) -> Window:
     """IRC 6330(a)(3)(B): 30 days beginning the day after the notice, rolled under 7503."""
     start, lead, exc = levy_window_start(notice_date, mailed)
     return _thirty_day_window(cal, start, A.LEVY_CDP_WINDOW, "cdp_deadline", lead, exc)
 
 
+@lru_cache(maxsize=1 << 16)
 def levy_eh_window(cal: Calendar, notice_date: date, mailed: date | None, leap_day: str) -> Window:
     """Reg. 301.6330-1(i)(2) Q&A-I7: one year beginning the day after the notice, rolled."""
     start, lead, exc = levy_window_start(notice_date, mailed)
     return _one_year_window(cal, start, leap_day, A.LEVY_EH_WINDOW, lead, exc)
 
 
+@lru_cache(maxsize=1 << 16)
 def lien_fifth_business_day(cal: Calendar, nftl_filed: date) -> Dated:
     """IRC 6320(a)(2): the notice is due within 5 business days after the NFTL filing."""
     days = cal.business_days_after(nftl_filed, LIEN_BUSINESS_DAYS)
@@ -95,26 +99,28 @@ def lien_fifth_business_day(cal: Calendar, nftl_filed: date) -> Dated:
     while d < fifth:
         name = cal.holiday_name(d)
         if name:
-            skipped.append(f"{d.isoformat()} is {name}")
+            skipped.append(f"{iso_day(d)} is {name}")
         d += ONE_DAY
     holidays_note = f" ({'; '.join(skipped)})" if skipped else ""
     says = (
         f"The NFTL was filed {A.long_date(nftl_filed)}; the 5 business days after it are "
-        f"{', '.join(x.isoformat() for x in days)}{holidays_note}, so the 5th is {fifth.isoformat()}."
+        f"{', '.join(iso_day(x) for x in days)}{holidays_note}, so the 5th is {iso_day(fifth)}."
     )
     return Dated(fifth, Why(A.LIEN_FIVE_BUSINESS_DAYS, says, "fifth_business_day", fifth))
 
 
-def lien_cdp_window(cal: Calendar, fifth: Dated) -> Window:
+@lru_cache(maxsize=1 << 16)
+def lien_cdp_window(cal: Calendar, fifth: date) -> Window:
     """IRC 6320(a)(3)(B): 30 days beginning the day after the 5th business day, rolled."""
-    lead = f"The 5-business-day period after the NFTL filing ended {fifth.value.isoformat()}. "
-    return _thirty_day_window(cal, fifth.value, A.LIEN_CDP_WINDOW, "cdp_deadline", lead)
+    lead = f"The 5-business-day period after the NFTL filing ended {iso_day(fifth)}. "
+    return _thirty_day_window(cal, fifth, A.LIEN_CDP_WINDOW, "cdp_deadline", lead)
 
 
-def lien_eh_window(cal: Calendar, fifth: Dated, leap_day: str) -> Window:
+@lru_cache(maxsize=1 << 16)
+def lien_eh_window(cal: Calendar, fifth: date, leap_day: str) -> Window:
     """Reg. 301.6320-1(i)(2): one year beginning the day after the 5-business-day period."""
-    lead = f"The 5-business-day period after the NFTL filing ended {fifth.value.isoformat()}. "
-    return _one_year_window(cal, fifth.value, leap_day, A.LIEN_EH_WINDOW, lead)
+    lead = f"The 5-business-day period after the NFTL filing ended {iso_day(fifth)}. "
+    return _one_year_window(cal, fifth, leap_day, A.LIEN_EH_WINDOW, lead)
 
 
 def lien_notice_is_late(notice_date: date, fifth: date) -> bool:
@@ -127,9 +133,10 @@ def predates_cdp(day: date) -> bool:
     return day < CDP_EFFECTIVE
 
 
+@lru_cache(maxsize=1 << 16)
 def earliest_pre_levy_day(notice_date: date, mailed: date | None) -> Dated:
     """IRC 6330(a)(2): the notice must come at least 30 days before the first levy."""
     start, lead, exc = levy_window_start(notice_date, mailed)
     day = start + timedelta(days=PRE_LEVY_DAYS)
-    says = f"{lead}No levy may be made until 30 days after it: {day.isoformat()}."
+    says = f"{lead}No levy may be made until 30 days after it: {iso_day(day)}."
     return Dated(day, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", day, exc))

@@ -114,12 +114,24 @@ RANK = {s.id: i for i, s in enumerate(STAGES)}
 HELD = ("cdp", "equivalent")
 
 
-def _event_day(ev: Any) -> date:
-    for name in ("date", "received", "filed", "entered", "left"):
-        value = getattr(ev, name, None)
-        if isinstance(value, date):
-            return value
-    raise AssertionError(f"event {ev.id} has no date")
+_DAY_FIELD = {
+    "hearing_request": "received",
+    "hearing_withdrawal": "received",
+    "tax_court_petition": "filed",
+    "tax_court_decision": "entered",
+    "ia_appeal": "filed",
+    "oic_appeal": "filed",
+    "bankruptcy": "filed",
+    "outside_us": "left",
+    "tas_application": "filed",
+    "innocent_spouse_claim": "filed",
+}
+
+
+def event_day(ev: Any) -> date:
+    """The date an event happened (its first date field)."""
+    day: date = getattr(ev, _DAY_FIELD.get(ev.type, "date"))
+    return day
 
 
 def stage_of(case: CaseFile, as_of: date, entries: list[Entry], csed_values: list[date]) -> dict[str, Any]:
@@ -134,7 +146,7 @@ def stage_of(case: CaseFile, as_of: date, entries: list[Entry], csed_values: lis
         sid = _stage_for_event(ev, by_request)
         if sid is None:
             continue
-        key = (_event_day(ev), RANK[sid], sid, ev.id)
+        key = (event_day(ev), RANK[sid], sid, ev.id)
         if best is None or key[:2] >= best[:2]:
             best = key
         del i

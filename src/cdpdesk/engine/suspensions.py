@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from cdpdesk.engine import authority as A
+from cdpdesk.engine.authority import iso_day
 from cdpdesk.engine.calendar import add_months
 
 ALTERNATIVE_GRACE_DAYS = 30  # IRC 6331(k)(1), (k)(2): 30 days after rejection or termination
@@ -16,7 +17,7 @@ INNOCENT_SPOUSE_DAYS = 60  # IRC 6015(e)(2)
 CDP_FLOOR_DAYS = 90  # IRC 6330(e)(1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Floor:
     cause: str
     date: date
@@ -26,14 +27,14 @@ class Floor:
     def to_json(self) -> dict[str, object]:
         return {
             "cause": self.cause,
-            "date": self.date.isoformat(),
-            "authority": list(self.rule.authority),
+            "date": iso_day(self.date),
+            "authority": self.rule.cited,
             "rule": self.rule.id,
             "says": self.says,
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Suspension:
     cause: str
     event: str
@@ -52,18 +53,18 @@ class Suspension:
         return {
             "cause": self.cause,
             "event": self.event,
-            "from": self.start.isoformat(),
-            "until": self.until.isoformat(),
+            "from": iso_day(self.start),
+            "until": iso_day(self.until),
             "days": self.days,
             "open": self.open,
-            "authority": list(self.rule.authority),
+            "authority": self.rule.cited,
             "rule": self.rule.id,
             "says": self.says,
         }
 
 
 def _open_note(open_: bool, as_of: date) -> str:
-    return f" It is still running on {as_of.isoformat()}, so it is counted to that day." if open_ else ""
+    return f" It is still running on {iso_day(as_of)}, so it is counted to that day." if open_ else ""
 
 
 def cdp_hearing_suspension(
@@ -74,8 +75,8 @@ def cdp_hearing_suspension(
     open_ = ended is None
     until = as_of if ended is None else ended
     says = (
-        f"The timely CDP request was received {received.isoformat()}; "
-        + (f"the hearing ended {until.isoformat()} ({how})." if not open_ else "the hearing is still open.")
+        f"The timely CDP request was received {iso_day(received)}; "
+        + (f"the hearing ended {iso_day(until)} ({how})." if not open_ else "the hearing is still open.")
         + _open_note(open_, as_of)
     )
     floor = None
@@ -85,8 +86,8 @@ def cdp_hearing_suspension(
             "cdp_90_day",
             day,
             A.CDP_FLOOR,
-            f"The CDP hearing ended {ended.isoformat()}; the CSED is no earlier than 90 days "
-            f"after: {day.isoformat()}.",
+            f"The CDP hearing ended {iso_day(ended)}; the CSED is no earlier than 90 days "
+            f"after: {iso_day(day)}.",
         )
     return Suspension("cdp_hearing", request, received, until, open_, A.CDP_SUSPENSION, says, floor)
 
@@ -98,14 +99,13 @@ def alternative_until(ended: date, appeal_filed: date | None, appeal_closed: dat
     if appeal_filed is not None and appeal_closed is not None and appeal_filed <= grace:
         if appeal_closed > grace:
             return appeal_closed, (
-                f"an appeal filed {appeal_filed.isoformat()} (within 30 days) closed "
-                f"{appeal_closed.isoformat()}"
+                f"an appeal filed {iso_day(appeal_filed)} (within 30 days) closed {iso_day(appeal_closed)}"
             )
         return grace, (
-            f"30 days after {ended.isoformat()} is {grace.isoformat()}, later than the close of "
-            f"the appeal {appeal_closed.isoformat()}"
+            f"30 days after {iso_day(ended)} is {iso_day(grace)}, later than the close of "
+            f"the appeal {iso_day(appeal_closed)}"
         )
-    return grace, f"30 days after {ended.isoformat()} is {grace.isoformat()}"
+    return grace, f"30 days after {iso_day(ended)} is {iso_day(grace)}"
 
 
 def ia_pending_suspension(
@@ -115,8 +115,8 @@ def ia_pending_suspension(
     open_ = until is None
     end = as_of if until is None else until
     says = (
-        f"An installment agreement was requested {requested.isoformat()}; "
-        + (f"the suspension ends {end.isoformat()} ({how})." if not open_ else "it is still pending.")
+        f"An installment agreement was requested {iso_day(requested)}; "
+        + (f"the suspension ends {iso_day(end)} ({how})." if not open_ else "it is still pending.")
         + _open_note(open_, as_of)
     )
     return Suspension("ia_pending", event, requested, end, open_, A.IA_PENDING, says)
@@ -125,8 +125,8 @@ def ia_pending_suspension(
 def ia_terminated_suspension(event: str, terminated: date, until: date, how: str) -> Suspension:
     """IRC 6331(k)(2)(D), (k)(3): 30 days after termination, longer during a timely appeal."""
     says = (
-        f"The installment agreement was terminated {terminated.isoformat()}; the suspension ends "
-        f"{until.isoformat()} ({how})."
+        f"The installment agreement was terminated {iso_day(terminated)}; the suspension ends "
+        f"{iso_day(until)} ({how})."
     )
     return Suspension("ia_terminated", event, terminated, until, False, A.IA_TERMINATED, says)
 
@@ -139,8 +139,8 @@ def oic_pending_suspension(
     open_ = until is None
     end = as_of if until is None else until
     says = (
-        f"The offer in compromise became pending {pending.isoformat()}; "
-        + (f"the suspension ends {end.isoformat()} ({how})." if not open_ else "it is still pending.")
+        f"The offer in compromise became pending {iso_day(pending)}; "
+        + (f"the suspension ends {iso_day(end)} ({how})." if not open_ else "it is still pending.")
         + _open_note(open_, as_of)
     )
     return Suspension("oic_pending", event, pending, end, open_, A.OIC_PENDING, says)
@@ -150,14 +150,14 @@ def bankruptcy_suspension(event: str, filed: date, stay_ended: date | None, as_o
     """IRC 6503(h): from the petition until the stay ends, plus 6 months."""
     if stay_ended is None:
         says = (
-            f"The bankruptcy petition was filed {filed.isoformat()} and the automatic stay has not "
+            f"The bankruptcy petition was filed {iso_day(filed)} and the automatic stay has not "
             f"ended." + _open_note(True, as_of)
         )
         return Suspension("bankruptcy", event, filed, as_of, True, A.BANKRUPTCY, says)
     until = add_months(stay_ended, BANKRUPTCY_MONTHS)
     says = (
-        f"The bankruptcy petition was filed {filed.isoformat()}; the stay ended "
-        f"{stay_ended.isoformat()}, and 6 months more run to {until.isoformat()}."
+        f"The bankruptcy petition was filed {iso_day(filed)}; the stay ended "
+        f"{iso_day(stay_ended)}, and 6 months more run to {iso_day(until)}."
     )
     return Suspension("bankruptcy", event, filed, until, False, A.BANKRUPTCY, says)
 
@@ -172,7 +172,7 @@ def outside_us_suspension(event: str, left: date, returned: date | None, as_of: 
         if as_of < six:
             return None
         says = (
-            f"The taxpayer left the United States {left.isoformat()} and has been away 6 months or "
+            f"The taxpayer left the United States {iso_day(left)} and has been away 6 months or "
             "more." + _open_note(True, as_of)
         )
         return Suspension("outside_us", event, left, as_of, True, A.OUTSIDE_US, says)
@@ -183,12 +183,12 @@ def outside_us_suspension(event: str, left: date, returned: date | None, as_of: 
         "return_from_abroad",
         floor_day,
         A.RETURN_FLOOR,
-        f"The taxpayer returned {returned.isoformat()}; the CSED is no earlier than 6 months "
-        f"after: {floor_day.isoformat()}.",
+        f"The taxpayer returned {iso_day(returned)}; the CSED is no earlier than 6 months "
+        f"after: {iso_day(floor_day)}.",
     )
     says = (
-        f"The taxpayer was outside the United States from {left.isoformat()} to "
-        f"{returned.isoformat()}, at least 6 months in a row."
+        f"The taxpayer was outside the United States from {iso_day(left)} to "
+        f"{iso_day(returned)}, at least 6 months in a row."
     )
     return Suspension("outside_us", event, left, returned, False, A.OUTSIDE_US, says, floor)
 
@@ -198,8 +198,8 @@ def tas_suspension(event: str, filed: date, decided: date | None, as_of: date) -
     open_ = decided is None
     until = as_of if decided is None else decided
     says = (
-        f"A Taxpayer Assistance Order was applied for {filed.isoformat()}; "
-        + (f"the Advocate decided {until.isoformat()}." if not open_ else "it is not yet decided.")
+        f"A Taxpayer Assistance Order was applied for {iso_day(filed)}; "
+        + (f"the Advocate decided {iso_day(until)}." if not open_ else "it is not yet decided.")
         + _open_note(open_, as_of)
     )
     return Suspension("tas_application", event, filed, until, open_, A.TAS_APPLICATION, says)
@@ -209,14 +209,14 @@ def innocent_spouse_suspension(event: str, filed: date, bar_ended: date | None, 
     """IRC 6015(e)(2): from the claim until the collection bar ends, plus 60 days."""
     if bar_ended is None:
         says = (
-            f"An innocent spouse claim was filed {filed.isoformat()}; the collection bar has not "
+            f"An innocent spouse claim was filed {iso_day(filed)}; the collection bar has not "
             "ended." + _open_note(True, as_of)
         )
         return Suspension("innocent_spouse", event, filed, as_of, True, A.INNOCENT_SPOUSE, says)
     until = bar_ended + timedelta(days=INNOCENT_SPOUSE_DAYS)
     says = (
-        f"An innocent spouse claim was filed {filed.isoformat()}; the collection bar ended "
-        f"{bar_ended.isoformat()}, and 60 days more run to {until.isoformat()}."
+        f"An innocent spouse claim was filed {iso_day(filed)}; the collection bar ended "
+        f"{iso_day(bar_ended)}, and 60 days more run to {iso_day(until)}."
     )
     return Suspension("innocent_spouse", event, filed, until, False, A.INNOCENT_SPOUSE, says)
 
@@ -227,7 +227,7 @@ def running_on(s: Suspension, as_of: date) -> Suspension:
     if s.until <= as_of:
         return s
     says = (
-        f"{s.says} It is still running on {as_of.isoformat()} (due to end {s.until.isoformat()}), "
+        f"{s.says} It is still running on {iso_day(as_of)} (due to end {iso_day(s.until)}), "
         "so it is counted to that day."
     )
     return replace(s, until=as_of, open=True, says=says, floor=None)

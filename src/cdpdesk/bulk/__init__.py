@@ -1,0 +1,1 @@
+"""Bulk analysis: many cases at once (synthetic data, streaming runners)."""
