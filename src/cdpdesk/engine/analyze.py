@@ -37,18 +37,20 @@ from cdpdesk.engine.roadmap import stage_of
 ANALYSIS_FORMAT = "cdpdesk.analysis/1"
 ENGINE_VERSION = __version__
 LEVY, LIEN = "IRC 6330", "IRC 6320"
-ALTERNATIVE_TYPES = (
-    "ia_requested",
-    "ia_rejected",
-    "ia_accepted",
-    "ia_terminated",
-    "oic_pending",
-    "oic_rejected",
-    "oic_returned",
-    "oic_withdrawn",
-    "oic_accepted",
-    "ia_appeal",
-    "oic_appeal",
+ALTERNATIVE_TYPES = frozenset(
+    (
+        "ia_requested",
+        "ia_rejected",
+        "ia_accepted",
+        "ia_terminated",
+        "oic_pending",
+        "oic_rejected",
+        "oic_returned",
+        "oic_withdrawn",
+        "oic_accepted",
+        "ia_appeal",
+        "oic_appeal",
+    )
 )
 
 
@@ -612,7 +614,7 @@ def _suspensions(buckets: Buckets, as_of: date, entries: list[Entry]) -> dict[st
 
     # Installment agreements and offers, paired per period in date order.
     alt: dict[str, list[InstallmentAgreementEvent | OfferEvent | AlternativeAppeal]] = {}
-    alt_events = [pair for t in ALTERNATIVE_TYPES for pair in buckets.get(t, ())]
+    alt_events = [pair for t in ALTERNATIVE_TYPES.intersection(buckets) for pair in buckets[t]]
     for _, ev in sorted(alt_events, key=lambda pair: pair[0]):
         for pid in ev.periods:
             alt.setdefault(pid, []).append(ev)

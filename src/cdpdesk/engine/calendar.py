@@ -43,8 +43,11 @@ class Calendar:
         self._rolled: dict[date, tuple[date, str]] = {}
 
     def _load(self, year: int) -> None:
-        self._names.update(_holiday_names(range(year, year + 1), self.state))
-        self._years.add(year)
+        # Build 16 years at a time: one call to the holidays package instead of one a year.
+        first = year - year % 16
+        block = range(first, first + 16)
+        self._names.update(_holiday_names(block, self.state))
+        self._years.update(block)
 
     def holiday_name(self, day: date) -> str | None:
         if day.year not in self._years:

@@ -112,6 +112,23 @@ STAGES: tuple[Stage, ...] = (
 STAGE_BY_ID = {s.id: s for s in STAGES}
 RANK = {s.id: i for i, s in enumerate(STAGES)}
 HELD = ("cdp", "equivalent")
+# Events that never move a case along the road by themselves.
+_NO_STAGE = frozenset(
+    (
+        "ia_requested",
+        "ia_rejected",
+        "oic_pending",
+        "oic_rejected",
+        "oic_returned",
+        "oic_withdrawn",
+        "ia_appeal",
+        "oic_appeal",
+        "bankruptcy",
+        "outside_us",
+        "tas_application",
+        "innocent_spouse_claim",
+    )
+)
 
 
 _DAY_FIELD = {
@@ -142,14 +159,15 @@ def stage_of(case: CaseFile, as_of: date, entries: list[Entry], csed_values: lis
     for e in entries:
         by_request.setdefault(e.request.id, []).append(e)
     best: tuple[date, int, str, str | None] | None = None
-    for i, ev in enumerate(case.events):
+    for ev in case.events:
+        if ev.type in _NO_STAGE:
+            continue
         sid = _stage_for_event(ev, by_request)
         if sid is None:
             continue
         key = (event_day(ev), RANK[sid], sid, ev.id)
         if best is None or key[:2] >= best[:2]:
             best = key
-        del i
     if best is None:
         return _out("assessed", None, None)
     return _out(best[2], best[3], best[0])

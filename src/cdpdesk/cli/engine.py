@@ -1,4 +1,4 @@
-"""The ``cdpdesk`` command line: a thin layer over the engine (and, later, the desk)."""
+"""``cdpdesk analyze | explain | schema``: the engine's commands."""
 
 from __future__ import annotations
 
@@ -6,31 +6,18 @@ import gc
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, BinaryIO, NoReturn
+from typing import Annotated, BinaryIO
 
 import orjson
 import typer
 
+from cdpdesk.cli.common import fail as _fail
 from cdpdesk.contract import CaseError, load_case
 from cdpdesk.contract.errors import ErrorItem
 from cdpdesk.contract.schema import SCHEMAS, json_schema
 from cdpdesk.engine import analyze, explain_text
 
-app = typer.Typer(
-    name="cdpdesk",
-    help="CDP Desk: Collection Due Process hearings, withdrawals, deadlines and CSEDs, every date "
-    "explained and cited.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-EXIT_BAD_INPUT = 2
-
-
-def _fail(message: str) -> NoReturn:
-    sys.stderr.write(f"cdpdesk: error: {message}\n")
-    raise typer.Exit(EXIT_BAD_INPUT)
+app = typer.Typer()
 
 
 def _parse_as_of(value: str | None) -> date | None:
@@ -152,11 +139,3 @@ def schema_cmd(
     if which not in SCHEMAS:
         _fail(f"unknown schema {which!r}; expected one of: {', '.join(SCHEMAS)}")
     sys.stdout.buffer.write(orjson.dumps(json_schema(which), option=orjson.OPT_INDENT_2) + b"\n")
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

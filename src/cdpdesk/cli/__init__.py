@@ -1,0 +1,28 @@
+"""The ``cdpdesk`` command line: thin layers over the engine, the desk and the bulk runner.
+
+Each group of commands lives in its own module and registers itself on the one app; heavy
+imports (database, PDF, Dask) happen inside the commands, so ``analyze`` starts fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from cdpdesk.cli import engine as _engine
+
+app = typer.Typer(
+    name="cdpdesk",
+    help="CDP Desk: Collection Due Process hearings, withdrawals (Letter 4383), deadlines and "
+    "CSEDs, every date explained and cited.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.registered_commands += _engine.app.registered_commands
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]
