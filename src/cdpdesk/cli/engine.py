@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import Annotated
 
 import orjson
 import typer
 
+from cdpdesk.bulk.lines import run_jsonl
 from cdpdesk.cli.common import fail as _fail
 from cdpdesk.contract import CaseError, load_case
-from cdpdesk.contract.errors import ErrorItem
 from cdpdesk.contract.schema import SCHEMAS, json_schema
 from cdpdesk.engine import analyze, explain_text
 
@@ -87,38 +86,6 @@ def analyze_cmd(
         _fail("give a CASE_FILE or --jsonl IN")
     _, result = _analysis_for(case_file, when)
     sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
-
-
-def run_jsonl(src: BinaryIO, dst: BinaryIO, default_as_of: date, force_as_of: bool = False) -> int:
-    """The bulk path: one case per line in, one analysis (or error record) per line out, in
-    order. Returns the number of lines that had errors."""
-    bad = 0
-    buf: list[bytes] = []
-    dumps = orjson.dumps
-    # The analyses are acyclic and short-lived: keep the cycle collector from rescanning the
-    # long-lived modules and caches on every few hundred allocations.
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
-    for number, line in enumerate(src, start=1):
-        try:
-            if not line.strip():
-                raise CaseError([ErrorItem("", "empty line: expected one cdpdesk.case/1 object")])
-            case = load_case(line)
-            when = default_as_of if force_as_of else (case.as_of or default_as_of)
-            out = dumps(analyze(case, when))
-        except CaseError as exc:
-            bad += 1
-            out = dumps(exc.to_json(line=number))
-        buf.append(out)
-        if len(buf) >= 256:
-            buf.append(b"")
-            dst.write(b"\n".join(buf))
-            buf.clear()
-    if buf:
-        buf.append(b"")
-        dst.write(b"\n".join(buf))
-    dst.flush()
-    return bad
 
 
 @app.command("explain")
