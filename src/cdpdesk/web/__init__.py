@@ -1,0 +1,1 @@
+"""Web desk: FastAPI app, pages and pictures."""
