@@ -12,7 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -76,7 +76,7 @@ def main() -> None:
     json_only = len(raw) / (time.perf_counter() - t0)
 
     best, median = min(times), statistics.median(times)
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     block = f"""{START}
 ## Engine: `cdpdesk analyze --jsonl` on one core
 
@@ -100,7 +100,7 @@ The time includes interpreter start-up, imports, reading, validation, analysis a
 {END}"""
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\nFigures written by `make bench`.\n\n"
     if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END):]
+        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.write_text(text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from cdpdesk.cli import desk as _desk
 from cdpdesk.cli import engine as _engine
 
 app = typer.Typer(
@@ -19,6 +20,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.registered_commands += _engine.app.registered_commands
+app.add_typer(_desk.case_app, name="case")
+app.add_typer(_desk.event_app, name="event")
+app.add_typer(_desk.withdrawals_app, name="withdrawals")
+app.add_typer(_desk.letters_app, name="letters")
+app.add_typer(_desk.letter_app, name="letter")
 
 
 def main() -> None:

@@ -1,0 +1,566 @@
+"""``cdpdesk case | event | withdrawals | letters | letter``: the Appeals desk.
+
+The database, Jinja2 and WeasyPrint load inside the commands, never at start-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import orjson
+import typer
+
+from cdpdesk.cli.common import fail
+
+if TYPE_CHECKING:
+    from cdpdesk.desk.workflow import Desk
+
+case_app = typer.Typer(help="Stored cases: import, show, export, list.", no_args_is_help=True)
+event_app = typer.Typer(
+    help="The case's event log: add, correct, retract (append-only).", no_args_is_help=True
+)
+withdrawals_app = typer.Typer(help="Hearing withdrawals waiting for Letter 4383.", no_args_is_help=True)
+letters_app = typer.Typer(help="Issued letters: issue all pending, list, reprint.", no_args_is_help=True)
+letter_app = typer.Typer(help="Preview a letter from a case file, storing nothing.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+ByOpt = Annotated[
+    str | None, typer.Option("--by", help="Who records this (default: $CDPDESK_USER or your login).")
+]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", help="The letter's date, YYYY-MM-DD (default: today).")
+]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--expect-version", help="Refuse if the case is no longer at this version (optimistic lock)."
+    ),
+]
+
+
+def _setup_logging() -> None:
+    from cdpdesk.privacy import RedactTins
+
+    root = logging.getLogger("cdpdesk")
+    if any(getattr(h, "_cdpdesk", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("cdpdesk: %(levelname)s: %(message)s"))
+    handler.addFilter(RedactTins())
+    handler._cdpdesk = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(os.environ.get("CDPDESK_LOG", "WARNING").upper())
+
+
+@contextmanager
+def _desk() -> Iterator[Desk]:
+    """Open the desk; turn every expected failure into one line on stderr and exit 2."""
+    _setup_logging()
+    from cdpdesk.desk.record import DeskError
+    from cdpdesk.letters.facts import LetterError
+
+    desk: Desk | None = None
+    try:
+        from cdpdesk.desk.workflow import Desk
+
+        desk = Desk.open()
+        yield desk
+    except (DeskError, LetterError) as exc:
+        fail(str(exc))
+    finally:
+        if desk is not None:
+            desk.close()
+
+
+def _date(value: str | None, option: str = "--date") -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a valid date (YYYY-MM-DD)")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"{path}: cannot read ({exc.strerror or exc})")
+
+
+def _event_json(path: Path) -> dict[str, Any]:
+    try:
+        data = orjson.loads(_read(path))
+    except orjson.JSONDecodeError as exc:
+        fail(f"{path}: not valid JSON: {exc}")
+    if not isinstance(data, dict):
+        fail(f"{path}: the event must be a JSON object")
+    return data
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
+
+
+def _sample_warning(desk: Desk) -> None:
+    if desk.settings.contact.sample:
+        sys.stderr.write(
+            "cdpdesk: note: the Appeals contact block is SAMPLE DATA; set CDPDESK_APPEALS_* or "
+            "var/desk.toml (docs/desk.md)\n"
+        )
+
+
+# --- case ---------------------------------------------------------------------------------
+
+
+@case_app.command("import")
+def case_import(
+    case_file: Annotated[Path, typer.Argument(help="A cdpdesk.case/1 JSON file.")],
+    by: ByOpt = None,
+) -> None:
+    """Store a case file (validated as `cdpdesk analyze` would) and print its case id."""
+    text = _read(case_file)
+    with _desk() as desk:
+        try:
+            case_id = desk.import_case(text, by=by, source=str(case_file))
+        except ValueError as exc:
+            fail(f"{case_file}: {exc}")
+    print(case_id)
+
+
+@case_app.command("list")
+def case_list(json_out: JsonOpt = False) -> None:
+    """List stored cases (taxpayer name, masked TIN, version)."""
+    from sqlalchemy import select
+
+    from cdpdesk.desk.models import Case
+    from cdpdesk.privacy import mask_tin
+
+    with _desk() as desk, desk._sessions() as s:
+        rows = [
+            {
+                "id": c.id,
+                "taxpayer": c.taxpayer.name if c.taxpayer else None,
+                "tin": mask_tin(c.taxpayer.tin) if c.taxpayer else None,
+                "version": c.version,
+                "source": c.source,
+            }
+            for c in s.scalars(select(Case).order_by(Case.id))
+        ]
+    if json_out:
+        _print_json(rows)
+        return
+    for r in rows:
+        print(f"{r['id']:>6}  v{r['version']:<3} {r['taxpayer'] or '-'}  {r['tin'] or ''}  ({r['source']})")
+
+
+@case_app.command("show")
+def case_show(
+    case_id: Annotated[int, typer.Argument(help="The case id that `case import` printed.")],
+    json_out: JsonOpt = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Analyse as of this date (default: today).")
+    ] = None,
+) -> None:
+    """Show a stored case, its event log, its letters and the engine's analysis."""
+    with _desk() as desk:
+        shown = desk.show(case_id, _date(as_of, "--as-of"))
+    if json_out:
+        _print_json(shown)
+        return
+    sys.stdout.write(_case_text(shown))
+
+
+def _case_text(shown: dict[str, Any]) -> str:
+    c, a = shown["case"], shown["analysis"]
+    out = [f"Case {c['id']} (version {c['version']}), stored {c['created_at'][:10]} by {c['created_by']}"]
+    tp = c["taxpayer"]
+    if tp:
+        out.append(f"Taxpayer: {tp['name']}  TIN {tp['tin'] or 'not on file'}")
+        out += [f"          {line}" for line in tp["address"]]
+    out.append(f"Stage: {a['stage']['title']}  (as of {a['as_of']})")
+    out.append("")
+    out.append("Periods:")
+    cseds = {(x["period"], x["assessment"]): x for x in a["assessments"]}
+    for p in c["periods"]:
+        out.append(f"  {p['id']}: Form {p['form']}, period ending {p['period_end']}")
+        for asm in p["assessments"]:
+            x = cseds.get((p["id"], asm["id"]))
+            csed = f"CSED {'>= ' if x and x['open'] else ''}{x['csed']}" if x else ""
+            out.append(f"    assessment {asm['id']} {asm['date']} {asm.get('amount') or ''}  {csed}".rstrip())
+    out.append("")
+    out.append("Hearings:")
+    for h in a["hearings"]:
+        part = {"IRC 6320": "lien", "IRC 6330": "levy"}.get(h["statute"] or "", "-")
+        extra = f", withdrawn {h['withdrawn']}" if h["withdrawn"] else ""
+        out.append(f"  request {h['request']} / {h['period']} ({part}): {h['type']}, {h['status']}{extra}")
+    if not a["hearings"]:
+        out.append("  none")
+    out.append("")
+    out.append("Event log (append-only):")
+    for e in c["log"]:
+        mark = "" if e["current"] else ("  [superseded]" if e["superseded"] else "")
+        what = e["payload"]["type"] if e["payload"] else "retracted"
+        sup = f" (supersedes #{e['supersedes']})" if e["supersedes"] else ""
+        out.append(
+            f"  #{e['entry']} v{e['version']} {e['kind']} {e['event']}: {what}{sup}  "
+            f"by {e['recorded_by']} {e['recorded_at'][:19]} from {e['source']}{mark}"
+        )
+    if a["deadlines"]:
+        out.append("")
+        out.append("Deadlines:")
+        out += [f"  {d['date']}  {d['what']}" for d in a["deadlines"]]
+    if a["warnings"]:
+        out.append("")
+        out.append("Warnings:")
+        out += [f"  {w['code']}: {w['message']}" for w in a["warnings"]]
+    out.append("")
+    out.append("Letters:")
+    for lt in c["letters"]:
+        out.append(
+            f"  letter {lt['id']}: {lt['number']} for withdrawal {lt['withdrawal']}, dated {lt['date']}, "
+            f"issued by {lt['issued_by']}; {lt['pdf']}"
+        )
+    if not c["letters"]:
+        out.append("  none")
+    for r in c["returned_to_collection"]:
+        out.append(
+            f"  period {r['period']} ({r['parts']}) returned to Collection {r['on']} (letter {r['letter']})"
+        )
+    return "\n".join(out) + "\n"
+
+
+@case_app.command("export")
+def case_export(
+    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """Write the stored case back as a cdpdesk.case/1 file (it holds the full TIN: keep it safe)."""
+    with _desk() as desk:
+        doc = desk.export_case(case_id)
+    data = orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
+    if out is None:
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        fail(f"{out}: cannot write ({exc.strerror or exc})")
+
+
+# --- event --------------------------------------------------------------------------------
+
+
+def _print_entry(result: dict[str, Any], json_out: bool) -> None:
+    if json_out:
+        _print_json(result)
+    else:
+        print(
+            f"case {result['case']}: {result['kind']} of event {result['event']} stored as entry "
+            f"#{result['entry']}; the case is now at version {result['version']}"
+        )
+
+
+@event_app.command("add")
+def event_add(
+    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    event_file: Annotated[Path, typer.Argument(help="One event as a JSON object (cdpdesk.case/1 event).")],
+    by: ByOpt = None,
+    expect_version: VersionOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Append an event; refused (nothing stored) if the engine finds the case inconsistent."""
+    event = _event_json(event_file)
+    with _desk() as desk:
+        result = desk.add_event(
+            case_id, event, by=by, source=str(event_file), expected_version=expect_version
+        )
+    _print_entry(result, json_out)
+
+
+@event_app.command("correct")
+def event_correct(
+    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    event_file: Annotated[Path, typer.Argument(help="The corrected event (same id) as a JSON object.")],
+    note: Annotated[str | None, typer.Option("--note", help="Why it is corrected.")] = None,
+    by: ByOpt = None,
+    expect_version: VersionOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record a correction: a new entry that supersedes the event's current one."""
+    event = _event_json(event_file)
+    with _desk() as desk:
+        result = desk.correct_event(
+            case_id, event, note=note, by=by, source=str(event_file), expected_version=expect_version
+        )
+    _print_entry(result, json_out)
+
+
+@event_app.command("retract")
+def event_retract(
+    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    event_id: Annotated[str, typer.Argument(help="The event entered in error.")],
+    note: Annotated[str | None, typer.Option("--note", help="Why it is retracted.")] = None,
+    by: ByOpt = None,
+    expect_version: VersionOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record that an event was entered in error (the log keeps it)."""
+    with _desk() as desk:
+        result = desk.retract_event(
+            case_id, event_id, note=note, by=by, source="cli", expected_version=expect_version
+        )
+    _print_entry(result, json_out)
+
+
+# --- withdrawals --------------------------------------------------------------------------
+
+
+@withdrawals_app.command("pending")
+def withdrawals_pending(json_out: JsonOpt = False) -> None:
+    """Written withdrawals not yet acknowledged, oldest first; oral ones wait for writing."""
+    with _desk() as desk:
+        result = desk.pending_withdrawals()
+    if json_out:
+        _print_json(result)
+        return
+    pending, waiting = result["pending"], result["waiting_for_writing"]
+    print(f"Written withdrawals waiting for Letter 4383: {len(pending)}")
+    for w in pending:
+        partial = " (partial)" if w["partial"] else ""
+        print(
+            f"  case {w['case']}  event {w['event']}  received {w['received']}  {w['taxpayer'] or '-'}  "
+            f"ends {w['hearing']}{partial}  periods {', '.join(w['periods'])}"
+        )
+    if waiting:
+        print(
+            f"Oral withdrawals waiting for a written, signed withdrawal (never acknowledged): {len(waiting)}"
+        )
+        for w in waiting:
+            print(
+                f"  case {w['case']}  event {w['event']}  received {w['received']}  {w['taxpayer'] or '-'}  "
+                f"would end {w['hearing']}  periods {', '.join(w['periods'])}"
+            )
+    if pending:
+        print("Acknowledge one with: cdpdesk withdrawals acknowledge CASE EVENT")
+
+
+@withdrawals_app.command("acknowledge")
+def withdrawals_acknowledge(
+    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    event_id: Annotated[str, typer.Argument(help="The hearing_withdrawal event id.")],
+    date: DateOpt = None,
+    by: ByOpt = None,
+    enclosure: Annotated[
+        list[str] | None, typer.Option("--enclosure", help="Name an enclosure (repeatable).")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Issue Letter 4383 for a written withdrawal (once: again returns the same letter)."""
+    when = _date(date)
+    with _desk() as desk:
+        ack = desk.acknowledge(case_id, event_id, by=by, letter_date=when, enclosures=enclosure)
+        if ack.created:
+            _sample_warning(desk)
+    if json_out:
+        _print_json(ack.to_json())
+        return
+    lt = ack.letter
+    verb = "issued" if ack.created else "already issued"
+    print(
+        f"Letter 4383 {verb}: letter {lt.id} for case {lt.case}, withdrawal {lt.withdrawal}, dated {lt.date}"
+    )
+    print(f"  PDF:  {lt.pdf}")
+    print(f"  HTML: {lt.html}")
+    print(f"  sha256 {lt.sha256}")
+
+
+# --- letters ------------------------------------------------------------------------------
+
+
+@letters_app.command("issue-pending")
+def letters_issue_pending(
+    date: DateOpt = None,
+    by: ByOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Issue Letter 4383 for every pending written withdrawal, with a progress bar."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    when = _date(date)
+    with _desk() as desk:
+        total = len(desk.pending_withdrawals()["pending"])
+        console = Console(stderr=True)
+        with Progress(
+            TextColumn("Letter 4383"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as bar:
+            task = bar.add_task("issue", total=total)
+
+            def step(done: int, of: int, _item: dict[str, Any]) -> None:
+                bar.update(task, completed=done, total=of)
+
+            acks = desk.issue_pending(by=by, letter_date=when, progress=step)
+        if any(a.created for a in acks):
+            _sample_warning(desk)
+    created = sum(1 for a in acks if a.created)
+    if json_out:
+        _print_json({"issued": created, "letters": [a.to_json() for a in acks]})
+        return
+    print(f"Issued {created} letter(s); {len(acks) - created} already existed.")
+    for a in acks:
+        print(
+            f"  letter {a.letter.id}: case {a.letter.case} withdrawal {a.letter.withdrawal}  {a.letter.pdf}"
+        )
+
+
+@letters_app.command("list")
+def letters_list(
+    case: Annotated[int | None, typer.Option("--case", help="Only this case's letters.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List issued letters."""
+    with _desk() as desk:
+        infos = desk.letters(case)
+    if json_out:
+        _print_json([i.to_json() for i in infos])
+        return
+    for i in infos:
+        print(
+            f"  letter {i.id}: {i.number} case {i.case} withdrawal {i.withdrawal} dated {i.date} "
+            f"by {i.issued_by}  sha256 {i.sha256[:16]}..."
+        )
+    if not infos:
+        print("No letters issued.")
+
+
+@letters_app.command("reprint")
+def letters_reprint(
+    letter_id: Annotated[int, typer.Argument(help="The letter id.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the HTML and PDF into.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Also render again from the stored snapshot and compare bytes.")
+    ] = False,
+) -> None:
+    """Write an issued letter's stored files again, byte for byte."""
+    import hashlib
+
+    with _desk() as desk:
+        row = desk.letter(letter_id)
+        if hashlib.sha256(row.pdf).hexdigest() != row.sha256:
+            fail(f"letter {letter_id}: the stored PDF does not match its sha256")
+        same: bool | None = None
+        if check:
+            from cdpdesk.letters.render import render_4383
+
+            again = render_4383(orjson.loads(row.snapshot))
+            same = again.pdf == row.pdf and again.html == row.html
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stem = f"letter-{row.id}-{row.number}"
+        (out / f"{stem}.html").write_bytes(row.html)
+        (out / f"{stem}.pdf").write_bytes(row.pdf)
+    except OSError as exc:
+        fail(f"{out}: cannot write ({exc.strerror or exc})")
+    print(f"{out / f'{stem}.pdf'}  sha256 {row.sha256}")
+    if same is not None:
+        print("re-rendered from the snapshot: " + ("identical bytes" if same else "DIFFERENT bytes"))
+        if not same:
+            raise typer.Exit(1)
+
+
+# --- letter (previews) --------------------------------------------------------------------
+
+DOCUMENTS = ("4383", "withdrawal-request")
+
+
+@letter_app.command("render")
+def letter_render(
+    document: Annotated[str, typer.Argument(help="4383, or withdrawal-request (the facts of Form 12256).")],
+    case_file: Annotated[Path, typer.Argument(help="A cdpdesk.case/1 JSON file.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the HTML and PDF into.")],
+    withdrawal: Annotated[
+        str | None, typer.Option("--withdrawal", help="For 4383: the hearing_withdrawal event id.")
+    ] = None,
+    request: Annotated[
+        str | None, typer.Option("--request", help="For withdrawal-request: the hearing_request event id.")
+    ] = None,
+    periods: Annotated[
+        str | None,
+        typer.Option("--periods", help="withdrawal-request: only these period ids (comma-separated)."),
+    ] = None,
+    parts: Annotated[
+        str | None,
+        typer.Option("--parts", help="withdrawal-request: lien, levy or lien,levy (default both)."),
+    ] = None,
+    date: DateOpt = None,
+) -> None:
+    """Render a preview (HTML and PDF) from a case file. Nothing is stored."""
+    if document not in DOCUMENTS and document != "12256":
+        fail(f"unknown document {document!r}; expected one of: {', '.join(DOCUMENTS)}")
+    when = _date(date) or dt.date.today()
+    text = _read(case_file)
+    _setup_logging()
+    from cdpdesk.contract import CaseError, load_case
+    from cdpdesk.desk.settings import load_settings
+    from cdpdesk.engine import analyze
+    from cdpdesk.letters import facts
+    from cdpdesk.letters.render import render_4383, render_withdrawal_request
+
+    try:
+        case = load_case(text)
+        analysis = analyze(case, facts.as_of_for(case, when))
+        if document == "4383":
+            if withdrawal is None:
+                fail("4383 needs --withdrawal EVENT_ID")
+            snapshot = facts.letter_4383_snapshot(
+                case, analysis, withdrawal, when, load_settings().contact.to_json(), case_ref=None
+            )
+            rendered = render_4383(snapshot)
+            stem = f"preview-4383-{_safe(withdrawal)}"
+        else:
+            if request is None:
+                fail("withdrawal-request needs --request EVENT_ID")
+            data = facts.withdrawal_request_data(
+                case, analysis, request, _split(periods), _split(parts), True
+            )
+            rendered = render_withdrawal_request(data, when.isoformat())
+            stem = f"withdrawal-request-{_safe(request)}"
+    except CaseError as exc:
+        fail(f"{case_file}: {exc.one_line()}")
+    except facts.LetterError as exc:
+        fail(f"{case_file}: {exc}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{stem}.html").write_bytes(rendered.html)
+        (out / f"{stem}.pdf").write_bytes(rendered.pdf)
+    except OSError as exc:
+        fail(f"{out}: cannot write ({exc.strerror or exc})")
+    print(out / f"{stem}.pdf")
+    print(out / f"{stem}.html")
+    if document != "4383":
+        sys.stderr.write(
+            "cdpdesk: note: the printable withdrawal request carries the full TIN for the taxpayer to "
+            "sign; handle it as the taxpayer's private paper\n"
+        )
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [x.strip() for x in value.split(",") if x.strip()] if value else None
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60]

@@ -1,0 +1,154 @@
+"""The database: an engine for ``CDPDESK_DATABASE_URL`` (default ``var/cdpdesk.db``), brought
+to the newest Alembic revision on first use.
+
+SQLite is opened in WAL mode with a busy timeout, and every transaction starts with
+``BEGIN IMMEDIATE`` so that two writers queue instead of failing half-way. Statement
+parameters are never logged or put in errors (``hide_parameters``): a taxpayer's
+identification number must not leak through a log line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger("cdpdesk.desk")
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration (the one no other revises), read from the version files
+    without importing Alembic, so that an up-to-date database costs nothing to check."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        rev = _REVISION.search(text)
+        if rev:
+            revisions.add(rev.group(1))
+        down = _DOWN.search(text)
+        if down:
+            revised.add(down.group(1))
+    heads = sorted(revisions - revised)
+    if len(heads) != 1:
+        raise DatabaseError(
+            f"the desk's migrations have {len(heads)} heads ({', '.join(heads)}); expected one"
+        )
+    return heads[0]
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be reached or prepared (a clear, one-line reason)."""
+
+
+def describe(url: str) -> str:
+    """The URL without its password, fit for a message."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            hide_parameters=True,
+            connect_args={"timeout": 60, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return None if row is None else str(row[0])
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """One process at a time migrates: a file lock beside a SQLite file; on PostgreSQL the
+    migration's transaction takes an advisory lock."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        lock_path = Path(url.database + ".migrate.lock")
+        with lock_path.open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    else:
+        yield
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision`` (default: the newest)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with _migration_lock(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(4383)"))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    log.info("database schema at revision %s", revision)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Bring the database to the newest revision when it is behind (cheap when it is not)."""
+    try:
+        rev = current_revision(engine)
+    except Exception as exc:  # noqa: BLE001 - any driver error becomes one clear line
+        raise DatabaseError(f"cannot open the database {describe(str(engine.url))}: {_reason(exc)}") from None
+    if rev == head_revision():
+        return
+    try:
+        upgrade(engine)
+    except Exception as exc:  # noqa: BLE001
+        raise DatabaseError(
+            f"cannot prepare the database {describe(str(engine.url))}: {_reason(exc)}"
+        ) from None
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()
+    return first[0] if first else type(orig).__name__
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

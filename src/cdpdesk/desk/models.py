@@ -1,0 +1,167 @@
+"""The stored record (SQLAlchemy 2). The schema itself is built by the Alembic migrations
+in ``cdpdesk/desk/migrations``; these classes map onto it.
+
+- ``Taxpayer``, ``Case``, ``CasePeriod``, ``CaseAssessment``: who, which periods, which
+  assessments. ``Case.version`` counts every change to the case (optimistic lock).
+- ``CaseEvent``: the append-only log. A correction or a retraction is a new row that
+  ``supersedes`` an older one; rows are never updated or deleted (database triggers refuse).
+- ``Letter``: an issued letter, frozen at issue (data snapshot, HTML, PDF, hash, who, when);
+  one per (case, letter number, withdrawal event).
+- ``CollectionReturn``: a period handed back to Collection by an issued letter.
+- ``AnalysisCache``: the engine's analysis of one case version, keyed by engine version and
+  as-of date. A cache only: the log is the truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and read back as an aware UTC datetime (SQLite keeps no
+    time zone; PostgreSQL does)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Taxpayer(Base):
+    __tablename__ = "taxpayers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    tin: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of lines
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taxpayer_id: Mapped[int | None] = mapped_column(ForeignKey("taxpayers.id"))
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    policies: Mapped[str | None] = mapped_column(Text)  # JSON object as given, or null
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(500))
+
+    taxpayer: Mapped[Taxpayer | None] = relationship()
+    periods: Mapped[list[CasePeriod]] = relationship(order_by="CasePeriod.position")
+
+
+class CasePeriod(Base):
+    __tablename__ = "case_periods"
+    __table_args__ = (UniqueConstraint("case_id", "period_key", name="uq_case_periods_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    period_key: Mapped[str] = mapped_column(String(200))
+    form: Mapped[str] = mapped_column(String(40))
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer)
+
+    assessments: Mapped[list[CaseAssessment]] = relationship(order_by="CaseAssessment.position")
+
+
+class CaseAssessment(Base):
+    __tablename__ = "case_assessments"
+    __table_args__ = (UniqueConstraint("period_id", "assessment_key", name="uq_case_assessments_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("case_periods.id"))
+    assessment_key: Mapped[str] = mapped_column(String(200))
+    assessed: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[str | None] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class CaseEvent(Base):
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # record | correction | retraction
+    payload: Mapped[str | None] = mapped_column(Text)  # the event's JSON; null for a retraction
+    supersedes: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"), unique=True)
+    case_version: Mapped[int] = mapped_column(Integer)  # the case version this entry made
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Letter(Base):
+    __tablename__ = "letters"
+    __table_args__ = (
+        UniqueConstraint("case_id", "number", "withdrawal_key", name="uq_letters_once_per_withdrawal"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    withdrawal_key: Mapped[str] = mapped_column(String(200))
+    withdrawal_entry: Mapped[int] = mapped_column(ForeignKey("case_events.id"))
+    case_version: Mapped[int] = mapped_column(Integer)  # the version the letter was issued from
+    letter_date: Mapped[dt.date] = mapped_column(Date)
+    template_rev: Mapped[str] = mapped_column(String(40))
+    engine_version: Mapped[str] = mapped_column(String(40))
+    snapshot: Mapped[str] = mapped_column(Text)  # JSON the letter was rendered from
+    html: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the PDF
+    html_sha256: Mapped[str] = mapped_column(String(64))
+    issued_by: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class CollectionReturn(Base):
+    __tablename__ = "collection_returns"
+    __table_args__ = (UniqueConstraint("letter_id", "period_key", name="uq_collection_returns"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id"))
+    period_key: Mapped[str] = mapped_column(String(200))
+    parts: Mapped[str] = mapped_column(String(20))  # lien | levy | lien and levy
+    returned_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class AnalysisCache(Base):
+    __tablename__ = "analysis_cache"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    case_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    engine_version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    analysis: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,687 @@
+"""The Appeals desk: import and show cases, append events, and acknowledge withdrawals with
+Letter 4383, exactly once each.
+
+Every write is one transaction. Letters are rendered *before* the transaction opens and
+inserted with their period returns in it, so a failure leaves no half-issued letter; the
+unique key (case, letter number, withdrawal) and the case's version make two clerks who
+acknowledge the same withdrawal at the same moment get one letter between them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from cdpdesk.contract import CaseError, CaseFile, load_case, load_case_dict
+from cdpdesk.contract.case import HearingRequest, HearingWithdrawal
+from cdpdesk.desk import db
+from cdpdesk.desk.models import AnalysisCache, CaseEvent, CollectionReturn, Letter
+from cdpdesk.desk.record import (
+    DeskError,
+    NotFoundError,
+    StaleCaseError,
+    StoredCase,
+    bump_version,
+    dumps,
+    insert_case,
+    load_stored,
+    utcnow,
+)
+from cdpdesk.desk.settings import Settings, load_settings
+from cdpdesk.engine import ENGINE_VERSION, analyze
+from cdpdesk.letters.facts import (
+    LETTER_4383,
+    LetterError,
+    as_of_for,
+    letter_4383_snapshot,
+    withdrawal_scope,
+)
+from cdpdesk.privacy import mask_tin
+
+log = logging.getLogger("cdpdesk.desk")
+
+__all__ = [
+    "Acknowledgement",
+    "Desk",
+    "DeskError",
+    "LetterInfo",
+    "NotFoundError",
+    "StaleCaseError",
+]
+
+_RETRIES = 5
+
+
+def _case_error(exc: CaseError, where: str = "") -> DeskError:
+    first = exc.items[0].line() if exc.items else str(exc)
+    more = len(exc.items) - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+    return DeskError(f"{where}{first}{tail}")
+
+
+@dataclass(frozen=True, slots=True)
+class LetterInfo:
+    id: int
+    case: int
+    number: str
+    withdrawal: str
+    date: dt.date
+    issued_by: str
+    issued_at: dt.datetime
+    sha256: str
+    html: Path
+    pdf: Path
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "html": str(self.html),
+            "pdf": str(self.pdf),
+            "sha256": self.sha256,
+            "case": self.case,
+            "withdrawal": self.withdrawal,
+            "date": self.date.isoformat(),
+            "issued_by": self.issued_by,
+            "issued_at": self.issued_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    letter: LetterInfo
+    created: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"letter": self.letter.to_json(), "created": self.created}
+
+
+class Desk:
+    """One desk over one database. Safe to use from several processes at once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = db.make_engine(settings.database_url)
+        try:
+            db.ensure_schema(self.engine)
+        except db.DatabaseError as exc:
+            self.engine.dispose()
+            raise DeskError(str(exc)) from None
+        self._sessions = db.session_factory(self.engine)
+        #: test hook: called inside the letter's transaction, after its rows are added
+        self.before_letter_commit: Callable[[Session, Letter], None] | None = None
+
+    @classmethod
+    def open(cls, database_url: str | None = None) -> Desk:
+        return cls(load_settings(database_url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def _by(self, by: str | None) -> str:
+        return by or self.settings.user
+
+    # --- The record ----------------------------------------------------------------------
+
+    def import_case(self, text: str | bytes, *, by: str | None = None, source: str = "api") -> int:
+        """Validate a ``cdpdesk.case/1`` text as ``cdpdesk analyze`` would and store it."""
+        try:
+            case = load_case(text)
+            analyze(case, case.as_of or dt.date.today())
+        except CaseError as exc:
+            raise _case_error(exc) from None
+        raw = orjson.loads(text)
+        now = utcnow()
+        with self._tx() as s:
+            row = insert_case(s, raw, case, self._by(by), source, now)
+            case_id = row.id
+        log.info(
+            "case %s imported from %s by %s (%d events)", case_id, source, self._by(by), len(case.events)
+        )
+        return case_id
+
+    def stored(self, case_id: int) -> StoredCase:
+        with self._tx() as s:
+            return load_stored(s, case_id)
+
+    def export_case(self, case_id: int) -> dict[str, Any]:
+        """The case as a ``cdpdesk.case/1`` document (its ``as_of`` moved up to the latest
+        event when events were added after it, so that the file stays valid)."""
+        doc = self.stored(case_id).data
+        if "as_of" in doc:
+            latest = as_of_for(load_case_dict(doc | {"as_of": None}), dt.date.fromisoformat(doc["as_of"]))
+            doc["as_of"] = latest.isoformat()
+        return doc
+
+    def _default_as_of(self, stored: StoredCase) -> dt.date:
+        today = dt.date.today()
+        return max(today, stored.row.as_of) if stored.row.as_of else today
+
+    def analysis(self, case_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
+        stored = self.stored(case_id)
+        return self._analysis(stored, as_of or self._default_as_of(stored))
+
+    def _analysis(self, stored: StoredCase, as_of: dt.date) -> dict[str, Any]:
+        """The engine's analysis of this case version; cached by (version, engine, as_of)."""
+        key = (stored.row.id, stored.version, ENGINE_VERSION, as_of)
+        with self._sessions() as s:
+            hit = s.get(AnalysisCache, key)
+            if hit is not None:
+                cached: dict[str, Any] = orjson.loads(hit.analysis)
+                return cached
+        try:
+            result = analyze(stored.case_file(), as_of)
+        except CaseError as exc:
+            raise _case_error(exc, f"case {stored.row.id}: ") from None
+        try:
+            with self._tx() as s:
+                s.add(
+                    AnalysisCache(
+                        case_id=key[0],
+                        case_version=key[1],
+                        engine_version=key[2],
+                        as_of=key[3],
+                        analysis=dumps(result),
+                    )
+                )
+        except IntegrityError:
+            pass  # another process cached the same analysis first
+        return result
+
+    def show(self, case_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
+        """The case, its log, its letters and returns, and its analysis (TIN masked)."""
+        stored = self.stored(case_id)
+        analysis = self._analysis(stored, as_of or self._default_as_of(stored))
+        with self._sessions() as s:
+            letters = [self._letter_info(row) for row in s.scalars(self._letters_q(case_id))]
+            returns = list(
+                s.scalars(
+                    select(CollectionReturn)
+                    .where(CollectionReturn.case_id == case_id)
+                    .order_by(CollectionReturn.id)
+                )
+            )
+        row = stored.row
+        taxpayer = stored.data.get("taxpayer")
+        superseded = {e.supersedes for e in stored.log if e.supersedes is not None}
+        return {
+            "case": {
+                "id": row.id,
+                "version": row.version,
+                "created_at": row.created_at.isoformat(),
+                "created_by": row.created_by,
+                "source": row.source,
+                "taxpayer": None
+                if taxpayer is None
+                else {
+                    "name": taxpayer["name"],
+                    "tin": mask_tin(taxpayer.get("tin")),
+                    "address": taxpayer["address"],
+                },
+                "periods": stored.data["periods"],
+                "log": [
+                    {
+                        "entry": e.id,
+                        "event": e.event_key,
+                        "kind": e.kind,
+                        "payload": orjson.loads(e.payload) if e.payload else None,
+                        "supersedes": e.supersedes,
+                        "superseded": e.id in superseded,
+                        "current": e.event_key in stored.active
+                        and stored.active[e.event_key].entry.id == e.id,
+                        "version": e.case_version,
+                        "recorded_by": e.recorded_by,
+                        "recorded_at": e.recorded_at.isoformat(),
+                        "source": e.source,
+                        "note": e.note,
+                    }
+                    for e in stored.log
+                ],
+                "letters": [info.to_json() for info in letters],
+                "returned_to_collection": [
+                    {
+                        "period": r.period_key,
+                        "parts": r.parts,
+                        "on": r.returned_on.isoformat(),
+                        "letter": r.letter_id,
+                    }
+                    for r in returns
+                ],
+            },
+            "analysis": analysis,
+        }
+
+    def _append(
+        self,
+        case_id: int,
+        kind: str,
+        event_key: str,
+        make: Callable[[StoredCase], tuple[list[dict[str, Any]], dict[str, Any] | None, int | None]],
+        by: str | None,
+        source: str,
+        expected_version: int | None,
+        note: str | None,
+    ) -> dict[str, Any]:
+        """Validate the case as it would be after the change, then store the change with a
+        version check; retry on a concurrent edit unless the caller named a version."""
+        for _attempt in range(_RETRIES):
+            stored = self.stored(case_id)
+            if expected_version is not None and stored.version != expected_version:
+                raise StaleCaseError(
+                    f"case {case_id} is at version {stored.version}, not {expected_version} "
+                    "(another edit came first); nothing was stored: read the case again and retry"
+                )
+            events, payload, supersedes = make(stored)
+            as_of = self._default_as_of(stored)
+            try:
+                analyze(load_case_dict(stored.data | {"events": events}), as_of)
+            except CaseError as exc:
+                raise _case_error(exc) from None
+            try:
+                with self._tx() as s:
+                    version = bump_version(s, case_id, stored.version)
+                    entry = CaseEvent(
+                        case_id=case_id,
+                        event_key=event_key,
+                        kind=kind,
+                        payload=None if payload is None else dumps(payload),
+                        supersedes=supersedes,
+                        case_version=version,
+                        recorded_by=self._by(by),
+                        recorded_at=utcnow(),
+                        source=source,
+                        note=note,
+                    )
+                    s.add(entry)
+                    s.flush()
+                    entry_id = entry.id
+            except StaleCaseError:
+                if expected_version is not None:
+                    raise
+                continue
+            except IntegrityError:
+                if expected_version is not None:
+                    raise StaleCaseError(
+                        f"case {case_id}: event {event_key!r} was changed by another edit first; "
+                        "nothing was stored"
+                    ) from None
+                continue
+            log.info(
+                "case %s: %s of event %s by %s (version %s)", case_id, kind, event_key, self._by(by), version
+            )
+            return {"case": case_id, "entry": entry_id, "event": event_key, "kind": kind, "version": version}
+        raise StaleCaseError(f"case {case_id} kept changing under this edit; nothing was stored: try again")
+
+    def add_event(
+        self,
+        case_id: int,
+        event: dict[str, Any],
+        *,
+        by: str | None = None,
+        source: str = "api",
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Append a new event, validated by the engine on the case with it added."""
+        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+            raise DeskError('the event must be a JSON object with a string "id"')
+        key = event["id"]
+
+        def make(stored: StoredCase) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int | None]:
+            if key in stored.active:
+                raise DeskError(
+                    f"case {case_id} already has an event {key!r}; to change it, record a correction "
+                    "(cdpdesk event correct)"
+                )
+            return [e.payload for e in stored.active.values()] + [event], event, None
+
+        return self._append(case_id, "record", key, make, by, source, expected_version, None)
+
+    def correct_event(
+        self,
+        case_id: int,
+        event: dict[str, Any],
+        *,
+        note: str | None = None,
+        by: str | None = None,
+        source: str = "api",
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Record a corrected version of an event: a new entry superseding the current one."""
+        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+            raise DeskError('the event must be a JSON object with a string "id"')
+        key = event["id"]
+
+        def make(stored: StoredCase) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int | None]:
+            current = stored.active.get(key)
+            if current is None:
+                raise NotFoundError(f"case {case_id} has no current event {key!r} to correct")
+            self._refuse_if_acknowledged(case_id, key)
+            events = [event if k == key else e.payload for k, e in stored.active.items()]
+            return events, event, current.entry.id
+
+        return self._append(case_id, "correction", key, make, by, source, expected_version, note)
+
+    def retract_event(
+        self,
+        case_id: int,
+        event_id: str,
+        *,
+        note: str | None = None,
+        by: str | None = None,
+        source: str = "api",
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Record that an event was entered in error (the entry stays in the log)."""
+
+        def make(stored: StoredCase) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int | None]:
+            current = stored.active.get(event_id)
+            if current is None:
+                raise NotFoundError(f"case {case_id} has no current event {event_id!r} to retract")
+            self._refuse_if_acknowledged(case_id, event_id)
+            events = [e.payload for k, e in stored.active.items() if k != event_id]
+            return events, None, current.entry.id
+
+        return self._append(case_id, "retraction", event_id, make, by, source, expected_version, note)
+
+    def _refuse_if_acknowledged(self, case_id: int, event_id: str) -> None:
+        with self._sessions() as s:
+            letter = s.scalars(
+                select(Letter.id).where(Letter.case_id == case_id, Letter.withdrawal_key == event_id)
+            ).first()
+        if letter is not None:
+            raise DeskError(
+                f"withdrawal {event_id!r} of case {case_id} was acknowledged by letter {letter}, which "
+                "never changes; record a new event instead"
+            )
+
+    # --- Withdrawals and Letter 4383 -----------------------------------------------------
+
+    def pending_withdrawals(self) -> dict[str, list[dict[str, Any]]]:
+        """Written withdrawals not yet acknowledged (oldest first), and oral ones that wait
+        for a written, signed withdrawal."""
+        with self._sessions() as s:
+            case_ids = sorted(
+                set(
+                    s.scalars(
+                        select(CaseEvent.case_id).where(
+                            CaseEvent.payload.like('%"type":"hearing_withdrawal"%')
+                        )
+                    )
+                )
+            )
+            acknowledged = {(c, w) for c, w in s.execute(select(Letter.case_id, Letter.withdrawal_key))}
+        pending: list[dict[str, Any]] = []
+        waiting: list[dict[str, Any]] = []
+        for case_id in case_ids:
+            stored = self.stored(case_id)
+            case = stored.case_file()
+            analysis = self._analysis(stored, self._default_as_of(stored))
+            name = case.taxpayer.name if case.taxpayer else None
+            for ev in case.events:
+                if not isinstance(ev, HearingWithdrawal) or (case_id, ev.id) in acknowledged:
+                    continue
+                entry = stored.active[ev.id].entry
+                base = {
+                    "case": case_id,
+                    "event": ev.id,
+                    "received": ev.received.isoformat(),
+                    "request": ev.request,
+                    "taxpayer": name,
+                    "recorded_by": entry.recorded_by,
+                    "recorded_at": entry.recorded_at.isoformat(),
+                    "_order": entry.id,
+                }
+                if not ev.written:
+                    covered = [
+                        h
+                        for h in analysis["hearings"]
+                        if h["request"] == ev.request
+                        and h["type"] in ("cdp", "equivalent")
+                        and (ev.periods is None or h["period"] in ev.periods)
+                        and (ev.notices is None or h["notice"] in ev.notices)
+                    ]
+                    if any(h["status"] == "pending" for h in covered):
+                        waiting.append(
+                            base
+                            | {
+                                "periods": sorted({h["period"] for h in covered}),
+                                "hearing": _ends(covered),
+                                "status": "waiting_for_writing",
+                            }
+                        )
+                    continue
+                scope = withdrawal_scope(case, analysis, ev.id)
+                if not scope.ended:
+                    continue  # a repeat of a withdrawal in effect, or one that ends no hearing
+                pending.append(
+                    base
+                    | {
+                        "periods": sorted({h["period"] for h in scope.ended}),
+                        "hearing": _ends(scope.ended),
+                        "kinds": scope.kinds,
+                        "parts": scope.parts,
+                        "partial": scope.partial,
+                        "status": "pending",
+                    }
+                )
+        for items in (pending, waiting):
+            items.sort(key=lambda x: (x["received"], x["case"], x["_order"]))
+            for x in items:
+                del x["_order"]
+        return {"pending": pending, "waiting_for_writing": waiting}
+
+    def acknowledge(
+        self,
+        case_id: int,
+        event_id: str,
+        *,
+        by: str | None = None,
+        letter_date: dt.date | None = None,
+        enclosures: list[str] | None = None,
+    ) -> Acknowledgement:
+        """Issue Letter 4383 for a written withdrawal and mark its periods returned to
+        Collection; if the letter exists already, return it (``created`` false)."""
+        existing = self._existing_letter(case_id, event_id)
+        if existing is not None:
+            return Acknowledgement(self._materialize(existing), created=False)
+        when = letter_date or dt.date.today()
+        issuer = self._by(by)
+        for _attempt in range(_RETRIES):
+            stored = self.stored(case_id)
+            case = stored.case_file()
+            if event_id not in stored.active:
+                raise NotFoundError(f"case {case_id} has no event {event_id!r}")
+            try:
+                analysis = analyze(case, as_of_for(case, when))
+                snapshot = letter_4383_snapshot(
+                    case,
+                    analysis,
+                    event_id,
+                    when,
+                    self.settings.contact.to_json(),
+                    case_ref=f"CDP Desk case {case_id}",
+                    enclosures=enclosures,
+                )
+            except CaseError as exc:
+                raise _case_error(exc, f"case {case_id}: ") from None
+            except LetterError as exc:
+                raise DeskError(f"case {case_id}: {exc}") from None
+            from cdpdesk.letters.render import render_4383
+
+            rendered = render_4383(snapshot)  # before the transaction: nothing half-issued
+            try:
+                with self._tx() as s:
+                    version = bump_version(s, case_id, stored.version)
+                    letter = Letter(
+                        case_id=case_id,
+                        number=LETTER_4383,
+                        withdrawal_key=event_id,
+                        withdrawal_entry=stored.active[event_id].entry.id,
+                        case_version=version,
+                        letter_date=when,
+                        template_rev=snapshot["letter"]["rev"],
+                        engine_version=ENGINE_VERSION,
+                        snapshot=dumps(snapshot),
+                        html=rendered.html,
+                        pdf=rendered.pdf,
+                        sha256=rendered.sha256,
+                        html_sha256=rendered.html_sha256,
+                        issued_by=issuer,
+                        issued_at=utcnow(),
+                    )
+                    s.add(letter)
+                    s.flush()
+                    for row in snapshot["withdrawn"]:
+                        s.add(
+                            CollectionReturn(
+                                case_id=case_id,
+                                letter_id=letter.id,
+                                period_key=row["period"],
+                                parts=" and ".join(row["parts"]),
+                                returned_on=when,
+                            )
+                        )
+                    s.flush()
+                    if self.before_letter_commit is not None:
+                        self.before_letter_commit(s, letter)
+            except (StaleCaseError, IntegrityError, OperationalError) as exc:
+                existing = self._existing_letter(case_id, event_id)
+                if existing is not None:
+                    log.info(
+                        "case %s: withdrawal %s was acknowledged by another clerk first", case_id, event_id
+                    )
+                    return Acknowledgement(self._materialize(existing), created=False)
+                if isinstance(exc, OperationalError) and not _is_conflict(exc):
+                    raise DeskError(f"case {case_id}: the letter was not issued: {db._reason(exc)}") from None
+                continue  # the case changed under us: read it again and redo the letter
+            log.info(
+                "case %s: Letter 4383 %s issued for withdrawal %s by %s (sha256 %s)",
+                case_id,
+                letter.id,
+                event_id,
+                issuer,
+                rendered.sha256[:16],
+            )
+            return Acknowledgement(self._materialize(letter), created=True)
+        raise DeskError(
+            f"case {case_id} kept changing while the letter was issued; nothing was issued: try again"
+        )
+
+    def issue_pending(
+        self,
+        *,
+        by: str | None = None,
+        letter_date: dt.date | None = None,
+        progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+    ) -> list[Acknowledgement]:
+        """Acknowledge every pending written withdrawal, oldest first."""
+        todo = self.pending_withdrawals()["pending"]
+        done: list[Acknowledgement] = []
+        for i, item in enumerate(todo):
+            done.append(self.acknowledge(item["case"], item["event"], by=by, letter_date=letter_date))
+            if progress is not None:
+                progress(i + 1, len(todo), item)
+        return done
+
+    def _letters_q(self, case_id: int | None) -> Any:
+        q = select(Letter).order_by(Letter.id)
+        return q if case_id is None else q.where(Letter.case_id == case_id)
+
+    def letters(self, case_id: int | None = None) -> list[LetterInfo]:
+        with self._sessions() as s:
+            return [self._letter_info(row) for row in s.scalars(self._letters_q(case_id))]
+
+    def letter(self, letter_id: int) -> Letter:
+        with self._sessions() as s:
+            row = s.get(Letter, letter_id)
+        if row is None:
+            raise NotFoundError(f"no letter {letter_id} in this database")
+        return row
+
+    def letter_files(self, letter_id: int) -> LetterInfo:
+        """The letter's stored files under var/letters/ (written again if missing)."""
+        return self._materialize(self.letter(letter_id))
+
+    def _existing_letter(self, case_id: int, event_id: str) -> Letter | None:
+        with self._sessions() as s:
+            return s.scalars(
+                select(Letter).where(
+                    Letter.case_id == case_id, Letter.number == LETTER_4383, Letter.withdrawal_key == event_id
+                )
+            ).first()
+
+    def _paths(self, row: Letter) -> tuple[Path, Path]:
+        folder = self.settings.letters_dir / f"case-{row.case_id}"
+        stem = f"letter-{row.id}-{row.number}"
+        return folder / f"{stem}.html", folder / f"{stem}.pdf"
+
+    def _letter_info(self, row: Letter) -> LetterInfo:
+        html, pdf = self._paths(row)
+        return LetterInfo(
+            id=row.id,
+            case=row.case_id,
+            number=row.number,
+            withdrawal=row.withdrawal_key,
+            date=row.letter_date,
+            issued_by=row.issued_by,
+            issued_at=row.issued_at,
+            sha256=row.sha256,
+            html=html.resolve(),
+            pdf=pdf.resolve(),
+        )
+
+    def _materialize(self, row: Letter) -> LetterInfo:
+        html, pdf = self._paths(row)
+        for path, data in ((html, row.html), (pdf, row.pdf)):
+            if path.is_file() and path.read_bytes() == data:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        return self._letter_info(row)
+
+
+def _is_conflict(exc: OperationalError) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "locked" in text or "could not serialize" in text or "deadlock" in text
+
+
+def _ends(hearings: list[dict[str, Any]]) -> str:
+    """'CDP hearing (levy)', 'equivalent hearing (lien and levy)', ... for a list."""
+    out = []
+    for kind, label in (("cdp", "CDP hearing"), ("equivalent", "equivalent hearing")):
+        found = {"lien" if h["statute"] == "IRC 6320" else "levy" for h in hearings if h["type"] == kind}
+        parts = [p for p in ("lien", "levy") if p in found]
+        if parts:
+            out.append(f"{label} ({' and '.join(parts)})")
+    return "; ".join(out)
+
+
+def request_of(case: CaseFile, event_id: str) -> HearingRequest | None:
+    for ev in case.events:
+        if ev.id == event_id and isinstance(ev, HearingRequest):
+            return ev
+    return None
