@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m compileall -q -j 0 $(VENV)/lib src > /dev/null
 	touch $(STAMP)
 
+# The web desk on var/cdpdesk.db (created and migrated), with the demo cases and users
+# (loaded once; again adds nothing), on http://127.0.0.1:8000 until Ctrl-C.
 run: $(STAMP)
-	$(VENV)/bin/cdpdesk analyze examples/withdrawal-cdp.json
-	$(VENV)/bin/cdpdesk explain examples/withdrawal-cdp.json
+	$(VENV)/bin/cdpdesk serve --demo --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

@@ -10,6 +10,7 @@ import typer
 
 from cdpdesk.cli import desk as _desk
 from cdpdesk.cli import engine as _engine
+from cdpdesk.cli import web as _web
 
 app = typer.Typer(
     name="cdpdesk",
@@ -25,6 +26,7 @@ app.add_typer(_desk.event_app, name="event")
 app.add_typer(_desk.withdrawals_app, name="withdrawals")
 app.add_typer(_desk.letters_app, name="letters")
 app.add_typer(_desk.letter_app, name="letter")
+_web.register(app)
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """Pictures drawn on the server as SVG: the collection roadmap and a case's timeline.
 
-Plain SVG with titles and text labels (readable without colour), sized by viewBox so it
-fits a phone as well as a desk screen.
+Plain SVG with titles and text labels (readable without colour), sized by viewBox. The
+pages put the same facts beside each picture as text and tables, so nothing is only in a
+picture.
 """
 
 from __future__ import annotations
@@ -13,142 +14,311 @@ from typing import Any
 from cdpdesk.engine.roadmap import STAGES
 
 INK, MUTED, ACCENT, SOFT, LINE = "#1b1f24", "#57606a", "#0b5cad", "#dbe9f7", "#8c959f"
+AS_OF = "#9a4a00"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 
 
-def roadmap_svg(current: str, link: str = "#stage-{id}") -> str:
-    """Every stage as a stop on a vertical road; the current one is filled and labelled.
-    Each stop links to ``link`` (``{id}`` is replaced) so a reader can click to read about it."""
-    step, top, width = 46, 24, 460
-    height = top * 2 + step * (len(STAGES) - 1)
+def roadmap_svg(current: str, link: str = "#stage-{id}", here_text: str = "you are here") -> str:
+    """Every stage as a stop on a vertical road; the current one is filled, framed and
+    labelled. Each stop links to ``link`` (``{id}`` is replaced) so a reader can click (or
+    tab to it and press Enter) to read about it."""
+    step, top, width, here_extra = 42, 26, 420, 18
+    ys: list[float] = []
+    y = float(top)
+    for stage in STAGES:
+        if stage.id == current:
+            y += here_extra / 2
+        ys.append(y)
+        y += step + (here_extra / 2 if stage.id == current else 0)
+    height = ys[-1] + top
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="roadmap-title" class="roadmap" width="100%">',
-        '<title id="roadmap-title">Where you are on the collection road</title>',
-        f'<line x1="24" y1="{top}" x2="24" y2="{top + step * (len(STAGES) - 1)}" '
-        f'stroke="{LINE}" stroke-width="4"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" role="img" '
+        f'aria-labelledby="roadmap-title" class="roadmap" font-family="{FONT}">',
+        '<title id="roadmap-title">The collection road, from the tax assessed to the end of the '
+        f"collection period{'; the highlighted stop is ' + escape(here_text) if current else ''}</title>",
+        f'<line x1="26" y1="{ys[0]}" x2="26" y2="{ys[-1]}" stroke="{LINE}" stroke-width="4" stroke-linecap="round"/>',
     ]
     for i, stage in enumerate(STAGES):
-        y = top + i * step
+        y = ys[i]
         here = stage.id == current
         href = escape(link.replace("{id}", stage.id))
         label = escape(stage.title)
-        parts.append(f'<a href="{href}" aria-label="{label}{" (you are here)" if here else ""}">')
-        if here:
-            parts.append(f'<rect x="2" y="{y - 19}" width="{width - 4}" height="38" rx="8" fill="{SOFT}"/>')
+        suffix = f" ({here_text})" if here else ""
+        box = step + here_extra - 6 if here else step - 4
+        parts.append(f'<a href="{href}" aria-label="{i + 1}. {label}{escape(suffix)}" class="stop">')
         parts.append(
-            f'<circle cx="24" cy="{y}" r="{11 if here else 8}" fill="{ACCENT if here else "#fff"}" '
+            f'<rect class="hit" x="2" y="{y - box / 2:.0f}" width="{width - 4}" height="{box}" rx="8" '
+            f'fill="{SOFT if here else "#ffffff"}" fill-opacity="{1 if here else 0}" '
+            f'stroke="{ACCENT if here else "none"}" stroke-width="2"/>'
+        )
+        parts.append(
+            f'<circle cx="26" cy="{y}" r="{12 if here else 8}" fill="{ACCENT if here else "#ffffff"}" '
             f'stroke="{ACCENT if here else LINE}" stroke-width="3"/>'
         )
-        weight = "700" if here else "400"
-        parts.append(
-            f'<text x="46" y="{y + 5}" font-family="sans-serif" font-size="15" font-weight="{weight}" '
-            f'fill="{INK if here else MUTED}">{label}{" — you are here" if here else ""}</text>'
-        )
+        if here:
+            parts.append(f'<circle cx="26" cy="{y}" r="4" fill="#ffffff"/>')
+            parts.append(
+                f'<text x="50" y="{y - 3}" font-size="16" font-weight="700" fill="{INK}" '
+                f'text-decoration="underline">{label}</text>'
+                f'<text x="50" y="{y + 15}" font-size="13" font-weight="700" fill="{ACCENT}" '
+                f'letter-spacing="0.5">{escape(here_text.upper())}</text>'
+            )
+        else:
+            parts.append(
+                f'<text x="50" y="{y + 5}" font-size="16" fill="#3d444d" text-decoration="underline">{label}</text>'
+            )
         parts.append("</a>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+# --- The case timeline ---------------------------------------------------------------------------
+
+_EVENT_DATE = ("date", "received", "filed", "entered", "left")
+_EVENT_WORDS = {
+    "levy_notice": "levy notice",
+    "lien_notice": "lien notice",
+    "hearing_request": "hearing request",
+    "hearing_withdrawal": "withdrawal",
+    "determination": "determination",
+    "tax_court_petition": "Tax Court petition",
+    "tax_court_decision": "Tax Court decision",
+}
+_EVENT_COLOUR = {
+    "levy_notice": "#b42318",
+    "lien_notice": "#b42318",
+    "hearing_request": ACCENT,
+    "hearing_withdrawal": "#6f42c1",
+    "determination": "#1a7f37",
+}
+
+
+_STATUS = {
+    "pending": "pending",
+    "withdrawn": "withdrawn",
+    "determined": "determination issued",
+    "final": "final",
+}
+_WORDS = {"cdp": "CDP", "ia": "installment agreement", "oic": "offer", "tas": "Taxpayer Advocate", "us": "US"}
+
+
+def _cause(cause: str) -> str:
+    """``cdp_hearing`` -> ``CDP hearing``."""
+    words = [_WORDS.get(w, w) for w in cause.split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _event_label(ev: dict[str, Any]) -> str:
+    kind = str(ev["type"])
+    words = _EVENT_WORDS.get(kind, kind.replace("_", " "))
+    if ev.get("letter"):
+        words = f"{ev['letter']} {words}"
+    if ev["type"] == "hearing_withdrawal" and ev.get("written") is False:
+        words = "oral withdrawal"
+    return words
 
 
 def _span(days: list[date]) -> tuple[date, date]:
     lo, hi = min(days), max(days)
     if hi <= lo:
         hi = lo + timedelta(days=30)
-    pad = timedelta(days=max(7, (hi - lo).days // 20))
+    pad = timedelta(days=max(10, (hi - lo).days // 14))
     return lo - pad, hi + pad
 
 
+def _short(d: date) -> str:
+    return f"{d.strftime('%b')} {d.day}, {d.year}"
+
+
+class _Axis:
+    def __init__(self, lo: date, hi: date, left: float, right: float) -> None:
+        self.lo, self.hi, self.left, self.right = lo, hi, left, right
+
+    def x(self, d: date) -> float:
+        span = max(1, (self.hi - self.lo).days)
+        return self.left + (self.right - self.left) * (d - self.lo).days / span
+
+    def ticks(self, y: float, h: float, avoid: float | None = None) -> list[str]:
+        """Grid lines and labels: months for a short axis, years for a long one."""
+        out: list[str] = []
+        years = (self.hi - self.lo).days / 365
+        marks: list[tuple[date, str]] = []
+        if years <= 2.2:
+            d = date(self.lo.year, self.lo.month, 1)
+            step = 1 if years <= 0.8 else 3
+            while d <= self.hi:
+                if d >= self.lo and (d.month - 1) % step == 0:
+                    marks.append((d, d.strftime("%b %Y") if d.month == 1 or not marks else d.strftime("%b")))
+                d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        else:
+            step = 1 if years <= 8 else 2
+            for yr in range(self.lo.year + 1, self.hi.year + 1):
+                if yr % step == 0:
+                    marks.append((date(yr, 1, 1), str(yr)))
+        for d, label in marks:
+            px = self.x(d)
+            if avoid is not None and abs(px - avoid) < 40:
+                continue  # the as-of label sits there
+            out.append(
+                f'<line x1="{px:.1f}" y1="{y}" x2="{px:.1f}" y2="{y + h}" stroke="#e6e9ed"/>'
+                f'<text x="{px:.1f}" y="{y - 4}" font-size="11" fill="{MUTED}" text-anchor="middle">{label}</text>'
+            )
+        return out
+
+
 def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
-    """A case's timeline: events and suspensions on one axis, then each assessment's
-    collection period from assessment to base CSED and to the current CSED."""
+    """A case's timeline: notices, requests, withdrawals and determinations; each hearing
+    from its filing to its end; the suspensions of the collection statute; then each
+    assessment's collection period with its base CSED and its current CSED."""
     as_of = date.fromisoformat(analysis["as_of"])
-    points: list[tuple[date, str, str]] = []
+    width, left, right = 820, 170, 800
+    points: list[tuple[date, dict[str, Any]]] = []
     for ev in events:
-        for key in ("date", "received", "filed", "entered", "left"):
+        for key in _EVENT_DATE:
             if key in ev:
-                points.append((date.fromisoformat(ev[key]), ev["type"].replace("_", " "), ev["id"]))
+                points.append((date.fromisoformat(ev[key]), ev))
                 break
+    points.sort(key=lambda p: p[0])
+    hearings = [h for h in analysis["hearings"] if h["type"] in ("cdp", "equivalent") and h["filed"]]
     suspensions = [(s, a["period"]) for a in analysis["assessments"] for s in a["suspensions"]]
+
+    def h_end(h: dict[str, Any]) -> date:
+        for key in ("withdrawn", "final", "determination"):
+            if h.get(key):
+                return date.fromisoformat(h[key])
+        return as_of
+
     days = [p[0] for p in points] + [as_of]
+    days += [date.fromisoformat(h["filed"]) for h in hearings] + [h_end(h) for h in hearings]
     days += [date.fromisoformat(s["from"]) for s, _ in suspensions]
     days += [date.fromisoformat(s["until"]) for s, _ in suspensions]
     lo, hi = _span(days)
-    width, left, right = 760, 150, 20
-
-    def x(d: date, a: date = lo, b: date = hi) -> float:
-        return left + (width - left - right) * (d - a).days / max(1, (b - a).days)
-
+    axis = _Axis(lo, hi, left, right)
     rows: list[str] = []
-    y = 30
-    rows.append(f'<text x="8" y="{y - 10}" font-size="13" font-weight="700" fill="{INK}">Events</text>')
-    rows.append(f'<line x1="{left}" y1="{y + 10}" x2="{width - right}" y2="{y + 10}" stroke="{LINE}"/>')
-    for d, label in ((lo, lo.isoformat()), (hi, hi.isoformat())):
+
+    def heading(y: float, text: str) -> None:
         rows.append(
-            f'<text x="{x(d):.1f}" y="{y + 26}" font-size="11" fill="{MUTED}" '
-            f'text-anchor="middle">{label}</text>'
+            f'<text x="8" y="{y}" font-size="14" font-weight="700" fill="{INK}">{escape(text)}</text>'
         )
-    for i, (d, label, eid) in enumerate(sorted(points)):
-        px = x(d)
-        ly = y + 44 + (i % 4) * 16
+
+    # 1. events
+    y = 24.0
+    heading(y, "What happened")
+    lanes = 4 if len(points) > 3 else max(1, len(points))
+    lane_h = 18
+    top = y + 22
+    height_events = 20 + lanes * lane_h + 10
+    rows.extend(axis.ticks(top, height_events, avoid=axis.x(as_of)))
+    base = top + 10
+    rows.append(f'<line x1="{left}" y1="{base}" x2="{right}" y2="{base}" stroke="{LINE}" stroke-width="2"/>')
+    last_end = [-1e9] * lanes
+    for d, ev in points:
+        px = axis.x(d)
+        label = f"{_event_label(ev)} · {_short(d)}"
+        est = 6.2 * len(label)
+        # the first lane where this label does not overlap the one before it
+        lane = next((i for i in range(lanes) if last_end[i] < px - est / 2 - 6), 0)
+        anchor, tx = "middle", px
+        if px + est / 2 > width - 4:
+            anchor, tx = "end", px + 4
+        elif px - est / 2 < 8:
+            anchor, tx = "start", px - 4
+        last_end[lane] = tx + (est / 2 if anchor == "middle" else est if anchor == "start" else 0)
+        ly = base + 22 + lane * lane_h
+        colour = _EVENT_COLOUR.get(ev["type"], MUTED)
         rows.append(
-            f"<g><title>{escape(label)} {eid}: {d.isoformat()}</title>"
-            f'<circle cx="{px:.1f}" cy="{y + 10}" r="5" fill="{ACCENT}"/>'
-            f'<line x1="{px:.1f}" y1="{y + 15}" x2="{px:.1f}" y2="{ly - 11}" stroke="{SOFT}"/>'
-            f'<text x="{px:.1f}" y="{ly}" font-size="11" fill="{INK}" text-anchor="middle">'
-            f"{escape(label)} {d.isoformat()}</text></g>"
+            f"<g><title>{escape(_event_label(ev))} ({escape(ev['id'])}): {_short(d)}</title>"
+            f'<line x1="{px:.1f}" y1="{base}" x2="{px:.1f}" y2="{ly - 11}" stroke="{colour}" stroke-opacity="0.45"/>'
+            f'<circle cx="{px:.1f}" cy="{base}" r="6" fill="{colour}" stroke="#fff" stroke-width="1.5"/>'
+            f'<text x="{tx:.1f}" y="{ly}" font-size="12" fill="{INK}" text-anchor="{anchor}">{escape(label)}</text></g>'
         )
-    ax = x(as_of)
-    rows.append(
-        f'<line x1="{ax:.1f}" y1="{y - 6}" x2="{ax:.1f}" y2="{y + 26}" stroke="#b35900" '
-        f'stroke-dasharray="3 2"/><text x="{ax:.1f}" y="{y - 8}" font-size="11" fill="#b35900" '
-        f'text-anchor="middle">as of {as_of.isoformat()}</text>'
-    )
-    y += 120
-    if suspensions:
-        rows.append(f'<text x="8" y="{y}" font-size="13" font-weight="700" fill="{INK}">Suspensions</text>')
+    y = top + height_events + 14
+
+    # 2. hearings
+    if hearings:
+        heading(y + 8, "Hearings")
+        y += 28
+        rows.extend(axis.ticks(y, len(hearings) * 32, avoid=axis.x(as_of)))
+        for h in hearings:
+            a, b = date.fromisoformat(h["filed"]), h_end(h)
+            kind = "CDP hearing" if h["type"] == "cdp" else "Equivalent hearing"
+            part = "levy" if h["statute"] == "IRC 6330" else "lien"
+            colour = ACCENT if h["type"] == "cdp" else "#6e7781"
+            rows.append(
+                f"<g><title>{kind} about the {part}, {escape(h['period'])}: filed {_short(a)}, "
+                f"{escape(h['status'])} {_short(b)}</title>"
+                f'<text x="8" y="{y + 13}" font-size="12" fill="{INK}">{kind} ({part})</text>'
+                f'<text x="8" y="{y + 26}" font-size="11" fill="{MUTED}">{escape(h["period"])} · '
+                f"{escape(_STATUS.get(h['status'], h['status']))}</text>"
+                f'<rect x="{axis.x(a):.1f}" y="{y + 5}" width="{max(3.0, axis.x(b) - axis.x(a)):.1f}" '
+                f'height="14" rx="3" fill="{colour}"/></g>'
+            )
+            y += 32
         y += 10
+
+    # 3. suspensions
+    if suspensions:
+        heading(y + 8, "Collection statute paused")
+        y += 28
+        rows.extend(axis.ticks(y, len(suspensions) * 32, avoid=axis.x(as_of)))
         for s, period in suspensions:
             a, b = date.fromisoformat(s["from"]), date.fromisoformat(s["until"])
             rows.append(
-                f"<g><title>{escape(s['cause'])} ({escape(period)}): {a} to {b}, {s['days']} days"
-                f"{' (still running)' if s['open'] else ''}</title>"
-                f'<rect x="{x(a):.1f}" y="{y}" width="{max(2.0, x(b) - x(a)):.1f}" height="12" '
-                f'fill="{"#f0b429" if s["open"] else "#9fb9d6"}"/>'
-                f'<text x="8" y="{y + 10}" font-size="11" fill="{INK}">'
-                f"{escape(s['cause'].replace('_', ' '))} · {escape(period)}</text></g>"
+                f"<g><title>{escape(_cause(s['cause']))} ({escape(period)}): {_short(a)} to "
+                f"{_short(b)}, {s['days']} days{' (still running)' if s['open'] else ''}</title>"
+                f'<text x="8" y="{y + 13}" font-size="12" fill="{INK}">{escape(_cause(s["cause"]))}</text>'
+                f'<text x="8" y="{y + 26}" font-size="11" fill="{MUTED}">{escape(period)} · {s["days"]} days'
+                f"{' so far' if s['open'] else ''}</text>"
+                f'<rect x="{axis.x(a):.1f}" y="{y + 5}" width="{max(3.0, axis.x(b) - axis.x(a)):.1f}" '
+                f'height="14" rx="3" fill="{"#d4a72c" if s["open"] else "#8fb3dc"}"/></g>'
             )
-            y += 18
-        y += 16
+            y += 32
+        y += 10
+
+    ax = axis.x(as_of)
     rows.append(
-        f'<text x="8" y="{y}" font-size="13" font-weight="700" fill="{INK}">Collection periods (CSED)</text>'
+        f'<line x1="{ax:.1f}" y1="{top - 2}" x2="{ax:.1f}" y2="{y - 4}" stroke="{AS_OF}" stroke-width="1.5" '
+        f'stroke-dasharray="4 3"/><text x="{ax:.1f}" y="{top - 14}" font-size="11" font-weight="700" '
+        f'fill="{AS_OF}" text-anchor="{"end" if ax > right - 40 else "middle"}">as of {_short(as_of)}</text>'
     )
+
+    # 4. collection periods, on their own (longer) axis
     y += 12
-    for a in analysis["assessments"]:
-        assessed, base, csed = (date.fromisoformat(a[k]) for k in ("assessed", "base_csed", "csed"))
-        lo2, hi2 = assessed, max(csed, base, as_of)
-        span = max(1, (hi2 - lo2).days)
-
-        def x2(d: date, lo2: date = lo2, span: int = span) -> float:
-            return left + (width - left - right) * (d - lo2).days / span
-
+    heading(y, "How long the IRS can collect (CSED)")
+    y += 26
+    assessed = [date.fromisoformat(a["assessed"]) for a in analysis["assessments"]]
+    ends = [date.fromisoformat(a["csed"]) for a in analysis["assessments"]]
+    if assessed:
+        caxis = _Axis(min(assessed), max([*ends, as_of]) + timedelta(days=120), left, right)
+        rows.extend(caxis.ticks(y, len(assessed) * 46))
+        cx = caxis.x(as_of)
+        for a in analysis["assessments"]:
+            day, base_csed, csed = (date.fromisoformat(a[k]) for k in ("assessed", "base_csed", "csed"))
+            extra = (csed - base_csed).days
+            rows.append(
+                f"<g><title>{escape(a['period'])} {escape(a['assessment'])}: assessed {_short(day)}; "
+                f"base CSED {_short(base_csed)}; CSED {_short(csed)}{' or later' if a['open'] else ''}</title>"
+                f'<text x="8" y="{y + 13}" font-size="12" fill="{INK}">{escape(a["period"])}</text>'
+                f'<text x="8" y="{y + 26}" font-size="10.5" fill="{MUTED}">assessed {_short(day)}</text>'
+                f'<rect x="{caxis.x(day):.1f}" y="{y + 3}" width="{max(2.0, caxis.x(base_csed) - caxis.x(day)):.1f}" '
+                f'height="14" rx="3" fill="{SOFT}" stroke="#9fb9d6"/>'
+                f'<rect x="{caxis.x(base_csed):.1f}" y="{y + 3}" '
+                f'width="{max(0.0, caxis.x(csed) - caxis.x(base_csed)):.1f}" height="14" fill="{ACCENT}"/>'
+                f'<text x="{right}" y="{y + 32}" font-size="11" fill="{INK}" text-anchor="end">'
+                f"base CSED {_short(base_csed)} · CSED {_short(csed)}"
+                f"{' or later' if a['open'] else ''}{f' (+{extra} days)' if extra else ''}</text></g>"
+            )
+            y += 46
         rows.append(
-            f"<g><title>{escape(a['period'])} {escape(a['assessment'])}: assessed {assessed}, "
-            f"base CSED {base}, CSED {csed}{' (lower bound)' if a['open'] else ''}</title>"
-            f'<text x="8" y="{y + 11}" font-size="11" fill="{INK}">{escape(a["period"])} · '
-            f"{escape(a['assessment'])}</text>"
-            f'<rect x="{left}" y="{y}" width="{x2(base) - left:.1f}" height="14" fill="{SOFT}"/>'
-            f'<rect x="{x2(base):.1f}" y="{y}" width="{max(0.0, x2(csed) - x2(base)):.1f}" '
-            f'height="14" fill="{ACCENT}"/>'
-            f'<line x1="{x2(as_of):.1f}" y1="{y - 3}" x2="{x2(as_of):.1f}" y2="{y + 17}" '
-            f'stroke="#b35900" stroke-dasharray="3 2"/>'
-            f'<text x="{left}" y="{y + 28}" font-size="11" fill="{MUTED}">assessed {assessed}</text>'
-            f'<text x="{width - right}" y="{y + 28}" font-size="11" fill="{INK}" text-anchor="end">'
-            f"base {base} · CSED {csed}{' or later' if a['open'] else ''}</text></g>"
+            f'<line x1="{cx:.1f}" y1="{y - len(assessed) * 46 - 4}" x2="{cx:.1f}" y2="{y - 10}" '
+            f'stroke="{AS_OF}" stroke-width="1.5" stroke-dasharray="4 3"/>'
         )
-        y += 44
-    height = y + 10
+    height = y + 6
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-labelledby="timeline-title" class="timeline" font-family="sans-serif">'
-        f'<title id="timeline-title">Timeline of the case: events, suspensions and collection '
-        f"periods</title>{''.join(rows)}</svg>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" '
+        f'role="img" aria-labelledby="timeline-title" class="timeline" font-family="{FONT}">'
+        f'<title id="timeline-title">Timeline of the case: notices, requests, hearings, pauses of the '
+        f"collection statute, and each assessment's collection period with its base and current CSED"
+        f"</title>{''.join(rows)}</svg>"
     )

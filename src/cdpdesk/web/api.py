@@ -1,0 +1,494 @@
+"""The REST API under ``/api`` (OpenAPI at ``/openapi.json``, docs at ``/docs``).
+
+``POST /api/analyze`` needs no sign-in and stores nothing; it answers exactly what
+``cdpdesk analyze`` prints. Everything else needs a signed-in user (the session cookie of the
+pages, or HTTP Basic) and shows only the cases that user may see. Errors are
+``{"format": "cdpdesk.error/1", "errors": [{"field", "message", ...}]}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from cdpdesk.contract import CaseError, load_case
+from cdpdesk.contract.analysis import Analysis
+from cdpdesk.contract.case import CaseFile
+from cdpdesk.desk.accounts import Account, Accounts
+from cdpdesk.desk.listing import list_cases
+from cdpdesk.desk.workflow import Desk
+from cdpdesk.engine import analyze
+from cdpdesk.engine.glossary import LETTERS, find_letter
+from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
+from cdpdesk.web import ops
+from cdpdesk.web.security import require_account, require_api_csrf, require_appeals
+
+router = APIRouter(prefix="/api")
+
+STAGE_IDS = tuple(s.id for s in STAGES)
+
+
+# --- Models ----------------------------------------------------------------------------------
+
+
+class ErrorItemOut(BaseModel):
+    field: str | None = Field(description="Where the problem is, e.g. events[2].received or query.page")
+    message: str = Field(description="The reason, in one plain sentence")
+    event: str | None = None
+
+
+class ErrorOut(BaseModel):
+    format: Literal["cdpdesk.error/1"] = "cdpdesk.error/1"
+    errors: list[ErrorItemOut]
+
+
+class MeOut(BaseModel):
+    id: int
+    username: str
+    name: str
+    role: Literal["appeals", "representative", "taxpayer"]
+    cases: list[int] | None = Field(description="The cases linked to you; null for Appeals (every case)")
+
+
+class StageOut(BaseModel):
+    id: str
+    title: str
+
+
+class DeadlineOut(BaseModel):
+    date: str
+    what: str
+    event: str | None = None
+    authority: list[str] = []
+
+
+class CaseSummaryOut(BaseModel):
+    id: int
+    taxpayer: str | None
+    tin: str | None = Field(description="Masked to the last four digits")
+    periods: list[str]
+    version: int
+    created_at: str
+    stage: StageOut
+    as_of: str
+    next_deadline: DeadlineOut | None
+
+
+class CasePageOut(BaseModel):
+    items: list[CaseSummaryOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class ImportedOut(BaseModel):
+    id: int
+    url: str
+
+
+class EventRecordedOut(BaseModel):
+    case: int
+    entry: int
+    event: str
+    kind: str
+    version: int
+
+
+class WithdrawalOut(BaseModel):
+    case: int
+    event: str
+    received: str
+    request: str
+    taxpayer: str | None
+    recorded_by: str
+    recorded_at: str
+    periods: list[str]
+    hearing: str
+    kinds: list[str] = []
+    parts: list[str] = []
+    partial: bool = False
+    status: Literal["pending", "waiting_for_writing"]
+
+
+class QueueOut(BaseModel):
+    pending: list[WithdrawalOut]
+    waiting_for_writing: list[WithdrawalOut]
+
+
+class LetterOut(BaseModel):
+    id: int
+    number: str
+    case: int
+    withdrawal: str
+    date: str
+    issued_by: str
+    issued_at: str
+    sha256: str = Field(description="sha256 of the PDF")
+    html_url: str
+    pdf_url: str
+    page_url: str
+
+
+class AcknowledgedOut(BaseModel):
+    letter: LetterOut
+    created: bool = Field(description="false when the letter had been issued before (nothing new issued)")
+
+
+class LetterInfoOut(BaseModel):
+    code: str
+    kind: str
+    title: str
+    means: str
+    stage: StageOut
+    authority: list[str]
+
+
+class RoadmapStageOut(BaseModel):
+    id: str
+    title: str
+    letters: list[str]
+    about: str
+
+
+class ShownCaseOut(BaseModel):
+    """The case (TIN masked), its event log, letters, periods returned to Collection, and the
+    engine's ``cdpdesk.analysis/1``."""
+
+    case: dict[str, Any]
+    analysis: Analysis
+
+
+class ExplainOut(BaseModel):
+    """The four answers of the roadmap (means, how, next_steps, where) and the help block."""
+
+    stage: dict[str, Any]
+    means: list[str]
+    how: list[dict[str, Any]]
+    next_steps: list[dict[str, Any]]
+    where: dict[str, Any]
+    help: list[dict[str, str]]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Not signed in"},
+    403: {"model": ErrorOut, "description": "Your role may not do this, or the CSRF token is missing"},
+    404: {"model": ErrorOut, "description": "No such case, or not one you can see"},
+    422: {
+        "model": ErrorOut,
+        "description": "The input is invalid: each error names the field and the reason",
+    },
+}
+
+
+def _errs(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: ERRORS[code] for code in codes}
+
+
+def _desk(request: Request) -> Desk:
+    desk: Desk = request.app.state.desk
+    return desk
+
+
+def _accounts(request: Request) -> Accounts:
+    accounts: Accounts = request.app.state.accounts
+    return accounts
+
+
+def _json(value: Any, status: int = 200) -> Response:
+    return Response(ops.dumps(value), status_code=status, media_type="application/json")
+
+
+Signed = Annotated[Account, Depends(require_account)]
+Csrf = Depends(require_api_csrf)
+
+_CASE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaseFile"}}},
+    }
+}
+
+
+# --- Public ----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/analyze",
+    summary="Analyse a case file (cdpdesk.case/1); nothing is stored, no sign-in",
+    response_class=Response,
+    responses={
+        200: {
+            "model": Analysis,
+            "description": "The cdpdesk.analysis/1, byte for byte what `cdpdesk analyze` gives",
+        },
+        422: ERRORS[422],
+    },
+    openapi_extra=_CASE_BODY,
+    tags=["engine"],
+)
+async def analyze_case(
+    request: Request,
+    as_of: Annotated[
+        dt.date | None, Query(description="Analyse as of this date; default: the file's as_of, or today")
+    ] = None,
+) -> Response:
+    body = await request.body()
+    case = load_case(body)  # CaseError -> 422 with every field
+    result = analyze(case, as_of or case.as_of or dt.date.today())
+    return _json(result)
+
+
+@router.get("/letters/lookup", response_model=LetterInfoOut, responses={404: ERRORS[404]}, tags=["help"])
+def lookup_letter(
+    q: Annotated[str, Query(description="What the letter says in its corner: 4383, LT11, CP504 …")],
+) -> Any:
+    """Explain a letter or form by its number, and where it sits on the roadmap."""
+    found = find_letter(q)
+    if found is None:
+        from cdpdesk.desk.record import NotFoundError
+
+        known = ", ".join(letter.code for letter in LETTERS)
+        raise NotFoundError(f"no letter {q[:40]!r} in the guide; it knows {known}")
+    stage = STAGE_BY_ID[found.stage]
+    return {
+        "code": found.code,
+        "kind": found.kind,
+        "title": found.title,
+        "means": found.means,
+        "stage": {"id": stage.id, "title": stage.title},
+        "authority": list(found.authority),
+    }
+
+
+@router.get("/roadmap", response_model=list[RoadmapStageOut], tags=["help"])
+def roadmap() -> Any:
+    """Every stage on the collection road, in order."""
+    return [{"id": s.id, "title": s.title, "letters": list(s.letters), "about": s.about} for s in STAGES]
+
+
+# --- Signed in --------------------------------------------------------------------------------
+
+
+@router.get("/me", response_model=MeOut, responses={401: ERRORS[401]}, tags=["accounts"])
+def me(request: Request, account: Signed) -> Any:
+    """Who you are signed in as, and which cases you can see."""
+    visible = _accounts(request).visible_cases(account)
+    return account.to_json() | {"cases": None if visible is None else sorted(visible)}
+
+
+@router.get(
+    "/cases", response_model=CasePageOut, responses={401: ERRORS[401], 422: ERRORS[422]}, tags=["cases"]
+)
+def cases(
+    request: Request,
+    account: Signed,
+    stage: Annotated[
+        str | None, Query(description="Only cases at this roadmap stage: " + ", ".join(STAGE_IDS))
+    ] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> Any:
+    """The cases you can see, oldest first, with their stage and next deadline."""
+    if stage is not None and stage not in STAGE_IDS:
+        raise ops.FieldError(
+            "query.stage", f"{stage[:40]!r} is not a stage; expected one of {', '.join(STAGE_IDS)}"
+        )
+    visible = _accounts(request).visible_cases(account)
+    return list_cases(_desk(request), visible, stage=stage, page=page, per_page=per_page).to_json()
+
+
+@router.post(
+    "/cases",
+    status_code=201,
+    response_model=ImportedOut,
+    responses=_errs(401, 403, 422),
+    openapi_extra=_CASE_BODY,
+    dependencies=[Csrf],
+    tags=["cases"],
+)
+async def import_case(request: Request, account: Signed) -> Any:
+    """Store a case file (Appeals only). Checked exactly as `cdpdesk analyze` checks it."""
+    require_appeals(account)
+    body = await request.body()
+    case = load_case(body)
+    analyze(case, case.as_of or dt.date.today())
+    case_id = _desk(request).import_case(body, by=account.username, source="web api")
+    return {"id": case_id, "url": f"/api/cases/{case_id}"}
+
+
+@router.get(
+    "/cases/{case_id}",
+    response_class=Response,
+    responses={200: {"model": ShownCaseOut}, 401: ERRORS[401], 404: ERRORS[404]},
+    tags=["cases"],
+)
+def show_case(
+    request: Request,
+    account: Signed,
+    case_id: int,
+    as_of: Annotated[dt.date | None, Query(description="Analyse as of this date (default today)")] = None,
+) -> Response:
+    """The case (TIN masked), its log and letters, and its analysis."""
+    ops.check_visible(_accounts(request), account, case_id)
+    return _json(ops.show(_desk(request), case_id, as_of))
+
+
+@router.get(
+    "/cases/{case_id}/explain",
+    response_model=ExplainOut,
+    responses={401: ERRORS[401], 404: ERRORS[404]},
+    tags=["cases"],
+)
+def explain_case(request: Request, account: Signed, case_id: int) -> Any:
+    """The plain-language answers for the case (what the "Understanding your letter" page shows)."""
+    ops.check_visible(_accounts(request), account, case_id)
+    return ops.explained(_desk(request), case_id).explanation
+
+
+@router.post(
+    "/cases/{case_id}/events",
+    status_code=201,
+    response_model=EventRecordedOut,
+    responses=_errs(401, 403, 404, 422) | {409: {"model": ErrorOut, "description": "The case changed"}},
+    dependencies=[Csrf],
+    tags=["cases"],
+)
+def add_event(
+    request: Request,
+    account: Signed,
+    case_id: int,
+    event: Annotated[dict[str, Any], Body(description="One event of cdpdesk.case/1, with a new id")],
+    expected_version: Annotated[
+        int | None, Query(description="Refuse unless the case is at this version")
+    ] = None,
+) -> Any:
+    """Append an event to the case's log (Appeals only); the engine checks the case with it."""
+    require_appeals(account)
+    desk = _desk(request)
+    ops.show(desk, case_id)  # 404 first
+    ops.validate_new_event(desk, case_id, event)
+    return desk.add_event(
+        case_id, event, by=account.username, source="web api", expected_version=expected_version
+    )
+
+
+@router.get(
+    "/cases/{case_id}/export",
+    response_class=Response,
+    responses=_errs(401, 403, 404)
+    | {200: {"model": CaseFile, "description": "The cdpdesk.case/1 file, with the full TIN"}},
+    tags=["cases"],
+)
+def export_case(request: Request, account: Signed, case_id: int) -> Response:
+    """The case as a ``cdpdesk.case/1`` file (Appeals only). It is the case file itself, so
+    it carries the taxpayer's full identification number."""
+    require_appeals(account)
+    ops.show(_desk(request), case_id)
+    doc = _desk(request).export_case(case_id)
+    return Response(
+        ops.dumps(doc),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="case-{case_id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get(
+    "/withdrawals",
+    response_model=QueueOut,
+    responses={401: ERRORS[401], 403: ERRORS[403]},
+    tags=["withdrawals"],
+)
+def withdrawal_queue(request: Request, account: Signed) -> Any:
+    """Written withdrawals waiting for Letter 4383, oldest first (Appeals only); oral ones
+    wait for a written, signed withdrawal."""
+    require_appeals(account)
+    return _desk(request).pending_withdrawals()
+
+
+@router.post(
+    "/cases/{case_id}/withdrawals/{event_id}/acknowledge",
+    response_model=AcknowledgedOut,
+    responses=_errs(401, 403, 404, 422)
+    | {201: {"model": AcknowledgedOut, "description": "Letter 4383 issued"}},
+    dependencies=[Csrf],
+    tags=["withdrawals"],
+)
+def acknowledge(request: Request, response: Response, account: Signed, case_id: int, event_id: str) -> Any:
+    """Issue Letter 4383 for a written withdrawal (Appeals only). Idempotent: again, it
+    returns the letter already issued with ``created: false`` (status 200, not 201)."""
+    require_appeals(account)
+    desk = _desk(request)
+    ops.show(desk, case_id)
+    ack = desk.acknowledge(case_id, event_id, by=account.username)
+    response.status_code = 201 if ack.created else 200
+    return {"letter": ops.letter_json(ack.letter), "created": ack.created}
+
+
+@router.get("/letters", response_model=list[LetterOut], responses={401: ERRORS[401]}, tags=["letters"])
+def letters(
+    request: Request, account: Signed, case: Annotated[int | None, Query(description="Only this case")] = None
+) -> Any:
+    """Issued letters of the cases you can see."""
+    accounts = _accounts(request)
+    if case is not None:
+        ops.check_visible(accounts, account, case)
+    visible = accounts.visible_cases(account)
+    return [
+        ops.letter_json(info)
+        for info in _desk(request).letters(case)
+        if visible is None or info.case in visible
+    ]
+
+
+@router.get(
+    "/letters/{letter_id}",
+    response_model=LetterOut,
+    responses={401: ERRORS[401], 404: ERRORS[404]},
+    tags=["letters"],
+)
+def letter(request: Request, account: Signed, letter_id: int) -> Any:
+    return ops.letter_json(ops.letter_row(_desk(request), _accounts(request), account, letter_id))
+
+
+@router.get(
+    "/letters/{letter_id}/{kind}",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/pdf": {}, "text/html": {}},
+            "description": "The stored letter, byte for byte",
+        },
+        401: ERRORS[401],
+        404: ERRORS[404],
+    },
+    tags=["letters"],
+)
+def letter_file(request: Request, account: Signed, letter_id: int, kind: Literal["pdf", "html"]) -> Response:
+    """Download an issued letter as PDF or HTML (the bytes stored at issue)."""
+    row = ops.letter_row(_desk(request), _accounts(request), account, letter_id)
+    name = f"letter-{row.number}-case-{row.case_id}-{row.id}.{kind}"
+    if kind == "pdf":
+        return Response(
+            row.pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return Response(
+        row.html,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+def case_error_json(exc: CaseError) -> dict[str, Any]:
+    out = exc.to_json()
+    for item in out["errors"]:
+        item["message"] = ops.safe_message(item["message"])
+    return out

@@ -1,0 +1,197 @@
+"""The web desk: one FastAPI application serving the REST API (``/api``) and the pages.
+
+``create_app()`` opens the desk on ``CDPDESK_DATABASE_URL`` (default ``var/cdpdesk.db``),
+brings the schema up to date (accounts included) and serves. ``cdpdesk serve`` runs it
+with uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from cdpdesk.contract import CaseError
+from cdpdesk.desk.accounts import Accounts
+from cdpdesk.desk.record import DeskError, NotFoundError, StaleCaseError
+from cdpdesk.desk.workflow import Desk
+from cdpdesk.letters.facts import LetterError
+from cdpdesk.privacy import RedactTins
+from cdpdesk.web import api, pages
+from cdpdesk.web.ops import FieldError, safe_message
+from cdpdesk.web.security import (
+    SESSION_COOKIE,
+    UNSAFE,
+    AuthError,
+    CsrfError,
+    ForbiddenError,
+    secret_key,
+)
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("cdpdesk.web")
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
+
+def _errors(field: str | None, message: str, event: str | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"field": field, "message": safe_message(message)}
+    if event is not None:
+        item["event"] = event
+    return {"format": "cdpdesk.error/1", "errors": [item]}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> FastAPI:
+    """The application over one desk (opened here unless given)."""
+    the_desk = desk or Desk.open(database_url)
+    accounts = Accounts(the_desk)
+    owns_desk = desk is None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_desk:
+                the_desk.close()
+
+    app = FastAPI(
+        title="CDP Desk",
+        version="1.0",
+        summary="Collection Due Process hearings, withdrawals (Letter 4383), deadlines and CSEDs.",
+        description=(
+            "`POST /api/analyze` needs no sign-in and stores nothing. Every other endpoint needs a "
+            "signed-in user: the `cdpdesk_session` cookie of the web pages (send its CSRF token "
+            "as `X-CSRF-Token` on POST), or HTTP Basic with a username and password (for scripts). "
+            "Appeals staff see every case; representatives and taxpayers see the cases linked to "
+            "them. Errors are `cdpdesk.error/1` JSON naming the field and the reason. A full "
+            "taxpayer identification number appears only in a case export (Appeals only)."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.desk = the_desk
+    app.state.accounts = accounts
+
+    for handler in logging.getLogger("uvicorn.access").handlers + logging.getLogger("cdpdesk").handlers:
+        handler.addFilter(RedactTins())
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # A browser tells us when a request comes from another site: refuse unsafe ones
+        # (a second line behind the CSRF tokens).
+        if request.method in UNSAFE and request.headers.get("sec-fetch-site") == "cross-site":
+            return _refuse(request, 403, None, "cross-site requests are not accepted")
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith(("/docs", "/redoc")):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if request.url.path.startswith(("/cases", "/queue", "/letters", "/api/cases", "/api/letters/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(the_desk.settings.var_dir),
+        session_cookie=SESSION_COOKIE,
+        max_age=7 * 24 * 3600,
+        same_site="lax",
+        https_only=False,
+    )
+
+    def _refuse(request: Request, status: int, field: str | None, message: str) -> Response:
+        if _is_api(request):
+            return JSONResponse(_errors(field, message), status_code=status)
+        return pages.error_page(request, status, message)
+
+    @app.exception_handler(AuthError)
+    async def _auth(request: Request, exc: AuthError) -> Response:
+        if _is_api(request):
+            headers = {"WWW-Authenticate": 'Basic realm="CDP Desk"'} if exc.basic_tried else None
+            return JSONResponse(_errors(None, str(exc)), status_code=401, headers=headers)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(ForbiddenError)
+    async def _forbidden(request: Request, exc: ForbiddenError) -> Response:
+        return _refuse(request, 403, None, str(exc))
+
+    @app.exception_handler(CsrfError)
+    async def _csrf(request: Request, exc: CsrfError) -> Response:
+        return _refuse(request, 403, "X-CSRF-Token" if _is_api(request) else "csrf_token", str(exc))
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(request: Request, exc: NotFoundError) -> Response:
+        return _refuse(request, 404, None, str(exc))
+
+    @app.exception_handler(StaleCaseError)
+    async def _stale(request: Request, exc: StaleCaseError) -> Response:
+        return _refuse(request, 409, "expected_version", str(exc))
+
+    @app.exception_handler(DeskError)
+    async def _desk_error(request: Request, exc: DeskError) -> Response:
+        return _refuse(request, 422, None, str(exc))
+
+    @app.exception_handler(LetterError)
+    async def _letter_error(request: Request, exc: LetterError) -> Response:
+        return _refuse(request, 422, None, str(exc))
+
+    @app.exception_handler(FieldError)
+    async def _field_error(request: Request, exc: FieldError) -> Response:
+        return _refuse(request, 422, exc.field, exc.message)
+
+    @app.exception_handler(CaseError)
+    async def _case_error(request: Request, exc: CaseError) -> Response:
+        if _is_api(request):
+            return JSONResponse(api.case_error_json(exc), status_code=422)
+        return pages.error_page(request, 422, safe_message(exc.one_line()))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        items = []
+        for err in exc.errors():
+            msg = str(err.get("msg", "invalid"))
+            items.append({"field": _field(err.get("loc", ())), "message": safe_message(msg)})
+        if _is_api(request):
+            return JSONResponse({"format": "cdpdesk.error/1", "errors": items}, status_code=422)
+        return pages.error_page(request, 422, "; ".join(f"{i['field']}: {i['message']}" for i in items))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "there is no page at this address"
+        return _refuse(request, exc.status_code, None, message)
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

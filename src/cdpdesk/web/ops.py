@@ -1,0 +1,136 @@
+"""What the API and the pages share: reading a case the caller may see, explaining it,
+previewing and fetching letters. Every refusal is an exception the app turns into a JSON
+error (API) or a plain page (browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from cdpdesk.contract import CaseFile, load_case_dict
+from cdpdesk.desk.accounts import Account, Accounts
+from cdpdesk.desk.models import Letter
+from cdpdesk.desk.record import NotFoundError
+from cdpdesk.desk.workflow import Desk
+from cdpdesk.engine import analyze, explain
+from cdpdesk.letters import facts
+from cdpdesk.privacy import redact
+
+
+class FieldError(ValueError):
+    """422: one input field is wrong (the API names it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def not_visible(case_id: int) -> NotFoundError:
+    # The same answer for "no such case" and "not yours": a taxpayer learns nothing about
+    # other people's cases.
+    return NotFoundError(f"no case {case_id} that you can see")
+
+
+def check_visible(accounts: Accounts, account: Account, case_id: int) -> None:
+    if not accounts.can_see(account, case_id):
+        raise not_visible(case_id)
+
+
+def show(desk: Desk, case_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
+    try:
+        return desk.show(case_id, as_of)
+    except NotFoundError:
+        raise not_visible(case_id) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Explained:
+    case_id: int
+    case: CaseFile
+    analysis: dict[str, Any]
+    explanation: dict[str, Any]
+    events: list[dict[str, Any]]
+    shown: dict[str, Any]
+
+
+def explained(desk: Desk, case_id: int) -> Explained:
+    shown = show(desk, case_id)
+    stored = desk.stored(case_id)
+    case = stored.case_file()
+    analysis = shown["analysis"]
+    events = [e.payload for e in stored.active.values()]
+    return Explained(case_id, case, analysis, explain(case, analysis), events, shown)
+
+
+def validate_new_event(desk: Desk, case_id: int, event: Any) -> None:
+    """Check the case with the event added the engine's way, so that a bad event gives the
+    field-by-field ``cdpdesk.error/1`` (the desk itself reports one line)."""
+    stored = desk.stored(case_id)
+    if not isinstance(event, dict) or event.get("id") in stored.active:
+        return  # the desk refuses these with its own, clearer message
+    events = [e.payload for e in stored.active.values()] + [event]
+    as_of = max(dt.date.today(), stored.row.as_of) if stored.row.as_of else dt.date.today()
+    analyze(load_case_dict(stored.data | {"events": events}), as_of)  # CaseError: 422, by field
+
+
+def letter_preview_html(desk: Desk, case_id: int, event_id: str, when: dt.date | None = None) -> bytes:
+    """Letter 4383 for this withdrawal as it would be issued today, rendered but not stored."""
+    from cdpdesk.letters.render import render_html
+
+    day = when or dt.date.today()
+    stored = desk.stored(case_id)
+    case = stored.case_file()
+    analysis = analyze(case, facts.as_of_for(case, day))
+    snapshot = facts.letter_4383_snapshot(
+        case,
+        analysis,
+        event_id,
+        day,
+        desk.settings.contact.to_json(),
+        case_ref=f"CDP Desk case {case_id}",
+    )
+    return render_html("letter4383.html.j2", snapshot, day.isoformat()).encode("utf-8")
+
+
+def letter_row(desk: Desk, accounts: Accounts, account: Account, letter_id: int) -> Letter:
+    try:
+        row = desk.letter(letter_id)
+    except NotFoundError:
+        raise NotFoundError(f"no letter {letter_id} that you can see") from None
+    if not accounts.can_see(account, row.case_id):
+        raise NotFoundError(f"no letter {letter_id} that you can see")
+    return row
+
+
+def letter_json(row_or_info: Any) -> dict[str, Any]:
+    """A letter's public description: links instead of server paths."""
+    lid = row_or_info.id
+    date = row_or_info.letter_date if hasattr(row_or_info, "letter_date") else row_or_info.date
+    key = row_or_info.withdrawal_key if hasattr(row_or_info, "withdrawal_key") else row_or_info.withdrawal
+    case = row_or_info.case_id if hasattr(row_or_info, "case_id") else row_or_info.case
+    return {
+        "id": lid,
+        "number": row_or_info.number,
+        "case": case,
+        "withdrawal": key,
+        "date": date.isoformat(),
+        "issued_by": row_or_info.issued_by,
+        "issued_at": row_or_info.issued_at.isoformat(),
+        "sha256": row_or_info.sha256,
+        "html_url": f"/api/letters/{lid}/html",
+        "pdf_url": f"/api/letters/{lid}/pdf",
+        "page_url": f"/letters/{lid}",
+    }
+
+
+def safe_message(message: str) -> str:
+    """A message fit for a page or an error body: no TIN-shaped run of digits."""
+    return redact(message)
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value)

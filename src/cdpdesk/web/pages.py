@@ -1,0 +1,352 @@
+"""The pages: plain HTML from Jinja2 templates, no script needed.
+
+Appeals staff: the withdrawal queue, a case page with its timeline, the "acknowledge and
+issue Letter 4383" preview, the letter. Taxpayers and representatives: "Understanding your
+letter" for their own cases, with the roadmap. Everyone: the letter lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from cdpdesk.desk.accounts import Account, Accounts
+from cdpdesk.desk.listing import list_cases
+from cdpdesk.desk.workflow import Desk
+from cdpdesk.engine.glossary import LETTERS, find_letter
+from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
+from cdpdesk.web import ops
+from cdpdesk.web.security import check_csrf, csrf_token, current_account, require_account, require_appeals
+from cdpdesk.web.svg import roadmap_svg, timeline_svg
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+STATUS_WORDS = {
+    "pending": "pending",
+    "withdrawn": "withdrawn",
+    "determined": "determination issued",
+    "final": "final",
+    "not_held": "no hearing",
+}
+HEARING_WORDS = {
+    "cdp": "CDP hearing",
+    "equivalent": "Equivalent hearing",
+    "premature": "Too early",
+    "none": "No hearing",
+}
+
+
+def long_date(value: str | dt.date | None) -> str:
+    if not value:
+        return ""
+    d = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
+
+
+def days_from_today(value: str) -> str:
+    n = (dt.date.fromisoformat(value) - dt.date.today()).days
+    if abs(n) > 180:
+        return ""
+    if n == 0:
+        return "(today)"
+    if n > 0:
+        return f"(in {n} day{'s' if n != 1 else ''})"
+    return f"({-n} day{'s' if n != -1 else ''} ago)"
+
+
+templates.env.filters["long_date"] = long_date
+templates.env.filters["days_from_today"] = days_from_today
+templates.env.globals["STATUS_WORDS"] = STATUS_WORDS
+templates.env.globals["HEARING_WORDS"] = HEARING_WORDS
+
+
+def _desk(request: Request) -> Desk:
+    desk: Desk = request.app.state.desk
+    return desk
+
+
+def _accounts(request: Request) -> Accounts:
+    accounts: Accounts = request.app.state.accounts
+    return accounts
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    account = None
+    try:
+        account = current_account(request)
+    except Exception:  # noqa: BLE001 - a bad Basic header on a page: show it as signed out
+        account = None
+    context.setdefault("title", "CDP Desk")
+    base = {"request": request, "account": account, "csrf": csrf_token(request), "path": request.url.path}
+    return templates.TemplateResponse(request, name, base | context, status_code=status)
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    titles = {403: "Not allowed", 404: "Not found", 409: "The case changed", 422: "That did not work"}
+    return render(
+        request,
+        "error.html",
+        status=status,
+        title=titles.get(status, "Something went wrong"),
+        message=message,
+    )
+
+
+Signed = Annotated[Account, Depends(require_account)]
+
+
+# --- Signing in and out ------------------------------------------------------------------------
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", title="Sign in", next=_safe_next(next), error=None, username="")
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_csrf(request, csrf_token)
+    accounts = _accounts(request)
+    account = accounts.authenticate(username, password)
+    if account is None:
+        return render(
+            request,
+            "login.html",
+            status=401,
+            title="Sign in",
+            next=_safe_next(next),
+            error="That username and password do not match. Check them and try again.",
+            username=username[:100],
+        )
+    old = request.session.get("sid")
+    if isinstance(old, str):
+        accounts.end_session(old)
+    request.session.clear()  # a new session (and a new CSRF token) after sign-in
+    request.session["sid"] = accounts.start_session(account)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        _accounts(request).end_session(token)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+# --- Home, case list -------------------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    account = current_account(request)
+    if account is None:
+        return render(request, "welcome.html", title="CDP Desk")
+    if account.is_appeals:
+        return RedirectResponse("/queue", status_code=303)
+    mine = _accounts(request).linked_cases(account)
+    if len(mine) == 1:
+        return RedirectResponse(f"/cases/{mine[0]}/understand", status_code=303)
+    return RedirectResponse("/cases", status_code=303)
+
+
+@router.get("/cases")
+def cases_page(
+    request: Request,
+    account: Signed,
+    stage: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    stage = stage if stage in STAGE_BY_ID else None
+    visible = _accounts(request).visible_cases(account)
+    result = list_cases(_desk(request), visible, stage=stage, page=page, per_page=20)
+
+    def page_url(n: int) -> str:
+        q = {"page": n} | ({"stage": stage} if stage else {})
+        return "/cases?" + urlencode(q)
+
+    return render(
+        request,
+        "cases.html",
+        title="Cases" if account.is_appeals else "Your cases",
+        result=result,
+        stage=stage,
+        stages=STAGES,
+        page_url=page_url,
+    )
+
+
+# --- Appeals: queue, case page, acknowledge ------------------------------------------------------
+
+
+@router.get("/queue")
+def queue(request: Request, account: Signed) -> Response:
+    require_appeals(account)
+    q = _desk(request).pending_withdrawals()
+    return render(request, "queue.html", title="Withdrawals waiting for Letter 4383", queue=q)
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, account: Signed, case_id: int) -> Response:
+    accounts = _accounts(request)
+    ops.check_visible(accounts, account, case_id)
+    desk = _desk(request)
+    ex = ops.explained(desk, case_id)
+    pending = []
+    if account.is_appeals:
+        pending = [w for w in desk.pending_withdrawals()["pending"] if w["case"] == case_id]
+    case = ex.shown["case"]
+    letters = [ops.letter_json(info) for info in desk.letters(case_id)]
+    return render(
+        request,
+        "case.html",
+        title=f"Case {case_id}: {case['taxpayer']['name'] if case['taxpayer'] else 'no taxpayer'}",
+        case=case,
+        analysis=ex.analysis,
+        events=ex.events,
+        timeline=timeline_svg(ex.analysis, ex.events),
+        pending=pending,
+        letters=letters,
+    )
+
+
+@router.get("/cases/{case_id}/withdrawals/{event_id}/preview")
+def preview_page(request: Request, account: Signed, case_id: int, event_id: str) -> Response:
+    require_appeals(account)
+    desk = _desk(request)
+    ops.show(desk, case_id)
+    existing = [info for info in desk.letters(case_id) if info.withdrawal == event_id]
+    if existing:
+        return RedirectResponse(f"/letters/{existing[0].id}", status_code=303)
+    ops.letter_preview_html(desk, case_id, event_id)  # refuse here (oral, unknown) with a clear page
+    item = next(
+        (w for w in desk.pending_withdrawals()["pending"] if w["case"] == case_id and w["event"] == event_id),
+        None,
+    )
+    return render(
+        request,
+        "preview.html",
+        title=f"Preview Letter 4383 for case {case_id}",
+        case_id=case_id,
+        event_id=event_id,
+        item=item,
+        shown=ops.show(desk, case_id)["case"],
+        today=dt.date.today().isoformat(),
+    )
+
+
+@router.get("/cases/{case_id}/withdrawals/{event_id}/preview.html")
+def preview_letter(request: Request, account: Signed, case_id: int, event_id: str) -> Response:
+    require_appeals(account)
+    ops.show(_desk(request), case_id)
+    html = ops.letter_preview_html(_desk(request), case_id, event_id)
+    return Response(html, media_type="text/html; charset=utf-8")
+
+
+@router.post("/cases/{case_id}/withdrawals/{event_id}/acknowledge")
+def acknowledge(
+    request: Request, account: Signed, case_id: int, event_id: str, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(request, csrf_token)
+    require_appeals(account)
+    ops.show(_desk(request), case_id)
+    ack = _desk(request).acknowledge(case_id, event_id, by=account.username)
+    flag = "issued" if ack.created else "already"
+    return RedirectResponse(f"/letters/{ack.letter.id}?{flag}=1", status_code=303)
+
+
+@router.get("/letters/{letter_id}")
+def letter_page(request: Request, account: Signed, letter_id: int) -> Response:
+    row = ops.letter_row(_desk(request), _accounts(request), account, letter_id)
+    info = ops.letter_json(row)
+    return render(
+        request,
+        "letter.html",
+        title=f"Letter {row.number} for case {row.case_id}",
+        letter=info,
+        issued="issued" in request.query_params,
+        already="already" in request.query_params,
+    )
+
+
+# --- Taxpayers and representatives -----------------------------------------------------------------
+
+
+@router.get("/cases/{case_id}/understand")
+def understand(request: Request, account: Signed, case_id: int) -> Response:
+    ops.check_visible(_accounts(request), account, case_id)
+    ex = ops.explained(_desk(request), case_id)
+    stage = ex.explanation["stage"]
+    letters_here = [letter for letter in LETTERS if letter.stage == stage["id"]]
+    return render(
+        request,
+        "understand.html",
+        title="Understanding your letter",
+        case_id=case_id,
+        case=ex.shown["case"],
+        ex=ex.explanation,
+        analysis=ex.analysis,
+        roadmap=roadmap_svg(stage["id"]),
+        letters_here=letters_here,
+        letters_by_stage=_letters_by_stage(),
+    )
+
+
+def _letters_by_stage() -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for letter in LETTERS:
+        out.setdefault(letter.stage, []).append(letter)
+    return out
+
+
+@router.get("/lookup")
+def lookup(request: Request, q: str | None = None) -> Response:
+    found = find_letter(q) if q else None
+    stage_id = found.stage if found else None
+    return render(
+        request,
+        "lookup.html",
+        title="Look up a letter",
+        q=(q or "")[:40],
+        found=found,
+        stage=STAGE_BY_ID[stage_id] if stage_id else None,
+        roadmap=roadmap_svg(stage_id or "", here_text="this letter"),
+        stages=STAGES,
+        letters=LETTERS,
+        letters_by_stage=_letters_by_stage(),
+    )

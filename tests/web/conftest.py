@@ -1,0 +1,100 @@
+"""Web fixtures: an app over a temporary SQLite desk with the demo cases and users."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+warnings.filterwarnings("ignore", message=".*httpx2.*")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from cdpdesk.desk.accounts import Accounts  # noqa: E402
+from cdpdesk.desk.demo import load_demo  # noqa: E402
+from cdpdesk.desk.workflow import Desk  # noqa: E402
+from cdpdesk.web.app import create_app  # noqa: E402
+
+PASSWORDS = {
+    "appeals": "appeals-demo",
+    "rep": "rep-demo",
+    "avery": "avery-demo",
+    "sam": "sam-demo",
+    "jamie": "jamie-demo",
+}
+FULL_TINS = (
+    "123-45-6789",
+    "12-3456789",
+    "987-65-4321",
+    "555-12-3456",
+    "444-55-6666",
+    "123456789",
+    "987654321",
+)
+
+
+@dataclass
+class Web:
+    desk: Desk
+    app: Any
+    demo: dict[str, Any]
+    var: Path
+
+    @property
+    def ids(self) -> dict[str, int]:
+        ids: dict[str, int] = self.demo["cases"]
+        return ids
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, base_url="http://testserver")
+
+    def signed_in(self, user: str) -> tuple[TestClient, str]:
+        """A client with a session for ``user``, and its CSRF token."""
+        c = self.client()
+        token = csrf_of(c.get("/login").text)
+        r = c.post(
+            "/login",
+            data={"username": user, "password": PASSWORDS[user], "csrf_token": token, "next": "/"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        return c, csrf_of(c.get("/lookup").text)
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no CSRF token in the page"
+    return m.group(1)
+
+
+def _web(var: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
+    monkeypatch.setenv("CDPDESK_VAR", str(var))
+    monkeypatch.setenv("CDPDESK_USER", "tester")
+    monkeypatch.delenv("CDPDESK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CDPDESK_SECRET_KEY", raising=False)
+    desk = Desk.open(f"sqlite:///{var / 'cdpdesk.db'}")
+    demo = load_demo(desk, Accounts(desk))
+    try:
+        yield Web(desk, create_app(desk=desk), demo, var)
+    finally:
+        desk.close()
+
+
+@pytest.fixture
+def web(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Web]:
+    yield from _web(tmp_path / "var", monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def shared_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    """One demo desk for a whole module (tests that only read, or write without clashing)."""
+    mp = pytest.MonkeyPatch()
+    try:
+        yield from _web(tmp_path_factory.mktemp("web") / "var", mp)
+    finally:
+        mp.undo()

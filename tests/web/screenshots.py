@@ -1,0 +1,64 @@
+"""Screenshots of the main pages for docs/web.md: ``.venv/bin/python -m tests.web.screenshots``.
+
+Starts a demo server (tests/web/server.py), signs in as each role in Debian's Chromium and
+saves PNGs to docs/images/.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from tests.web.server import CHROMIUM, CHROMIUM_ARGS, running_server
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "docs" / "images"
+
+
+def sign_in(page: Page, base: str, user: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(f"{user}-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp) / "var") as srv:
+        ids = srv.demo["cases"]
+        base = srv.url
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            desk = browser.new_page(viewport={"width": 1280, "height": 900})
+            sign_in(desk, base, "appeals")
+            desk.goto(f"{base}/queue")
+            desk.screenshot(path=OUT / "web-queue.png", full_page=True)
+            desk.goto(f"{base}/cases/{ids['partial-withdrawal']}")
+            desk.screenshot(path=OUT / "web-case.png", full_page=True)
+            desk.goto(f"{base}/cases/{ids['cdp-withdrawal']}/withdrawals/e3/preview")
+            desk.wait_for_timeout(300)
+            desk.screenshot(path=OUT / "web-letter-preview.png", full_page=False)
+
+            taxpayer = browser.new_page(viewport={"width": 1280, "height": 900})
+            sign_in(taxpayer, base, "jamie")
+            taxpayer.screenshot(path=OUT / "web-understand.png", full_page=True)
+            taxpayer.goto(f"{base}/lookup?q=LT11")
+            taxpayer.screenshot(path=OUT / "web-lookup.png", full_page=True)
+
+            phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+            sign_in(phone, base, "avery")
+            phone.screenshot(path=OUT / "web-phone-understand.png", full_page=True)
+            sign_in(phone, base, "appeals")
+            phone.goto(f"{base}/queue")
+            phone.screenshot(path=OUT / "web-phone-queue.png", full_page=True)
+            browser.close()
+    for png in sorted(OUT.glob("web-*.png")):
+        sys.stdout.write(f"{png.relative_to(ROOT)}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""In a real browser: Playwright driving Debian's Chromium (/usr/bin/chromium, never
+`playwright install`) against uvicorn on 127.0.0.1 with the demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cdpdesk.web.pages import long_date
+from tests.web.server import CHROMIUM, CHROMIUM_ARGS, Running, running_server
+
+pytest.importorskip("playwright")
+if not Path(CHROMIUM).exists():  # pragma: no cover - .ci/run installs it
+    pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    with running_server(tmp_path_factory.mktemp("browser") / "var") as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def sign_in(page: Page, base: str, user: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(f"{user}-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_appeals_acknowledges_a_withdrawal_and_downloads_the_pdf(server: Running, browser: Browser) -> None:
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, server.url, "appeals")
+    expect(page).to_have_url(f"{server.url}/queue")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Withdrawals waiting for Letter 4383")
+    case_id = server.demo["cases"]["cdp-withdrawal"]
+    row = page.get_by_role("row").filter(has_text="Avery Quinn")
+    row.get_by_role("link", name=re.compile("Preview and acknowledge")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Acknowledge the withdrawal and issue Letter 4383"
+    )
+    frame = page.frame_locator("iframe.letter-frame")
+    expect(frame.get_by_text("Independent Office of Appeals").first).to_be_visible()
+    expect(frame.get_by_text("XXX-XX-6789").first).to_be_visible()
+    page.get_by_role("button", name="Acknowledge and issue Letter 4383").click()
+    expect(page.get_by_role("status")).to_contain_text("was issued and stored")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the PDF").click()
+    pdf = Path(info.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert info.value.suggested_filename == f"letter-4383-case-{case_id}-1.pdf"
+    # the queue no longer lists it; acknowledging again gives the same letter
+    page.goto(f"{server.url}/queue")
+    expect(page.get_by_role("row").filter(has_text="Avery Quinn")).to_have_count(0)
+    context.close()
+
+
+def test_taxpayer_sees_their_stage_and_dates_and_not_another_case(server: Running, browser: Browser) -> None:
+    page = browser.new_page()
+    sign_in(page, server.url, "jamie")
+    mine = server.demo["cases"]["determination"]
+    expect(page).to_have_url(f"{server.url}/cases/{mine}/understand")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Understanding your letter")
+    expect(page.locator(".here h2")).to_contain_text("Determination")
+    determination = dt.date.today() - dt.timedelta(days=8)
+    expect(page.locator(".here")).to_contain_text(f"Since {long_date(determination)}")
+    # the Tax Court deadline: 30 days after the Notice of Determination (IRC 6330(d)(1))
+    deadline = page.locator(".next li.dated").first
+    expect(deadline).to_contain_text("Tax Court")
+    expect(deadline).to_contain_text(long_date(determination + dt.timedelta(days=30))[:-6])
+    here = page.locator('svg.roadmap a[aria-label$="(you are here)"]')
+    expect(here).to_have_count(1)
+    expect(here).to_have_attribute("aria-label", "8. Determination (you are here)")
+    page.locator('svg.roadmap a[href="#stage-tax_court"]').click()
+    expect(page).to_have_url(re.compile(r"#stage-tax_court$"))
+    expect(page.locator("#stage-tax_court")).to_be_in_viewport()
+    expect(page.locator(".help")).to_contain_text("Taxpayer Advocate Service")
+    # another taxpayer's case: refused, and it says nothing about that case
+    other = server.demo["cases"]["cdp-withdrawal"]
+    for path in (f"/cases/{other}/understand", f"/cases/{other}"):
+        response = page.goto(f"{server.url}{path}")
+        assert response is not None and response.status == 404
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+        expect(page.locator("main")).not_to_contain_text("Avery")
+    response = page.goto(f"{server.url}/queue")
+    assert response is not None and response.status == 403
+    page.close()
+
+
+def test_letter_lookup_by_keyboard_on_a_phone(server: Running, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{server.url}/lookup")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to the main content")).to_be_focused()
+    page.get_by_label("Letter, notice or form number").fill("CP504")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile("Notice CP504"))).to_be_visible()
+    expect(page.locator('svg.roadmap a[aria-label="2. Balance-due notices (this letter)"]')).to_have_count(1)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the page scrolls sideways on a phone"
+    page.close()
