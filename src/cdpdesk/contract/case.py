@@ -36,6 +36,11 @@ class Policies(_Model):
     leap_day: Literal["feb28", "mar1"] = "feb28"
 
 
+# Policies are frozen, so every case that sets none can share one default: building a fresh
+# model per case would cost a Python-level validation each time.
+DEFAULT_POLICIES = Policies()
+
+
 class Taxpayer(_Model):
     name: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     tin: Tin | None = None
@@ -230,7 +235,7 @@ class CaseFile(_Model):
 
     format: Literal["cdpdesk.case/1"]
     as_of: dt.date | None = None
-    policies: Policies = Field(default_factory=Policies)
+    policies: Policies = Field(default_factory=lambda: DEFAULT_POLICIES)
     taxpayer: Taxpayer | None = None
     periods: list[Period] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)

@@ -174,11 +174,11 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                 )
     # One CDP hearing per period and kind of notice (IRC 6320(b)(2), 6330(b)(2)).
     for statute in (LEVY, LIEN):
+        same = [n for n in notices.values() if n.statute == statute]
+        if len(same) < 2:
+            continue  # a lone notice repeats none
         first: dict[str, str] = {}
-        for info in sorted(
-            (n for n in notices.values() if n.statute == statute),
-            key=lambda n: (n.ev.date, n.index),
-        ):
+        for info in sorted(same, key=lambda n: (n.ev.date, n.index)):
             for pid in info.ev.periods:
                 if pid in first and not info.ev.new_liability:
                     info.repeat_of[pid] = first[pid]
@@ -192,7 +192,9 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
         friv: set[str] = set(ev.periods) if ev.frivolous is True else set(ev.frivolous or ())
         mine: list[Entry] = []
         covered: set[str] = set()
-        req_periods = sorted(ev.periods, key=lambda p: period_order.get(p, 0))
+        req_periods = (
+            ev.periods if len(ev.periods) == 1 else sorted(ev.periods, key=lambda p: period_order.get(p, 0))
+        )
         for info in chosen:
             for pid in req_periods:
                 if pid not in info.ev.periods:
@@ -250,14 +252,17 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
     per_period = _suspensions(buckets, as_of, entries)
     assessments_out: list[dict[str, Any]] = []
     csed_values: list[date] = []
+    cseds: list[tuple[str, str, Dated]] = []  # (period, assessment, CSED) for the deadlines
     for p in case.periods:
         susp = per_period.get(p.id, [])
         runs = merge_suspensions(susp)
         any_open = any(s.open for s in susp)
+        susp_json = [s.to_json() for s in susp]  # the same for each assessment of the period
         for a in p.assessments:
             base = base_csed(a.date, leap)
             res = walk_csed(base, a.date, runs, any_open)
             csed_values.append(res.csed.value)
+            cseds.append((p.id, a.id, res.csed))
             assessments_out.append(
                 {
                     "period": p.id,
@@ -266,14 +271,14 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                     "base_csed": iso_day(base.value),
                     "csed": iso_day(res.csed.value),
                     "open": any_open,
-                    "suspensions": [s.to_json() for s in susp],
+                    "suspensions": list(susp_json),
                     "floors": [dict(f.to_json(), binding=raised) for f, raised in res.floors],
                     "why": [w.to_json() for w in res.trail],
                 }
             )
 
-    deadlines = _deadlines(buckets, as_of, notices, entries, assessments_out)
-    stage = stage_of(case, as_of, entries, csed_values)
+    deadlines = _deadlines(buckets, as_of, notices, entries, cseds)
+    stage = stage_of(case, as_of, by_request, csed_values)
     return {
         "format": ANALYSIS_FORMAT,
         "as_of": iso_day(as_of),
@@ -292,7 +297,7 @@ def _request_notices(req: HearingRequest, notices: dict[str, NoticeInfo]) -> lis
     if req.notices is not None:
         return sorted((notices[n] for n in req.notices), key=lambda n: n.index)
     wanted = set(req.periods)
-    return [n for n in notices.values() if wanted & set(n.ev.periods) and n.trigger <= req.received]
+    return [n for n in notices.values() if not wanted.isdisjoint(n.ev.periods) and n.trigger <= req.received]
 
 
 def _apply_endings(
@@ -320,119 +325,146 @@ def _apply_endings(
 
     errors: list[ErrorItem] = []
     for rid, mine in by_request.items():
-        request_notices = {e.notice.ev.id for e in mine if e.notice is not None}
-        # Written withdrawals, earliest first; the first one covering a hearing governs.
-        for i, w in sorted(withdrawals.get(rid, ()), key=lambda t: (t[1].received, t[0])):
-            for k, nid in enumerate(w.notices or ()):
-                if nid not in request_notices:
-                    errors.append(
-                        ErrorItem(
-                            f"events[{i}].notices[{k}]",
-                            f"notice {nid!r} is not one that request {rid!r} answered",
-                            w.id,
-                        )
-                    )
-            if not w.written:
-                _warn(
-                    warnings,
-                    seen_w,
-                    H.Warning(
-                        "oral_withdrawal",
-                        w.id,
-                        f"Withdrawal {w.id} ({iso_day(w.received)}) was oral: it is recorded but changes "
-                        "nothing until it is confirmed in writing.",
-                    ),
-                )
-                continue
-            covered = [
-                e
-                for e in mine
-                if (w.periods is None or e.period in w.periods)
-                and (w.notices is None or (e.notice is not None and e.notice.ev.id in w.notices))
-            ]
-            held = [e for e in covered if e.cls.type in (H.CDP, H.EQUIVALENT)]
-            fresh = [e for e in held if e.withdrawn is None]
-            if held and not fresh:
-                _warn(
-                    warnings,
-                    seen_w,
-                    H.Warning(
-                        "repeated_withdrawal",
-                        w.id,
-                        f"Withdrawal {w.id} repeats one already in effect; the first one governs.",
-                    ),
-                )
-            if not held:
-                _warn(
-                    warnings,
-                    seen_w,
-                    H.Warning(
-                        "withdrawal_without_hearing",
-                        w.id,
-                        f"Withdrawal {w.id} names no hearing that was held (the request earned none).",
-                    ),
-                )
-            for e in fresh:
-                e.withdrawn = w.received
-                e.status = "withdrawn"
-                kind = "CDP" if e.cls.type == H.CDP else "equivalent"
-                e.why.append(H.withdrawal_ends_hearing(w.received, kind))
-                if e.cls.type == H.CDP:
-                    e.ended = w.received
-                    e.ended_how = "written withdrawal received"
-                    e.floor_applies = case.policies.floor_after_withdrawal
-
-        dets = sorted(determinations.get(rid, ()), key=lambda d: d.date)
-        pets = sorted(petitions.get(rid, ()), key=lambda p: p.filed)
-        decs = sorted(decisions.get(rid, ()), key=lambda d: d.entered)
-        for d in dets:
-            covered = [
-                e
-                for e in mine
-                if e.cls.type in (H.CDP, H.EQUIVALENT)
-                and e.determination is None
-                and (d.periods is None or e.period in d.periods)
-            ]
-            if covered and all(e.withdrawn is not None for e in covered):
-                idx = case.events.index(d)
-                errors.append(
-                    ErrorItem(
-                        f"events[{idx}].date",
-                        f"determination {iso_day(d.date)} names hearings already "
-                        "withdrawn; a withdrawn hearing gets no determination",
-                        d.id,
-                    )
-                )
-                continue
-            for e in covered:
-                if e.withdrawn is not None:
-                    continue
-                e.determination = d.date
-                letter = (
-                    "a Notice of Determination (Letter 3193)"
-                    if e.cls.type == H.CDP
-                    else "a decision letter (Letter 3210)"
-                )
-                e.why.append(
-                    Why(
-                        A.DETERMINATION_ISSUED,
-                        f"Appeals issued {letter} on {iso_day(d.date)} (event {d.id}).",
-                        "determination",
-                        d.date,
-                    )
-                )
-                if e.cls.type == H.EQUIVALENT:
-                    e.final = H.eh_decision_final(d.date)
-                    e.why.append(e.final.why)
-                    continue
-                e.petition_deadline = H.petition_deadline(dc, d.date)
-                e.why.append(e.petition_deadline.why)
-                _cdp_finality(e, d, pets, decs, dc, warnings, seen_w)
+        # Most requests have no withdrawal, and many no determination: skip those steps.
+        if rid in withdrawals:
+            _apply_withdrawals(case, rid, mine, withdrawals[rid], errors, warnings, seen_w)
+        if rid in determinations:
+            _apply_determinations(
+                case,
+                mine,
+                determinations[rid],
+                petitions.get(rid, []),
+                decisions.get(rid, []),
+                dc,
+                errors,
+                warnings,
+                seen_w,
+            )
         for e in mine:
             _status(e, as_of)
             _levy_allowed(e)
     if errors:
         raise CaseError(errors)
+
+
+def _apply_withdrawals(
+    case: CaseFile,
+    rid: str,
+    mine: list[Entry],
+    withdrawals: list[tuple[int, HearingWithdrawal]],
+    errors: list[ErrorItem],
+    warnings: list[H.Warning],
+    seen_w: set[tuple[str, str, str]],
+) -> None:
+    """Written withdrawals of one request's hearings (law.md 4.5, 5)."""
+    request_notices = {e.notice.ev.id for e in mine if e.notice is not None}
+    # Written withdrawals, earliest first; the first one covering a hearing governs.
+    for i, w in sorted(withdrawals, key=lambda t: (t[1].received, t[0])):
+        for k, nid in enumerate(w.notices or ()):
+            if nid not in request_notices:
+                errors.append(
+                    ErrorItem(
+                        f"events[{i}].notices[{k}]",
+                        f"notice {nid!r} is not one that request {rid!r} answered",
+                        w.id,
+                    )
+                )
+        if not w.written:
+            _warn(
+                warnings,
+                seen_w,
+                H.Warning(
+                    "oral_withdrawal",
+                    w.id,
+                    f"Withdrawal {w.id} ({iso_day(w.received)}) was oral: it is recorded but changes "
+                    "nothing until it is confirmed in writing.",
+                ),
+            )
+            continue
+        covered = [
+            e
+            for e in mine
+            if (w.periods is None or e.period in w.periods)
+            and (w.notices is None or (e.notice is not None and e.notice.ev.id in w.notices))
+        ]
+        held = [e for e in covered if e.cls.type in (H.CDP, H.EQUIVALENT)]
+        fresh = [e for e in held if e.withdrawn is None]
+        if held and not fresh:
+            _warn(
+                warnings,
+                seen_w,
+                H.Warning(
+                    "repeated_withdrawal",
+                    w.id,
+                    f"Withdrawal {w.id} repeats one already in effect; the first one governs.",
+                ),
+            )
+        if not held:
+            _warn(
+                warnings,
+                seen_w,
+                H.Warning(
+                    "withdrawal_without_hearing",
+                    w.id,
+                    f"Withdrawal {w.id} names no hearing that was held (the request earned none).",
+                ),
+            )
+        for e in fresh:
+            e.withdrawn = w.received
+            e.status = "withdrawn"
+            kind = "CDP" if e.cls.type == H.CDP else "equivalent"
+            e.why.append(H.withdrawal_ends_hearing(w.received, kind))
+            if e.cls.type == H.CDP:
+                e.ended = w.received
+                e.ended_how = "written withdrawal received"
+                e.floor_applies = case.policies.floor_after_withdrawal
+
+
+def _apply_determinations(
+    case: CaseFile,
+    mine: list[Entry],
+    determinations: list[Determination],
+    petitions: list[TaxCourtPetition],
+    decisions: list[TaxCourtDecision],
+    dc: Calendar,
+    errors: list[ErrorItem],
+    warnings: list[H.Warning],
+    seen_w: set[tuple[str, str, str]],
+) -> None:
+    """Determinations of one request's hearings, and their petitions and decisions (law.md 4.5)."""
+    pets = sorted(petitions, key=lambda p: p.filed)
+    decs = sorted(decisions, key=lambda d: d.entered)
+    for d in sorted(determinations, key=lambda d: d.date):
+        covered = [
+            e
+            for e in mine
+            if e.cls.type in (H.CDP, H.EQUIVALENT)
+            and e.determination is None
+            and (d.periods is None or e.period in d.periods)
+        ]
+        if covered and all(e.withdrawn is not None for e in covered):
+            idx = case.events.index(d)
+            errors.append(
+                ErrorItem(
+                    f"events[{idx}].date",
+                    f"determination {iso_day(d.date)} names hearings already "
+                    "withdrawn; a withdrawn hearing gets no determination",
+                    d.id,
+                )
+            )
+            continue
+        for e in covered:
+            if e.withdrawn is not None:
+                continue
+            e.determination = d.date
+            e.why.append(H.determination_issued(d.date, d.id, e.cls.type == H.CDP))
+            if e.cls.type == H.EQUIVALENT:
+                e.final = H.eh_decision_final(d.date)
+                e.why.append(e.final.why)
+                continue
+            e.petition_deadline = H.petition_deadline(dc, d.date)
+            e.why.append(e.petition_deadline.why)
+            _cdp_finality(e, d, pets, decs, dc, warnings, seen_w)
 
 
 def _cdp_finality(
@@ -507,38 +539,16 @@ def _levy_allowed(e: Entry) -> None:
     ev = e.notice.ev
     assert isinstance(ev, LevyNotice)
     if ev.post_levy:
-        says = (
-            f"A post-levy notice ({ev.post_levy}, IRC 6330(f)): the levy may come before the "
-            f"hearing; no pre-levy bar applies from {iso_day(ev.date)}."
-        )
-        e.levy_allowed_from = Dated(
-            ev.date,
-            Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", ev.date, ("post-levy-notice",)),
-        )
+        e.levy_allowed_from = H.levy_allowed_post_levy(ev.post_levy, ev.date)
         return
     pre = e.notice.pre_levy
     assert pre is not None
     if e.cls.type != H.CDP:
-        if e.cls.type == H.EQUIVALENT:
-            says = (
-                pre.why.says + " An equivalent hearing does not bar levy by statute; Appeals policy "
-                "(IRM 8.22.4.3) usually holds levy while it is open."
-            )
-            e.levy_allowed_from = Dated(
-                pre.value, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", pre.value)
-            )
-        else:
-            e.levy_allowed_from = pre
+        e.levy_allowed_from = H.levy_allowed_equivalent(pre) if e.cls.type == H.EQUIVALENT else pre
         return
     if e.ended is None or e.status not in ("withdrawn", "final"):
         return  # levy is barred while the CDP hearing is open or can still reach the Tax Court
-    day = max(pre.value, e.ended)
-    says = (
-        f"Levy is barred while the CDP hearing lasts (IRC 6330(e)(1)); it ended {iso_day(e.ended)} "
-        f"({e.ended_how}); the 30-day notice period allowed levy from {iso_day(pre.value)}; so "
-        f"levy is allowed from {iso_day(day)}."
-    )
-    e.levy_allowed_from = Dated(day, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", day))
+    e.levy_allowed_from = H.levy_allowed_after_cdp(pre.value, e.ended, e.ended_how)
 
 
 def _hearing_json(e: Entry) -> dict[str, Any]:
@@ -614,7 +624,7 @@ def _suspensions(buckets: Buckets, as_of: date, entries: list[Entry]) -> dict[st
 
     # Installment agreements and offers, paired per period in date order.
     alt: dict[str, list[InstallmentAgreementEvent | OfferEvent | AlternativeAppeal]] = {}
-    alt_events = [pair for t in ALTERNATIVE_TYPES.intersection(buckets) for pair in buckets[t]]
+    alt_events = [pair for t, pairs in buckets.items() if t in ALTERNATIVE_TYPES for pair in pairs]
     for _, ev in sorted(alt_events, key=lambda pair: pair[0]):
         for pid in ev.periods:
             alt.setdefault(pid, []).append(ev)
@@ -630,7 +640,8 @@ def _suspensions(buckets: Buckets, as_of: date, entries: list[Entry]) -> dict[st
         for s in _alternative_suspensions(evs, as_of):
             add((pid,), s)
     for lst in out.values():
-        lst.sort(key=lambda s: (s.start, s.until))
+        if len(lst) > 1:
+            lst.sort(key=lambda s: (s.start, s.until))
     return out
 
 
@@ -741,7 +752,7 @@ def _deadlines(
     as_of: date,
     notices: dict[str, NoticeInfo],
     entries: list[Entry],
-    assessments: list[dict[str, Any]],
+    cseds: list[tuple[str, str, Dated]],
 ) -> list[dict[str, Any]]:
     """Dates on or after ``as_of`` that someone must act by, soonest first."""
     out: list[dict[str, Any]] = []
@@ -801,19 +812,19 @@ def _deadlines(
                     ),
                 )
             )
-    for a in assessments:
-        if a["csed"] >= iso_day(as_of):
-            says = a["why"][-1]["says"]
+    for period, assessment, csed in cseds:
+        if csed.value >= as_of:
             out.append(
                 _deadline(
-                    date.fromisoformat(a["csed"]),
-                    f"Collection statute ends (CSED) for {a['period']} assessment {a['assessment']}"
-                    + (" (lower bound)" if a["open"] else ""),
+                    csed.value,
+                    f"Collection statute ends (CSED) for {period} assessment {assessment}"
+                    + ("" if csed.complete else " (lower bound)"),
                     None,
                     A.CSED_WALK,
-                    says,
-                    [a["period"]],
+                    csed.why.says,
+                    [period],
                 )
             )
-    out.sort(key=lambda d: d["date"])
+    if len(out) > 1:
+        out.sort(key=lambda d: d["date"])
     return out

@@ -6,8 +6,9 @@ invalid withdrawals errors, never silent).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from cdpdesk.contract.case import (
     AlternativeAppeal,
@@ -27,6 +28,9 @@ from cdpdesk.contract.case import (
 )
 from cdpdesk.contract.errors import CaseError, ErrorItem
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 # The date fields of each event, and for those with an end, the (start, end) pair.
 _ENDS: dict[type, tuple[str, str]] = {
     AlternativeAppeal: ("filed", "closed"),
@@ -38,7 +42,26 @@ _ENDS: dict[type, tuple[str, str]] = {
 }
 
 
-_DATE_FIELDS: dict[type, tuple[str, ...]] = {}
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the checks need to know of one event type, read once from its fields."""
+
+    dates: tuple[str, ...]  # the date fields, in declaration order
+    has_periods: bool
+    ends: tuple[str, str] | None  # (start, end) for events with an end
+
+
+def _shape(kind: type[BaseModel]) -> _Shape:
+    fields = kind.model_fields
+    return _Shape(
+        tuple(n for n, f in fields.items() if "date" in repr(f.annotation)),
+        "periods" in fields,
+        _ENDS.get(kind),
+    )
+
+
+# Every event type's shape, so the per-event loop does one dict lookup, not a scan of fields.
+_SHAPES: dict[type, _Shape] = {kind: _shape(kind) for kind in get_args(get_args(Event)[0])}
 # Types with nothing to check beyond dates, periods and end-after-start.
 _UNCHECKED = frozenset(
     (
@@ -63,12 +86,7 @@ _UNCHECKED = frozenset(
 
 
 def _date_fields(ev: Event) -> tuple[str, ...]:
-    names = _DATE_FIELDS.get(type(ev))
-    if names is None:
-        names = _DATE_FIELDS[type(ev)] = tuple(
-            n for n, f in type(ev).model_fields.items() if "date" in repr(f.annotation)
-        )
-    return names
+    return _SHAPES[type(ev)].dates
 
 
 def event_dates(ev: Event) -> list[tuple[str, date]]:
@@ -142,7 +160,8 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
         petitions.setdefault(ev.request, []).append(ev)
 
     for i, ev in enumerate(case.events):
-        for name in _date_fields(ev):
+        shape = _SHAPES[type(ev)]
+        for name in shape.dates:
             value = getattr(ev, name)
             if value is not None and value > as_of:
                 err(
@@ -150,7 +169,8 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
                     f"{value.isoformat()} is after as_of {as_of.isoformat()} (events cannot be in the future)",
                     ev.id,
                 )
-        periods = getattr(ev, "periods", None)
+        # Asked only of types that have the field: a missing one costs pydantic an exception.
+        periods = getattr(ev, "periods", None) if shape.has_periods else None
         if periods:
             if not period_ids.issuperset(periods):
                 for k, pid in enumerate(periods):
@@ -158,7 +178,7 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
                         err(f"events[{i}].periods[{k}]", f"names unknown period {pid!r}", ev.id)
             if len(periods) > 1 and len(set(periods)) != len(periods):
                 err(f"events[{i}].periods", "lists a period twice", ev.id)
-        ends = _ENDS.get(type(ev))
+        ends = shape.ends
         if ends is not None:
             start, end = getattr(ev, ends[0]), getattr(ev, ends[1])
             if end is not None and end < start:

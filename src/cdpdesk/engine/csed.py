@@ -93,7 +93,9 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
         before = csed
         csed = date.fromordinal(csed.toordinal() + days)
         clipped = " (counted from the assessment date)" if start > run.start else ""
-        causes = ", ".join(sorted({m.cause for m in run.members}))
+        members = run.members
+        # Most runs hold one suspension: its cause needs no set or sort.
+        causes = members[0].cause if len(members) == 1 else ", ".join(sorted({m.cause for m in members}))
         trail.append(
             Why(
                 A.CSED_WALK,
@@ -103,7 +105,7 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
                 csed,
             )
         )
-        for m in run.members:
+        for m in members:
             if m.floor is None:
                 continue
             raised = m.floor.date > csed
@@ -119,13 +121,26 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
                 )
                 csed = m.floor.date
             floors.append((m.floor, raised))
-    says = f"The CSED is {iso_day(csed)}"
-    if csed == base.value:
-        says += ", the base date: no suspension extended it."
-    else:
-        says += f", {(csed - base.value).days} days after the base date {iso_day(base.value)}."
-    if open_:
-        says += " A suspension is still running, so this is a lower bound that will move later."
-    final = Why(A.CSED_WALK, says, "csed", csed)
+    # Most assessments have no suspension: their last step depends on the base alone, and is
+    # shared. A moved CSED is nearly always new, so it is not worth remembering.
+    final = _csed_unmoved(csed, open_) if csed == base.value else csed_reached(csed, base.value, open_)
     trail.append(final)
     return CsedResult(Dated(csed, final, complete=not open_), floors, trail)
+
+
+def csed_reached(csed: date, base: date, open_: bool) -> Why:
+    """The walk's last step: the CSED, how far it moved from the base, and whether a running
+    suspension makes it a lower bound."""
+    says = f"The CSED is {iso_day(csed)}"
+    if csed == base:
+        says += ", the base date: no suspension extended it."
+    else:
+        says += f", {(csed - base).days} days after the base date {iso_day(base)}."
+    if open_:
+        says += " A suspension is still running, so this is a lower bound that will move later."
+    return Why(A.CSED_WALK, says, "csed", csed)
+
+
+@lru_cache(maxsize=1 << 16)
+def _csed_unmoved(base: date, open_: bool) -> Why:
+    return csed_reached(base, base, open_)

@@ -183,6 +183,15 @@ def _timely_why(filed: date, received: date, by_postmark: bool, deadline: date, 
 
 
 @lru_cache(maxsize=1 << 16)
+def determination_issued(issued: date, event: str, cdp: bool) -> Why:
+    """IRC 6330(c)(3): Appeals ends a hearing it held with a Notice of Determination (CDP) or
+    a decision letter (equivalent hearing)."""
+    letter = "a Notice of Determination (Letter 3193)" if cdp else "a decision letter (Letter 3210)"
+    says = f"Appeals issued {letter} on {iso_day(issued)} (event {event})."
+    return Why(A.DETERMINATION_ISSUED, says, "determination", issued)
+
+
+@lru_cache(maxsize=1 << 16)
 def petition_deadline(cal: Calendar, determination: date) -> Dated:
     """IRC 6330(d)(1): 30 days beginning the day after the Notice of Determination, rolled."""
     last = determination + timedelta(days=PETITION_DAYS)
@@ -241,3 +250,41 @@ def withdrawal_ends_hearing(received: date, kind: str) -> Why:
         "that day with no determination."
     )
     return Why(A.WITHDRAWAL, says, "withdrawn", received)
+
+
+# --- When levy is allowed, as far as one hearing goes (IRC 6330(a)(2), (e)(1), (f)) --------
+
+
+@lru_cache(maxsize=1 << 16)
+def levy_allowed_post_levy(kind: str, notice_date: date) -> Dated:
+    """IRC 6330(f): after a post-levy notice the levy may come before the hearing."""
+    says = (
+        f"A post-levy notice ({kind}, IRC 6330(f)): the levy may come before the "
+        f"hearing; no pre-levy bar applies from {iso_day(notice_date)}."
+    )
+    return Dated(
+        notice_date,
+        Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", notice_date, ("post-levy-notice",)),
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def levy_allowed_equivalent(pre_levy: Dated) -> Dated:
+    """An equivalent hearing does not bar levy by statute: the 30-day notice period governs."""
+    says = (
+        pre_levy.why.says + " An equivalent hearing does not bar levy by statute; Appeals policy "
+        "(IRM 8.22.4.3) usually holds levy while it is open."
+    )
+    return Dated(pre_levy.value, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", pre_levy.value))
+
+
+def levy_allowed_after_cdp(pre_levy: date, ended: date, how: str) -> Dated:
+    """IRC 6330(e)(1): levy is barred while the CDP hearing lasts, and before the 30-day
+    notice period has run."""
+    day = max(pre_levy, ended)
+    says = (
+        f"Levy is barred while the CDP hearing lasts (IRC 6330(e)(1)); it ended {iso_day(ended)} "
+        f"({how}); the 30-day notice period allowed levy from {iso_day(pre_levy)}; so "
+        f"levy is allowed from {iso_day(day)}."
+    )
+    return Dated(day, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", day))

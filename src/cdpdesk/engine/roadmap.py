@@ -18,6 +18,7 @@ from cdpdesk.contract.case import (
     TaxCourtDecision,
     TaxCourtPetition,
 )
+from cdpdesk.engine.authority import iso_day
 
 if TYPE_CHECKING:
     from cdpdesk.engine.analyze import Entry
@@ -151,26 +152,29 @@ def event_day(ev: Any) -> date:
     return day
 
 
-def stage_of(case: CaseFile, as_of: date, entries: list[Entry], csed_values: list[date]) -> dict[str, Any]:
-    """The stage furthest along the road for the most recent event (roadmap.md)."""
-    if csed_values and all(c < as_of for c in csed_values):
-        return _out("csed_passed", None, max(csed_values))
-    by_request: dict[str, list[Entry]] = {}
-    for e in entries:
-        by_request.setdefault(e.request.id, []).append(e)
-    best: tuple[date, int, str, str | None] | None = None
+def stage_of(
+    case: CaseFile, as_of: date, by_request: dict[str, list[Entry]], csed_values: list[date]
+) -> dict[str, Any]:
+    """The stage furthest along the road for the most recent event (roadmap.md).
+    ``by_request``: each hearing request's id and its hearings, in order."""
+    if csed_values:
+        latest = max(csed_values)
+        if latest < as_of:  # every CSED has passed
+            return _out("csed_passed", None, latest)
+    best: tuple[date, int] | None = None  # (day, rank) of the stage found so far
+    found: tuple[str, str] = ("assessed", "")
     for ev in case.events:
         if ev.type in _NO_STAGE:
             continue
         sid = _stage_for_event(ev, by_request)
         if sid is None:
             continue
-        key = (event_day(ev), RANK[sid], sid, ev.id)
-        if best is None or key[:2] >= best[:2]:
-            best = key
+        key = (event_day(ev), RANK[sid])
+        if best is None or key >= best:
+            best, found = key, (sid, ev.id)
     if best is None:
         return _out("assessed", None, None)
-    return _out(best[2], best[3], best[0])
+    return _out(found[0], found[1], best[0])
 
 
 def _stage_for_event(ev: Any, by_request: dict[str, list[Entry]]) -> str | None:
@@ -222,5 +226,5 @@ def _out(sid: str, event: str | None, since: date | None) -> dict[str, Any]:
         "id": sid,
         "title": STAGE_BY_ID[sid].title,
         "event": event,
-        "since": None if since is None else since.isoformat(),
+        "since": None if since is None else iso_day(since),
     }
