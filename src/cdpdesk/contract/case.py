@@ -7,7 +7,7 @@ are errors, so that a typo never silently drops a fact.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -202,29 +202,33 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 
-EVENT_TYPES: tuple[str, ...] = (
-    "levy_notice",
-    "lien_notice",
-    "hearing_request",
-    "hearing_withdrawal",
-    "determination",
-    "tax_court_petition",
-    "tax_court_decision",
-    "ia_requested",
-    "ia_rejected",
-    "ia_accepted",
-    "ia_terminated",
-    "oic_pending",
-    "oic_rejected",
-    "oic_returned",
-    "oic_withdrawn",
-    "oic_accepted",
-    "ia_appeal",
-    "oic_appeal",
-    "bankruptcy",
-    "outside_us",
-    "tas_application",
-    "innocent_spouse_claim",
+
+def _type_names(*models: type[_Event]) -> tuple[str, ...]:
+    """The ``type`` tags the models accept, read from their Literal annotations."""
+    return tuple(name for model in models for name in get_args(model.model_fields["type"].annotation))
+
+
+# Event types by family, from the models themselves so the lists cannot drift apart.
+IA_TYPES = _type_names(InstallmentAgreementEvent)
+OIC_TYPES = _type_names(OfferEvent)
+APPEAL_TYPES = _type_names(AlternativeAppeal)
+ALTERNATIVE_TYPES = frozenset(IA_TYPES + OIC_TYPES + APPEAL_TYPES)  # IRC 6331(k) events
+STATUTE_EVENT_TYPES = _type_names(Bankruptcy, OutsideUS, TasApplication, InnocentSpouseClaim)
+EVENT_TYPES: tuple[str, ...] = _type_names(
+    LevyNotice,
+    LienNotice,
+    HearingRequest,
+    HearingWithdrawal,
+    Determination,
+    TaxCourtPetition,
+    TaxCourtDecision,
+    InstallmentAgreementEvent,
+    OfferEvent,
+    AlternativeAppeal,
+    Bankruptcy,
+    OutsideUS,
+    TasApplication,
+    InnocentSpouseClaim,
 )
 
 Notice = LevyNotice | LienNotice

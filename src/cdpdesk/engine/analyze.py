@@ -11,6 +11,7 @@ from typing import Any
 
 from cdpdesk import __version__
 from cdpdesk.contract.case import (
+    ALTERNATIVE_TYPES,
     AlternativeAppeal,
     CaseFile,
     Determination,
@@ -37,21 +38,6 @@ from cdpdesk.engine.roadmap import stage_of
 ANALYSIS_FORMAT = "cdpdesk.analysis/1"
 ENGINE_VERSION = __version__
 LEVY, LIEN = "IRC 6330", "IRC 6320"
-ALTERNATIVE_TYPES = frozenset(
-    (
-        "ia_requested",
-        "ia_rejected",
-        "ia_accepted",
-        "ia_terminated",
-        "oic_pending",
-        "oic_rejected",
-        "oic_returned",
-        "oic_withdrawn",
-        "oic_accepted",
-        "ia_appeal",
-        "oic_appeal",
-    )
-)
 
 
 @dataclass(slots=True)
@@ -763,28 +749,18 @@ def _deadlines(
             continue
         kind = "levy" if n.statute == LEVY else "lien"
         cdp_periods = [p for p in open_periods if p not in n.repeat_of]
-        if cdp_periods and n.cdp.deadline.value >= as_of:
-            out.append(
-                _deadline(
-                    n.cdp.deadline.value,
-                    f"Last day to request a CDP hearing (Form 12153) on the {kind} notice",
-                    nid,
-                    n.cdp.deadline.why.rule,
-                    n.cdp.deadline.why.says,
-                    cdp_periods,
+        for deadline, what, periods in (
+            (
+                n.cdp.deadline,
+                f"Last day to request a CDP hearing (Form 12153) on the {kind} notice",
+                cdp_periods,
+            ),
+            (n.eh.deadline, f"Last day to request an equivalent hearing on the {kind} notice", open_periods),
+        ):
+            if periods and deadline.value >= as_of:
+                out.append(
+                    _deadline(deadline.value, what, nid, deadline.why.rule, deadline.why.says, periods)
                 )
-            )
-        if n.eh.deadline.value >= as_of:
-            out.append(
-                _deadline(
-                    n.eh.deadline.value,
-                    f"Last day to request an equivalent hearing on the {kind} notice",
-                    nid,
-                    n.eh.deadline.why.rule,
-                    n.eh.deadline.why.says,
-                    open_periods,
-                )
-            )
     petitioned = {ev.request for _, ev in buckets.get("tax_court_petition", ())}
     done: set[tuple[str, date]] = set()
     for e in entries:

@@ -11,6 +11,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, get_args
 
 from cdpdesk.contract.case import (
+    ALTERNATIVE_TYPES,
+    STATUTE_EVENT_TYPES,
     AlternativeAppeal,
     Bankruptcy,
     CaseFile,
@@ -63,26 +65,7 @@ def _shape(kind: type[BaseModel]) -> _Shape:
 # Every event type's shape, so the per-event loop does one dict lookup, not a scan of fields.
 _SHAPES: dict[type, _Shape] = {kind: _shape(kind) for kind in get_args(get_args(Event)[0])}
 # Types with nothing to check beyond dates, periods and end-after-start.
-_UNCHECKED = frozenset(
-    (
-        "lien_notice",
-        "ia_requested",
-        "ia_rejected",
-        "ia_accepted",
-        "ia_terminated",
-        "oic_pending",
-        "oic_rejected",
-        "oic_returned",
-        "oic_withdrawn",
-        "oic_accepted",
-        "ia_appeal",
-        "oic_appeal",
-        "bankruptcy",
-        "outside_us",
-        "tas_application",
-        "innocent_spouse_claim",
-    )
-)
+_UNCHECKED = frozenset(("lien_notice", *ALTERNATIVE_TYPES, *STATUTE_EVENT_TYPES))
 
 
 def _date_fields(ev: Event) -> tuple[str, ...]:

@@ -7,6 +7,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from cdpdesk.contract.case import (
+    ALTERNATIVE_TYPES,
+    STATUTE_EVENT_TYPES,
     CaseFile,
     Determination,
     HearingRequest,
@@ -114,22 +116,7 @@ STAGE_BY_ID = {s.id: s for s in STAGES}
 RANK = {s.id: i for i, s in enumerate(STAGES)}
 HELD = ("cdp", "equivalent")
 # Events that never move a case along the road by themselves.
-_NO_STAGE = frozenset(
-    (
-        "ia_requested",
-        "ia_rejected",
-        "oic_pending",
-        "oic_rejected",
-        "oic_returned",
-        "oic_withdrawn",
-        "ia_appeal",
-        "oic_appeal",
-        "bankruptcy",
-        "outside_us",
-        "tas_application",
-        "innocent_spouse_claim",
-    )
-)
+_NO_STAGE = (ALTERNATIVE_TYPES - {"ia_accepted", "oic_accepted", "ia_terminated"}) | set(STATUTE_EVENT_TYPES)
 
 
 _DAY_FIELD = {
