@@ -90,6 +90,28 @@ def iso(d: date | None) -> str | None:
     return None if d is None else iso_day(d)
 
 
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def plain_date(value: str | date) -> str:
+    """``2024-06-10`` -> ``June 10, 2024``: how letters and pages write a date (no locale)."""
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
+
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 

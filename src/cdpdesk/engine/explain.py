@@ -26,6 +26,7 @@ from cdpdesk.contract.case import (
     TaxCourtDecision,
     TaxCourtPetition,
 )
+from cdpdesk.engine.authority import plain_date
 from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
 
 HELP: tuple[dict[str, str], ...] = (
@@ -50,8 +51,7 @@ _ABOUT = {"IRC 6330": "the proposed levy", "IRC 6320": "the lien filing"}
 def _d(iso_day: str | None) -> str:
     if not iso_day:
         return "an unknown date"
-    d = date.fromisoformat(iso_day)
-    return f"{d.strftime('%B')} {d.day}, {d.year}"
+    return plain_date(iso_day)
 
 
 def _join(items: list[str]) -> str:

@@ -15,21 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cdpdesk.engine.authority import plain_date
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +36,7 @@ class Rendered:
 
 def long_date(value: str | dt.date) -> str:
     """``2024-06-10`` -> ``June 10, 2024``."""
-    d = dt.date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
+    return plain_date(value)
 
 
 def period_label(row: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.listing import list_cases
 from cdpdesk.desk.workflow import Desk
+from cdpdesk.engine.authority import plain_date
 from cdpdesk.engine.glossary import LETTERS, find_letter
 from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
 from cdpdesk.web import ops
@@ -28,20 +29,6 @@ from cdpdesk.web.svg import roadmap_svg, timeline_svg
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 STATUS_WORDS = {
     "pending": "pending",
     "withdrawn": "withdrawn",
@@ -60,8 +47,7 @@ HEARING_WORDS = {
 def long_date(value: str | dt.date | None) -> str:
     if not value:
         return ""
-    d = dt.date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
+    return plain_date(value)
 
 
 def days_from_today(value: str) -> str:
