@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from cdpdesk.cli import bulk as _bulk
 from cdpdesk.cli import desk as _desk
 from cdpdesk.cli import engine as _engine
 from cdpdesk.cli import web as _web
@@ -26,6 +27,7 @@ app.add_typer(_desk.event_app, name="event")
 app.add_typer(_desk.withdrawals_app, name="withdrawals")
 app.add_typer(_desk.letters_app, name="letters")
 app.add_typer(_desk.letter_app, name="letter")
+app.add_typer(_bulk.app, name="bulk")
 _web.register(app)
 
 
