@@ -22,6 +22,7 @@ from pathlib import Path
 
 import orjson
 import psutil
+from benchdoc import write_section
 
 from cdpdesk import __version__
 from cdpdesk.bulk.synth import synth_cases
@@ -358,12 +359,7 @@ Reading the figures:
   and runs a scheduler and nannies besides; on one machine it costs more CPU per case than
   the pool. It is there to go beyond one machine, with identical output.
 {END}"""
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\nFigures written by `make bench`.\n\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
+    write_section(START, END, block, DOC)
     print(f"written to {DOC.relative_to(ROOT)}")
 
 

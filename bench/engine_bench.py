@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+from benchdoc import write_section
 
 from cdpdesk import __version__
 from cdpdesk.bulk.synth import synth_cases
@@ -98,12 +99,7 @@ Command: `taskset`-style pinning of
 `cdpdesk analyze --jsonl bench/out/cases-{COUNT}-seed{SEED}.jsonl > bench/out/analyses.jsonl`.
 The time includes interpreter start-up, imports, reading, validation, analysis and writing.
 {END}"""
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\nFigures written by `make bench`.\n\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
+    write_section(START, END, block, DOC)
     print(f"best {COUNT / best:,.0f} cases/s; written to {DOC.relative_to(ROOT)}")
 
 
