@@ -114,3 +114,15 @@ def test_letter_lookup_by_keyboard_on_a_phone(server: Running, browser: Browser)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
     page.close()
+
+
+def test_api_docs_render_with_no_outside_network(server: Running, browser: Browser) -> None:
+    # Swagger UI comes from the installed package, not a CDN: the page must draw the
+    # operations on a machine that reaches nothing but itself.
+    page = browser.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(server.url) else outside.append(r.url))
+    page.goto(f"{server.url}/docs")
+    expect(page.locator(".opblock-summary-path", has_text="/api/analyze").first).to_be_visible(timeout=15000)
+    assert outside == []
+    page.close()

@@ -237,3 +237,11 @@ def test_a_desk_database_from_before_accounts_is_upgraded(
         Accounts(desk)
         assert {"users", "case_links", "web_sessions"} <= set(inspect(desk.engine).get_table_names())
         assert db.current_revision(desk.engine) == "0002"
+
+
+def test_api_docs_use_local_assets(web: Web) -> None:
+    client = web.client()
+    html = client.get("/docs").text
+    assert "/docs-assets/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+    asset = client.get("/docs-assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.content) > 100_000

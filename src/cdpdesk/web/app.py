@@ -16,10 +16,12 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from swagger_ui_bundle import swagger_ui_path
 
 from cdpdesk.contract import CaseError
 from cdpdesk.desk.accounts import Accounts
@@ -95,6 +97,10 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
             "taxpayer identification number appears only in a case export (Appeals only)."
         ),
         lifespan=lifespan,
+        # Swagger UI is served from the installed swagger-ui-bundle package, not a CDN, so
+        # /docs works on a machine with no outside network.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.desk = the_desk
     app.state.accounts = accounts
@@ -194,4 +200,16 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="CDP Desk API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
     return app
