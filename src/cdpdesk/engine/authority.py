@@ -67,10 +67,6 @@ class Dated:
     value: date
     why: Why
     complete: bool = True
-    steps: tuple[Why, ...] = ()
-
-    def trail(self) -> tuple[Why, ...]:
-        return (*self.steps, self.why)
 
 
 class _IsoDays(dict[date, str]):

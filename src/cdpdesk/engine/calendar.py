@@ -61,10 +61,6 @@ class Calendar:
         """IRC 6320(a)(2) business day: not a Saturday, Sunday or legal holiday."""
         return day.weekday() < SATURDAY and not self.is_legal_holiday(day)
 
-    def why_not_business_day(self, day: date) -> str:
-        name = self.holiday_name(day)
-        return name if name else day.strftime("%A")
-
     def roll(self, last_day: date) -> date:
         """IRC 7503: a last day on a weekend or legal holiday moves to the next business day."""
         day = last_day
@@ -96,15 +92,6 @@ class Calendar:
             f"so it rolls to {long_date(rolled)}"
         )
 
-    def nth_business_day_after(self, day: date, n: int) -> date:
-        current = day
-        counted = 0
-        while counted < n:
-            current += ONE_DAY
-            if self.is_business_day(current):
-                counted += 1
-        return current
-
     def business_days_after(self, day: date, n: int) -> list[date]:
         out: list[date] = []
         current = day
@@ -119,11 +106,6 @@ class Calendar:
 def calendar_for(state: str | None = None) -> Calendar:
     """One shared calendar per state (DC alone when state is None)."""
     return Calendar(None if state in (None, "DC") else state)
-
-
-def period_last_day(start_after: date, days: int) -> date:
-    """Last day of a period of N days beginning the day after X: X + N."""
-    return start_after + timedelta(days=days)
 
 
 def add_years(day: date, years: int, leap_day: str = "feb28") -> date:
@@ -149,5 +131,4 @@ __all__ = [
     "add_months",
     "add_years",
     "calendar_for",
-    "period_last_day",
 ]

@@ -68,20 +68,6 @@ _SHAPES: dict[type, _Shape] = {kind: _shape(kind) for kind in get_args(get_args(
 _UNCHECKED = frozenset(("lien_notice", *ALTERNATIVE_TYPES, *STATUTE_EVENT_TYPES))
 
 
-def _date_fields(ev: Event) -> tuple[str, ...]:
-    return _SHAPES[type(ev)].dates
-
-
-def event_dates(ev: Event) -> list[tuple[str, date]]:
-    """The event's date fields that are set, in declaration order."""
-    out = []
-    for name in _date_fields(ev):
-        value = getattr(ev, name)
-        if value is not None:
-            out.append((name, value))
-    return out
-
-
 Buckets = dict[str, list[tuple[int, Any]]]
 
 
