@@ -1,10 +1,23 @@
-"""Writing one benchmark's section of docs/benchmarks.md, between its own markers."""
+"""What the benchmarks share: the machine they name, and writing their section of
+docs/benchmarks.md between its own markers."""
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def cpu_model() -> str:
+    """The processor's model name, as the benchmarks report the machine."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def write_section(start: str, end: str, block: str, doc: Path = DOC) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import orjson
 import psutil
-from benchdoc import write_section
+from benchdoc import cpu_model, write_section
 
 from cdpdesk import __version__
 from cdpdesk.bulk.synth import synth_cases
@@ -61,16 +61,6 @@ class Run:
     @property
     def per_cpu(self) -> float:
         return self.size / self.cpu_seconds if self.cpu_seconds else 0.0
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def cases_file(count: int) -> Path:

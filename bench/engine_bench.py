@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
-from benchdoc import write_section
+from benchdoc import cpu_model, write_section
 
 from cdpdesk import __version__
 from cdpdesk.bulk.synth import synth_cases
@@ -28,16 +28,6 @@ COUNT = int(os.environ.get("BENCH_CASES", "100000"))
 SEED = 4383
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 START, END = "<!-- engine-bench:start -->", "<!-- engine-bench:end -->"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def pin_one_core() -> None:

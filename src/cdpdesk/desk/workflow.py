@@ -344,9 +344,7 @@ class Desk:
         expected_version: int | None = None,
     ) -> dict[str, Any]:
         """Append a new event, validated by the engine on the case with it added."""
-        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
-            raise DeskError('the event must be a JSON object with a string "id"')
-        key = event["id"]
+        key = _event_id(event)
 
         def make(stored: StoredCase) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int | None]:
             if key in stored.active:
@@ -369,9 +367,7 @@ class Desk:
         expected_version: int | None = None,
     ) -> dict[str, Any]:
         """Record a corrected version of an event: a new entry superseding the current one."""
-        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
-            raise DeskError('the event must be a JSON object with a string "id"')
-        key = event["id"]
+        key = _event_id(event)
 
         def make(stored: StoredCase) -> tuple[list[dict[str, Any]], dict[str, Any] | None, int | None]:
             current = stored.active.get(key)
@@ -662,6 +658,14 @@ class Desk:
             tmp.write_bytes(data)
             os.replace(tmp, path)
         return self._letter_info(row)
+
+
+def _event_id(event: Any) -> str:
+    """The id of an event given as JSON, refusing anything that is not an object with one."""
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+        raise DeskError('the event must be a JSON object with a string "id"')
+    key: str = event["id"]
+    return key
 
 
 def _is_conflict(exc: OperationalError) -> bool:
