@@ -335,11 +335,14 @@ Reading the figures:
   below the plateau, and the flatness check compares the peak over a whole 10^6 run with the
   peak over its first half.
 - The engine's one-core throughput is bounded by the engine itself (validation of each
-  case and the computation of every date with its `why` trail); the runner adds a few per
-  cent (writing parts, the parent's in-kernel copy into OUT). The JSON-only figure is the
-  ceiling for any engine that reads and writes the same records with orjson; the engine is
-  far from a quarter of it, and the runner cannot change that (the engine's speed is the
-  engine's business, not the runner's).
+  case and the computation of every date with its `why` trail), not by the runner. The
+  JSON-only figure is the ceiling for any engine that reads and writes the same records with
+  orjson. The engine section above splits one case's time into its stages: reading and
+  validating a case and writing its analysis (about 6 kB, against a 720-byte case) already
+  cost more than a quarter of the JSON-only throughput allows, before any rule runs; so does
+  a JSON round trip of the analysis record alone. On those figures the target is out of
+  reach for any engine that validates its input and writes this output, however fast its
+  rules.
 - From 1 to 2 workers: with 1 worker, this process's own work (planning, reading chunks,
   copying finished parts into OUT) runs on the otherwise idle second core for free; with 2
   workers it takes its share of the two. And each worker gets less done per CPU-second when

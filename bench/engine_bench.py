@@ -30,6 +30,44 @@ RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 START, END = "<!-- engine-bench:start -->", "<!-- engine-bench:end -->"
 
 
+STAGE_SAMPLE = 20_000
+
+
+def stage_costs(raw: list[bytes], passes: int = 3) -> dict[str, float]:
+    """CPU microseconds a case for each stage of `analyze --jsonl`, measured around each call
+    (best pass); the first pass also warms the engine's caches, as a long run has them."""
+    from cdpdesk.bulk.lines import quiet_gc
+    from cdpdesk.contract import load_case
+    from cdpdesk.engine import analyze
+
+    quiet_gc()
+    clock = time.process_time
+    best = dict.fromkeys(("json_only", "validate", "analyse", "json_out", "reload_out"), float("inf"))
+    for _ in range(passes):
+        spent = dict.fromkeys(best, 0.0)
+        t0 = clock()
+        for line in raw:
+            orjson.dumps(orjson.loads(line))
+        spent["json_only"] = clock() - t0
+        for line in raw:
+            t0 = clock()
+            case = load_case(line)
+            t1 = clock()
+            analysis = analyze(case, case.as_of)
+            t2 = clock()
+            text = orjson.dumps(analysis)
+            t3 = clock()
+            orjson.loads(text)
+            t4 = clock()
+            spent["validate"] += t1 - t0
+            spent["analyse"] += t2 - t1
+            spent["json_out"] += t3 - t2
+            spent["reload_out"] += t4 - t3
+        for k, v in spent.items():
+            best[k] = min(best[k], 1e6 * v / len(raw))
+    return best
+
+
 def pin_one_core() -> None:
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
@@ -59,12 +97,12 @@ def main() -> None:
     errors = sum(1 for line in lines if b'"cdpdesk.error/1"' in line[:40])
     assert len(lines) == COUNT, f"expected {COUNT} output lines, got {len(lines)}"
 
-    # The cost of the JSON work alone (parse and dump each case), in this process, for scale.
     raw = cases.read_bytes().splitlines()
-    t0 = time.perf_counter()
-    for line in raw:
-        orjson.dumps(orjson.loads(line))
-    json_only = len(raw) / (time.perf_counter() - t0)
+    pin_one_core()
+    cost = stage_costs(raw[:STAGE_SAMPLE])
+    json_only = 1e6 / cost["json_only"]
+    budget = 4 * cost["json_only"]  # a quarter of the JSON-only throughput, as time per case
+    fixed = cost["validate"] + cost["json_out"]
 
     best, median = min(times), statistics.median(times)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -81,6 +119,26 @@ Measured {now} by `make bench` (bench/engine_bench.py), cdpdesk {__version__}.
 | whole process, median | {COUNT / median:,.0f} cases/s ({median:.2f} s) |
 | JSON parse + dump alone (orjson, in process) | {json_only:,.0f} cases/s |
 | target (issue 2) | 10,000 cases/s |
+
+Where one case's time goes, in microseconds of CPU time, in one process pinned to one core,
+over the first {min(COUNT, STAGE_SAMPLE):,} cases after the engine's caches are warm (each stage timed
+around its own call, best of 3 passes):
+
+| stage | µs a case |
+|---|---:|
+| JSON only: orjson load + dump of the case record (the issue 5 yardstick) | {cost["json_only"]:.1f} |
+| read and validate the case (`CaseFile.model_validate_json`: pydantic parses and checks it in Rust) | {cost["validate"]:.1f} |
+| analyse it (`analyze`: every rule, date and `why`, built as Python objects) | {cost["analyse"]:.1f} |
+| write the analysis (`orjson.dumps`, {out_bytes / COUNT:,.0f} bytes) | {cost["json_out"]:.1f} |
+| all three | {cost["validate"] + cost["analyse"] + cost["json_out"]:.1f} |
+| for scale: orjson load + dump of the analysis record, no engine at all | {cost["reload_out"] + cost["json_out"]:.1f} |
+
+A quarter of the JSON-only throughput (issue 5) leaves {budget:.1f} µs a case for everything.
+Reading and validating a case and writing its analysis take {fixed:.1f} µs together, before any
+rule runs: {"more than" if fixed > budget else "within"} that budget. A JSON round trip of the
+analysis record alone (the output, {out_bytes / COUNT:,.0f} bytes with every `why`, against a
+{size / COUNT:,.0f}-byte case) takes {cost["reload_out"] + cost["json_out"]:.1f} µs:
+{"more than" if cost["reload_out"] + cost["json_out"] > budget else "within"} the budget too.
 
 Machine: {cpu_model()}, pinned to 1 of {os.cpu_count()} cores; Python {platform.python_version()}
 on {platform.system()} {platform.release()}.
