@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +20,10 @@ from tests.conftest import ROOT
 from cdpdesk.bulk.lines import run_jsonl
 from cdpdesk.bulk.runner import (
     BulkInputError,
+    _deliver,
+    _open_work,
+    _parked,
+    _read_state,
     analyze_chunk,
     default_errors_path,
     discover,
@@ -166,6 +174,110 @@ def test_interrupted_run_resumes_without_redoing_chunks(
     assert stats.analysed == bar.advanced < len(lines)
     assert stats.errors == len(BAD_LINES)
     assert any("resuming" in n for n in notices)
+    assert not work.exists()
+
+
+def test_chunks_go_in_in_order_and_early_ones_are_parked(tmp_path: Path) -> None:
+    work = tmp_path / "out.jsonl.parts"
+    run = _open_work(work, {"format": "test"}, False, lambda message: None, 3).run
+    out = [[b"zero\n"], [b"one\n", b"one more\n"], [b"two\n"]]
+    errors = [b"", b'{"e":1}\n{"e":2}\n', b'{"e":3}\n']
+
+    def partial() -> tuple[bytes, bytes]:
+        return (work / "out.partial").read_bytes(), (work / "errors.partial").read_bytes()
+
+    # chunk 1 finishes first: it is parked, nothing is appended yet
+    _deliver(work, run, 1, out[1], errors[1], 2)
+    assert _parked(work, run) == {1}
+    assert partial() == (b"", b"")
+    assert _read_state(work).next == 0
+    # chunk 0: appended, and the parked chunk 1 after it; the part is gone
+    _deliver(work, run, 0, out[0], errors[0], 0)
+    assert partial() == (b"zero\none\none more\n", errors[1])
+    assert _parked(work, run) == set()
+    state = _read_state(work)
+    assert (state.next, state.out_bytes, state.err_bytes, state.errors) == (2, 18, len(errors[1]), 2)
+    # a chunk already in, or one of another run (a stray worker), changes nothing
+    _deliver(work, run, 1, [b"again\n"], b"", 0)
+    _deliver(work, "another-run", 2, [b"stray\n"], b"", 0)
+    assert partial() == (b"zero\none\none more\n", errors[1])
+    assert _parked(work, run) == set() and _read_state(work).next == 2
+    _deliver(work, run, 2, out[2], errors[2], 1)
+    assert partial() == (b"zero\none\none more\ntwo\n", errors[1] + errors[2])
+    assert _read_state(work).errors == 3
+
+
+def test_resume_cuts_the_partial_file_back_and_takes_parked_chunks(
+    tmp_path: Path, lines: list[bytes], expected: bytes
+) -> None:
+    src = write(tmp_path / "cases.jsonl", lines)
+    out = tmp_path / "analyses.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_bulk(src, out, default_as_of=TODAY, workers=1, chunk_lines=100, progress=Recorder(stop_after=2))
+    work = work_dir_for(out)
+    state = _read_state(work)
+    chunks = plan(discover(src), 100)
+    assert len(chunks) == 10 and 2 <= state.next <= 4  # the chunks in flight finished too
+    assert (work / "out.partial").read_bytes() == expected[: state.out_bytes]
+    # a worker finished the chunk after the next one early and parked it
+    early = chunks[state.next + 1]
+    data = src.read_bytes()[early.offset : early.offset + early.length]
+    result = analyze_chunk(data, early.first, "cases.jsonl", early.source_first, TODAY)
+    _deliver(work, state.run, early.index, [result.out], result.errors, result.bad)
+    assert _parked(work, state.run) == {early.index}
+    # an append cut short by a crash leaves bytes after the saved state: they are cut off
+    with (work / "out.partial").open("ab") as fh:
+        fh.write(b'{"half a line')
+    with (work / "errors.partial").open("ab") as fh:
+        fh.write(b'{"half an error')
+    bar = Recorder()
+    stats = run_bulk(src, out, default_as_of=TODAY, workers=2, chunk_lines=100, progress=bar)
+    assert out.read_bytes() == expected
+    redone = [c for c in chunks if c.index >= state.next and c.index != early.index]
+    assert stats.resumed_chunks == state.next + 1
+    assert stats.analysed == bar.advanced == sum(c.count for c in redone)
+    assert bar.done == len(lines) - stats.analysed
+    errors = [json.loads(x) for x in default_errors_path(out).read_bytes().splitlines()]
+    assert [e["line"] for e in errors] == sorted(BAD_LINES) and stats.errors == len(BAD_LINES)
+    assert not work.exists()
+
+
+def test_cli_run_killed_with_sigkill_resumes_to_the_same_bytes(tmp_path: Path, lines: list[bytes]) -> None:
+    many = lines[:-1] * 10 + lines[-1:]  # the last line keeps having no newline
+    src = write(tmp_path / "cases.jsonl", many)
+    args = ["bulk", "analyze", "cases.jsonl", "out.jsonl", "--workers", "2", "--chunk-lines", "50"]
+    args += ["--as-of", TODAY.isoformat()]  # the same date on both runs, whatever the clock says
+    work = work_dir_for(tmp_path / "out.jsonl")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cdpdesk", *args, "--no-progress"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the pool's processes die with it
+    )
+    deadline = time.monotonic() + 120
+    done = 0
+    while done < 5 and proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError, KeyError):  # not there yet, or being replaced
+            done = _read_state(work).next
+        time.sleep(0.002)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    assert not (tmp_path / "out.jsonl").exists()
+    state = _read_state(work)
+    assert 5 <= state.next < len(plan(discover(src), 50))
+    res = cdpdesk(*args, "--no-progress", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert b"chunks resumed" in res.stdout
+    expected = reference(many, TODAY, force=True)
+    assert (tmp_path / "out.jsonl").read_bytes() == expected
+    # the error file: each error record of OUT, in order, once
+    records = [json.loads(x) for x in expected.splitlines()]
+    bad = [(n, r) for n, r in enumerate(records, 1) if r.get("format") == "cdpdesk.error/1"]
+    errors = [json.loads(x) for x in (tmp_path / "out.errors.jsonl").read_bytes().splitlines()]
+    assert len(bad) >= 10 * len(BAD_LINES)
+    assert [(e["line"], e["errors"]) for e in errors] == [(n, r["errors"]) for n, r in bad]
     assert not work.exists()
 
 

@@ -3,20 +3,23 @@
 The input (one JSONL file, or a folder of ``*.jsonl`` and ``*.parquet`` parts) is cut into
 fixed-size chunks of lines. Each chunk is analysed by :func:`analyze_chunk`, a pure function
 of the chunk's bytes built on :func:`cdpdesk.bulk.lines.analyze_line`, so every runner writes
-the same bytes as ``cdpdesk analyze --jsonl``. Finished chunks land as part files in a work
-directory next to OUT (``OUT.parts/``, atomic rename) and are appended to OUT in input order
-as soon as they can be; a small state file records how far the appending got, so an
+the same bytes as ``cdpdesk analyze --jsonl``. Finished chunks are appended in input order to
+a partial output in a work directory next to OUT (``OUT.parts/``): a pool worker appends its
+own chunk when it is the next in order and parks it as a part file otherwise; the Dask client
+holds early results in memory. A small state file records how far the appending got, so an
 interrupted run resumes without redoing finished chunks. docs/bulk.md has the design.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,7 +32,7 @@ from cdpdesk.bulk.lines import analyze_line, quiet_gc
 from cdpdesk.contract.errors import ERROR_FORMAT
 
 CHUNK_LINES = 5_000
-RUN_FORMAT = "cdpdesk.bulk-run/1"
+RUN_FORMAT = "cdpdesk.bulk-run/2"
 PARQUET_TEXT_COLUMN = "case"
 _BLOCK = 1 << 20
 
@@ -124,12 +127,29 @@ def analyze_chunk(
 ) -> ChunkResult:
     """Analyse one chunk. A pure function of its arguments (the engine has no I/O and no
     clock), so it can run in a local process or on any Dask worker."""
+    pieces, errors, count = _analyze(payload, first, source_name, source_first, default_as_of, force_as_of)
+    return ChunkResult(count, len(errors), b"".join(pieces), b"".join(errors))
+
+
+_NL = b"\n"
+
+
+def _analyze(
+    payload: Payload,
+    first: int,
+    source_name: str,
+    source_first: int,
+    default_as_of: date,
+    force_as_of: bool,
+) -> tuple[list[bytes], list[bytes], int]:
+    """:func:`analyze_chunk`'s work, unjoined: the output as pieces (each line, then a
+    newline), the error-file lines, and the number of records."""
     global _gc_quiet
     if not _gc_quiet:
         quiet_gc()
         _gc_quiet = True
     lines: Iterable[bytes] = io.BytesIO(payload) if isinstance(payload, bytes) else payload
-    out: list[bytes] = []
+    pieces: list[bytes] = []
     errors: list[bytes] = []
     for k, line in enumerate(lines):
         number = first + k
@@ -137,13 +157,10 @@ def analyze_chunk(
             text, is_error = analyze_line(line, number, default_as_of, force_as_of)
         except Exception as exc:  # an engine fault on one record must not stop the run
             text, is_error = _internal_error(number, exc), True
-        out.append(text)
+        pieces += (text, _NL)
         if is_error:
             errors.append(_error_entry(text, source_name, source_first + k))
-    count = len(out)
-    if out:
-        out.append(b"")
-    return ChunkResult(count, len(errors), b"\n".join(out), b"".join(errors))
+    return pieces, errors, len(pieces) // 2
 
 
 def _internal_error(number: int, exc: Exception) -> bytes:
@@ -319,33 +336,62 @@ def payloads(
     sources: list[Source], chunks: list[Chunk], skip: Callable[[int], bool]
 ) -> Iterator[tuple[Chunk, Payload]]:
     """Each chunk not skipped, with its records, in order. Reads one chunk at a time."""
+    for chunk, payload in _inputs(sources, chunks, skip, read_jsonl=True):
+        assert payload is not None
+        yield chunk, payload
+
+
+def _inputs(
+    sources: list[Source], chunks: list[Chunk], skip: Callable[[int], bool], *, read_jsonl: bool
+) -> Iterator[tuple[Chunk, Payload | None]]:
+    """Each chunk not skipped, in order, with its records; or, for a JSONL chunk when not
+    ``read_jsonl``, with None: a pool worker reads those bytes itself (:func:`read_range`)."""
     by_source: dict[int, list[Chunk]] = {}
     for c in chunks:
         by_source.setdefault(c.source, []).append(c)
     for si, src in enumerate(sources):
-        mine = by_source.get(si, [])
-        if not any(not skip(c.index) for c in mine):
+        mine = [c for c in by_source.get(si, []) if not skip(c.index)]
+        if not mine:
             continue
         if src.kind == "jsonl":
-            with src.path.open("rb") as fh:
-                for c in mine:
-                    if skip(c.index):
-                        continue
-                    fh.seek(c.offset)
-                    data = fh.read(c.length)
-                    if len(data) != c.length:
-                        raise BulkInputError(f"{src.path}: the file changed while it was being read")
-                    yield c, data
+            for c in mine:
+                yield c, read_range(src.path, c.offset, c.length) if read_jsonl else None
         else:
             rows = parquet_records(src.path)
+            at = 0  # records of this source read so far
             for c in mine:
-                block = [next(rows, b"\n") for _ in range(c.count)]
-                if not skip(c.index):
-                    yield c, block
+                for _ in range(c.source_first - 1 - at):
+                    next(rows, b"\n")
+                yield c, [next(rows, b"\n") for _ in range(c.count)]
+                at = c.source_first - 1 + c.count
+
+
+def read_range(path: Path | str, offset: int, length: int) -> bytes:
+    """``length`` bytes of a file from ``offset``: a JSONL chunk's lines."""
+    parts: list[bytes] = []
+    got = 0
+    with open(path, "rb", buffering=0) as fh:
+        while got < length:
+            data = os.pread(fh.fileno(), length - got, offset + got)
+            if not data:
+                raise BulkInputError(f"{path}: the file changed while it was being read")
+            parts.append(data)
+            got += len(data)
+    return b"".join(parts)  # one part (the usual case) is returned as it is, not copied
 
 
 # ---------------------------------------------------------------------------------------
-# Work directory, parts, resume.
+# The work directory: the partial output, its state, parked parts, resume.
+#
+# OUT.parts/ holds manifest.json (what the job is), state.json (how far the partial files
+# are complete: the next chunk in order, their byte sizes, the error count, and a token of
+# this run), out.partial and errors.partial, and parked parts. Whoever holds the lock (an
+# flock on OUT.parts/lock) may append: a pool worker appends the chunk it has just analysed
+# when it is the next in order, straight from memory, so most output bytes are written
+# once; a chunk that finishes before the one in front of it is parked as a part file (an
+# atomic rename), and whoever appends the chunk in front of it appends the parked parts
+# that follow. The state is saved after the bytes it counts are written, so after any
+# interruption the partial files are cut back to the saved sizes and the run resumes.
 
 
 def default_errors_path(out: Path) -> Path:
@@ -357,27 +403,208 @@ def work_dir_for(out: Path) -> Path:
     return out.with_name(out.name + ".parts")
 
 
-def _part(work: Path, index: int) -> Path:
-    return work / f"part-{index:06d}.jsonl"
+def _part(work: Path, run: str, index: int) -> Path:
+    return work / f"part-{run}-{index:06d}.jsonl"
 
 
-def _err_part(work: Path, index: int) -> Path:
-    return work / f"part-{index:06d}.errors.jsonl"
+def _err_part(work: Path, run: str, index: int) -> Path:
+    return work / f"part-{run}-{index:06d}.errors.jsonl"
 
 
-def write_part(work: Path, index: int, result: ChunkResult) -> None:
-    """The chunk's error lines, then its output; each by an atomic rename. The output part
-    appears last, so its presence means the chunk is complete."""
-    if result.errors:
-        _atomic_write(_err_part(work, index), result.errors)
-    _atomic_write(_part(work, index), result.out)
+def _parked(work: Path, run: str) -> set[int]:
+    """The chunks parked as complete parts by this run."""
+    prefix, found = f"part-{run}-", set()
+    for name in os.listdir(work):
+        number = name[len(prefix) : -len(".jsonl")]
+        if name.startswith(prefix) and name.endswith(".jsonl") and number.isdigit():
+            found.add(int(number))
+    return found
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+_IOV_MAX = 1024  # buffers per pwritev call (Linux's IOV_MAX)
+
+
+def _pwritev(fd: int, buffers: Sequence[bytes], offset: int) -> int:
+    if hasattr(os, "pwritev"):
+        return os.pwritev(fd, buffers, offset)
+    return os.pwrite(fd, b"".join(buffers), offset)  # pragma: no cover - not Linux
+
+
+def _write_at(fd: int, pieces: Sequence[bytes], offset: int) -> int:
+    """Write ``pieces`` one after the other from ``offset``, without joining them first.
+    Returns the number of bytes written (all of them, or an OSError)."""
+    start = offset
+    for k in range(0, len(pieces), _IOV_MAX):
+        batch = pieces[k : k + _IOV_MAX]
+        want = sum(map(len, batch))
+        done = _pwritev(fd, batch, offset) if want else 0
+        if done < want:  # a short write (rare on a regular file): finish the batch
+            rest = memoryview(b"".join(batch))[done:]
+            while rest:
+                n = os.pwrite(fd, rest, offset + done)
+                if n == 0:
+                    raise OSError("short write")
+                rest, done = rest[n:], done + n
+        offset += want
+    return offset - start
+
+
+def _atomic_write(path: Path, pieces: Sequence[bytes]) -> None:
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    with tmp.open("wb") as fh:
-        fh.write(data)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        _write_at(fd, pieces, 0)
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
+
+
+def _copy_at(src_path: Path, fd: int, offset: int) -> int:
+    """Append a parked part's bytes at ``offset`` of fd; in the kernel where it can."""
+    with src_path.open("rb", buffering=0) as src:
+        size = os.fstat(src.fileno()).st_size
+        done = 0
+        try:
+            while done < size:
+                n = os.copy_file_range(src.fileno(), fd, size - done, done, offset + done)
+                if n == 0:
+                    raise OSError("short copy")
+                done += n
+        except (OSError, AttributeError):  # not supported here, or a short copy: through memory
+            while done < size:
+                data = os.pread(src.fileno(), min(size - done, _BLOCK * 8), done)
+                if not data:
+                    raise OSError(f"{src_path}: short copy") from None
+                done += _write_at(fd, [data], offset + done)
+    return size
+
+
+@dataclass(slots=True)
+class _State:
+    run: str  # this run's token: names its parts, so a stray process of another run is ignored
+    next: int = 0  # chunks 0 .. next-1 are in the partial files
+    out_bytes: int = 0
+    err_bytes: int = 0
+    errors: int = 0
+
+
+class _Inconsistent(Exception):
+    pass
+
+
+def _read_state(work: Path) -> _State:
+    data = orjson.loads((work / "state.json").read_bytes())
+    state = _State(data["run"], data["next"], data["out_bytes"], data["err_bytes"], data["errors"])
+    if not isinstance(state.run, str) or not all(
+        isinstance(v, int) and v >= 0 for v in (state.next, state.out_bytes, state.err_bytes, state.errors)
+    ):
+        raise _Inconsistent
+    return state
+
+
+def _save_state(work: Path, state: _State) -> None:
+    fields = {
+        "run": state.run,
+        "next": state.next,
+        "out_bytes": state.out_bytes,
+        "err_bytes": state.err_bytes,
+        "errors": state.errors,
+    }
+    _atomic_write(work / "state.json", [orjson.dumps(fields)])
+
+
+class _Turn:
+    """The right to append, while the lock is held: ``with _Turn(work) as turn: ...``.
+    Appends chunks at the sizes the state records and saves the state on a clean exit, then
+    removes the parked parts it appended; after an exception nothing is saved, so what was
+    written after the saved sizes is dropped (overwritten by the next append, or cut off)."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.lock = os.open(work / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        self.out = self.err = -1
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX)
+            self.state = _read_state(work)
+            self.out = os.open(work / "out.partial", os.O_WRONLY | os.O_CREAT, 0o644)
+            self.err = os.open(work / "errors.partial", os.O_WRONLY | os.O_CREAT, 0o644)
+        except BaseException:
+            self._close()
+            raise
+        self.appended: list[int] = []
+        self.changed = False
+
+    def __enter__(self) -> _Turn:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        try:
+            if kind is None and self.changed:
+                _save_state(self.work, self.state)
+                for i in self.appended:
+                    _part(self.work, self.state.run, i).unlink(missing_ok=True)
+                    _err_part(self.work, self.state.run, i).unlink(missing_ok=True)
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        for fd in (self.out, self.err, self.lock):  # closing the lock's fd releases it
+            if fd >= 0:
+                os.close(fd)
+        self.out = self.err = self.lock = -1
+
+    def append(self, pieces: Sequence[bytes], errors: bytes, bad: int) -> None:
+        """Append the next chunk: its output (the pieces, in order) and its error lines."""
+        st = self.state
+        st.out_bytes += _write_at(self.out, pieces, st.out_bytes)
+        if errors:
+            st.err_bytes += _write_at(self.err, [errors], st.err_bytes)
+            st.errors += bad
+        st.next += 1
+        self.changed = True
+
+    def drain(self, held: dict[int, ChunkResult] | None = None) -> None:
+        """Append what is next for as long as it is there: a chunk held in memory (``held``,
+        the Dask client's), or a part parked by a worker or an interrupted run."""
+        st = self.state
+        while True:
+            i = st.next
+            if held is not None and i in held:
+                result = held.pop(i)
+                self.append([result.out], result.errors, result.bad)
+                continue
+            part = _part(self.work, st.run, i)
+            if not part.exists():
+                return
+            err_part = _err_part(self.work, st.run, i)
+            st.out_bytes += _copy_at(part, self.out, st.out_bytes)
+            if err_part.exists():
+                data = err_part.read_bytes()
+                st.err_bytes += _write_at(self.err, [data], st.err_bytes)
+                st.errors += data.count(b"\n")
+            st.next += 1
+            self.appended.append(i)
+            self.changed = True
+
+
+def _deliver(work: Path, run: str, index: int, pieces: list[bytes], errors: bytes, bad: int) -> None:
+    """A worker's finished chunk: appended if it is the next in order, otherwise parked as a
+    part for whoever appends the chunk in front of it."""
+    with _Turn(work) as turn:
+        if turn.state.run != run or turn.state.next > index:
+            return  # another run's chunk (a stray worker), or one already in
+        if turn.state.next == index:
+            turn.append(pieces, errors, bad)
+            turn.drain()
+            return
+    # Not next: park it (outside the lock, so that the others can go on appending) ...
+    if errors:
+        _atomic_write(_err_part(work, run, index), [errors])
+    _atomic_write(_part(work, run, index), pieces)  # last: its presence means complete
+    # ... then look again: the chunk in front may have gone in while this part was written.
+    with _Turn(work) as turn:
+        if turn.state.run == run:
+            turn.drain()
 
 
 def _manifest(
@@ -407,97 +634,24 @@ def _why_not_resumed(old: dict[str, Any], new: dict[str, Any]) -> str:
     return "its manifest differs"
 
 
-class _Assembler:
-    """Appends finished parts to OUT's partial file in chunk order, and keeps the state that
-    makes a run resumable: how many chunks are in, and the byte sizes they add up to."""
-
-    def __init__(self, work: Path, total: int) -> None:
-        self.work = work
-        self.total = total
-        self.state_path = work / "state.json"
-        state = {"next": 0, "out_bytes": 0, "err_bytes": 0, "errors": 0}
-        if self.state_path.exists():
-            state = orjson.loads(self.state_path.read_bytes())
-        self.next: int = state["next"]
-        self.errors: int = state["errors"]
-        self.out_path = work / "out.partial"
-        self.err_path = work / "errors.partial"
-        self.out_fd = os.open(self.out_path, os.O_WRONLY | os.O_CREAT, 0o644)
-        self.err_fd = os.open(self.err_path, os.O_WRONLY | os.O_CREAT, 0o644)
-        for fd, size in ((self.out_fd, state["out_bytes"]), (self.err_fd, state["err_bytes"])):
+def _resume(work: Path, total: int) -> _State:
+    """An interrupted run's state, its partial files cut back to the sizes it saved, and the
+    parked parts that are next appended."""
+    with _Turn(work) as turn:
+        st = turn.state
+        if st.next > total:
+            raise _Inconsistent
+        for fd, size in ((turn.out, st.out_bytes), (turn.err, st.err_bytes)):
             if os.fstat(fd).st_size < size:
                 raise _Inconsistent
-            os.ftruncate(fd, size)  # drop anything appended after the last saved state
-            os.lseek(fd, size, os.SEEK_SET)
-        self.out_bytes: int = state["out_bytes"]
-        self.err_bytes: int = state["err_bytes"]
-        self.ready = {i for i in range(self.next, total) if _part(work, i).exists()}
-
-    def done(self) -> set[int]:
-        """Chunks that need no work: appended, or waiting as complete parts."""
-        return set(range(self.next)) | self.ready
-
-    def add(self, index: int) -> None:
-        self.ready.add(index)
-        while self.next in self.ready:
-            i = self.next
-            part, err_part = _part(self.work, i), _err_part(self.work, i)
-            self.out_bytes += _append_file(self.out_fd, part)
-            if err_part.exists():
-                data = err_part.read_bytes()
-                os.write(self.err_fd, data)
-                self.err_bytes += len(data)
-                self.errors += data.count(b"\n")
-            self.ready.discard(i)
-            self.next = i + 1
-            _atomic_write(
-                self.state_path,
-                orjson.dumps(
-                    {
-                        "next": self.next,
-                        "out_bytes": self.out_bytes,
-                        "err_bytes": self.err_bytes,
-                        "errors": self.errors,
-                    }
-                ),
-            )
-            part.unlink()
-            err_part.unlink(missing_ok=True)
-
-    def close(self) -> None:
-        if self.out_fd >= 0:
-            os.close(self.out_fd)
-            os.close(self.err_fd)
-            self.out_fd = self.err_fd = -1
-
-
-class _Inconsistent(Exception):
-    pass
-
-
-def _append_file(fd: int, path: Path) -> int:
-    """Append a file's bytes at fd's position; in the kernel where it can."""
-    size = path.stat().st_size
-    with path.open("rb") as src:
-        left = size
-        try:
-            while left:
-                sent = os.copy_file_range(src.fileno(), fd, left)
-                if sent == 0:
-                    raise OSError("short copy")
-                left -= sent
-        except (OSError, AttributeError):
-            src.seek(size - left)
-            while data := src.read(_BLOCK * 8):
-                left -= os.write(fd, data)
-        if left:
-            raise OSError(f"{path}: short copy")
-    return size
+            os.ftruncate(fd, size)  # drop anything written after the last saved state
+        turn.drain()
+    return turn.state
 
 
 def _open_work(
     work: Path, manifest: dict[str, Any], fresh: bool, notice: Callable[[str], None], total: int
-) -> _Assembler:
+) -> _State:
     manifest_path = work / "manifest.json"
     if work.exists() and not fresh:
         old: dict[str, Any] | None = None
@@ -505,7 +659,7 @@ def _open_work(
             old = orjson.loads(manifest_path.read_bytes())
         if old == manifest:
             try:
-                return _Assembler(work, total)
+                return _resume(work, total)
             except (_Inconsistent, OSError, orjson.JSONDecodeError, KeyError, TypeError):
                 notice(f"{work}: the interrupted run's files are inconsistent; starting afresh")
         elif old is not None:
@@ -517,8 +671,10 @@ def _open_work(
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    _atomic_write(manifest_path, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-    return _Assembler(work, total)
+    state = _State(uuid.uuid4().hex[:12])
+    _save_state(work, state)
+    _atomic_write(manifest_path, [orjson.dumps(manifest, option=orjson.OPT_INDENT_2)])
+    return state
 
 
 # ---------------------------------------------------------------------------------------
@@ -577,40 +733,47 @@ def _run(
     total = sum(c.count for c in chunks)
     work = work_dir_for(out)
     manifest = _manifest(sources, chunks, chunk_lines, default_as_of, force_as_of)
-    asm = _open_work(work, manifest, fresh, notice, len(chunks))
+    state = _open_work(work, manifest, fresh, notice, len(chunks))
+    run = state.run
+    # Chunks already in the partial files, or parked by the interrupted run, need no work.
+    parked = _parked(work, run)
+    done = {c.index for c in chunks if c.index < state.next or c.index in parked}
+    done_cases = sum(c.count for c in chunks if c.index in done)
     try:
-        done = asm.done()
-        done_cases = sum(c.count for c in chunks if c.index in done)
         if done:
             notice(f"resuming: {len(done)} of {len(chunks)} chunks ({done_cases:,} cases) were already done")
         bar.start(total, done_cases)
-        todo = payloads(sources, chunks, skip=done.__contains__)
         names = [s.name for s in sources]
         if dask is None:
             mode = "pool"
-            _run_pool(pool, todo, names, asm, work, workers, default_as_of, force_as_of, bar)
+            todo = _inputs(sources, chunks, done.__contains__, read_jsonl=False)
+            paths = [str(s.path) for s in sources]
+            _run_pool(pool, todo, names, paths, work, run, workers, default_as_of, force_as_of, bar)
         else:
             mode = f"dask {dask}"
-            workers = _run_dask(dask, todo, names, asm, work, workers, default_as_of, force_as_of, bar)
-        errors = asm.errors
+            todo = payloads(sources, chunks, skip=done.__contains__)
+            workers = _run_dask(dask, todo, names, work, workers, default_as_of, force_as_of, bar)
+        with _Turn(work) as turn:  # everything is in by now; this only reads the final state
+            turn.drain()
+            state = turn.state
+            for fd, size in ((turn.out, state.out_bytes), (turn.err, state.err_bytes)):
+                if os.fstat(fd).st_size != size:  # pragma: no cover - only after a worker died
+                    os.ftruncate(fd, size)
     except BulkInputError:
-        asm.close()
-        if not asm.done():  # nothing to resume: leave no work directory behind
+        if not done and _nothing_in(work):  # nothing to resume: leave no work directory behind
             shutil.rmtree(work, ignore_errors=True)
         raise
-    finally:
-        asm.close()
-    if asm.next != len(chunks):  # pragma: no cover - a lost part would be a bug
-        raise RuntimeError(f"only {asm.next} of {len(chunks)} chunks were assembled")
+    if state.next != len(chunks):  # pragma: no cover - a lost chunk would be a bug
+        raise RuntimeError(f"only {state.next} of {len(chunks)} chunks were assembled")
     if _same_fs(work, errors_path):
-        os.replace(asm.err_path, errors_path)
+        os.replace(work / "errors.partial", errors_path)
     else:
-        shutil.move(asm.err_path, errors_path)
-    os.replace(asm.out_path, out)
+        shutil.move(work / "errors.partial", errors_path)
+    os.replace(work / "out.partial", out)
     shutil.rmtree(work)
     return RunStats(
         cases=total,
-        errors=errors,
+        errors=state.errors,
         analysed=total - done_cases,
         chunks=len(chunks),
         resumed_chunks=len(done),
@@ -620,6 +783,13 @@ def _run(
         out=out,
         errors_path=errors_path,
     )
+
+
+def _nothing_in(work: Path) -> bool:
+    try:
+        return _read_state(work).next == 0 and not any(work.glob("part-*"))
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, _Inconsistent):
+        return False
 
 
 def _same_fs(a: Path, b: Path) -> bool:
@@ -641,17 +811,25 @@ def _worker_init() -> None:
 
 def _pool_task(
     work: str,
+    run: str,
     index: int,
-    payload: Payload,
+    payload: Payload | None,
+    path: str,
+    offset: int,
+    length: int,
     first: int,
     source_name: str,
     source_first: int,
     default_as_of: date,
     force_as_of: bool,
 ) -> tuple[int, int]:
-    result = analyze_chunk(payload, first, source_name, source_first, default_as_of, force_as_of)
-    write_part(Path(work), index, result)
-    return index, result.cases
+    """One chunk in a pool worker: read (JSONL: from the file itself), analyse, deliver."""
+    if payload is None:
+        payload = read_range(path, offset, length)
+    pieces, errors, count = _analyze(payload, first, source_name, source_first, default_as_of, force_as_of)
+    del payload
+    _deliver(Path(work), run, index, pieces, b"".join(errors), len(errors))
+    return count, len(errors)
 
 
 def _ready() -> None:
@@ -661,24 +839,37 @@ def _ready() -> None:
 @contextlib.contextmanager
 def _start_pool(workers: int) -> Iterator[Any]:
     """A process pool on the fork server (which imports the engine once), its workers
-    started at once rather than at the first chunk."""
+    started at once rather than at the first chunk: from a thread, which mostly waits for
+    the fork server, so that this process plans the chunks meanwhile."""
     import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["cdpdesk.bulk.runner"])
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
-        for _ in range(workers):
-            pool.submit(_ready)
-        yield pool
+
+        def start() -> None:
+            # A failure to start a worker shows again (as BrokenProcessPool) at the first submit.
+            with contextlib.suppress(Exception):
+                for _ in range(workers):
+                    pool.submit(_ready)
+
+        starter = threading.Thread(target=start, name="cdpdesk-pool-start", daemon=True)
+        starter.start()
+        try:
+            yield pool
+        finally:
+            starter.join()
 
 
 def _run_pool(
     pool: Any,
-    todo: Iterator[tuple[Chunk, Payload]],
+    todo: Iterator[tuple[Chunk, Payload | None]],
     names: list[str],
-    asm: _Assembler,
+    paths: list[str],
     work: Path,
+    run: str,
     workers: int,
     as_of: date,
     force: bool,
@@ -695,8 +886,12 @@ def _run_pool(
                 pool.submit(
                     _pool_task,
                     str(work),
+                    run,
                     chunk.index,
                     payload,
+                    paths[chunk.source],
+                    chunk.offset,
+                    chunk.length,
                     chunk.first,
                     names[chunk.source],
                     chunk.source_first,
@@ -712,8 +907,7 @@ def _run_pool(
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
-                index, count = fut.result()
-                asm.add(index)
+                count, _ = fut.result()
                 bar.advance(count)
             submit()
     except BaseException:
@@ -732,7 +926,6 @@ def _run_dask(
     address: str,
     todo: Iterator[tuple[Chunk, Payload]],
     names: list[str],
-    asm: _Assembler,
     work: Path,
     workers: int,
     as_of: date,
@@ -740,9 +933,9 @@ def _run_dask(
     bar: Progress,
 ) -> int:
     """One task per chunk on a Dask cluster (``local`` starts a LocalCluster on loopback);
-    results come back to this process, which writes the parts. Returns the worker count."""
+    results come back to this process, which appends them in order, holding the ones that
+    arrive early. Returns the worker count."""
     import logging
-    import uuid
 
     import distributed
 
@@ -789,10 +982,11 @@ def _run_dask(
                     f"--dask: worker {worker} runs cdpdesk {theirs['cdpdesk']}, this is "
                     f"{mine['cdpdesk']}; results would not be identical"
                 )
-        run = uuid.uuid4().hex[:12]
+        key = uuid.uuid4().hex[:12]
         limit = max(2, 2 * threads)
         flying = as_completed()
-        in_flight = 0
+        in_flight = 0  # submitted and not yet appended: results held here count too
+        held: dict[int, ChunkResult] = {}
 
         def submit() -> None:
             nonlocal in_flight
@@ -806,7 +1000,7 @@ def _run_dask(
                         chunk.source_first,
                         as_of,
                         force,
-                        key=f"cdpdesk-chunk-{run}-{chunk.index}",
+                        key=f"cdpdesk-chunk-{key}-{chunk.index}",
                         pure=False,
                     )
                 )
@@ -819,9 +1013,11 @@ def _run_dask(
             result: ChunkResult = fut.result()
             index = int(str(fut.key).rsplit("-", 1)[1])
             fut.release()
-            in_flight -= 1
-            write_part(work, index, result)
-            asm.add(index)
+            held[index] = result
+            before = len(held)
+            with _Turn(work) as turn:
+                turn.drain(held)
+            in_flight -= before - len(held)
             bar.advance(result.cases)
             del result
             submit()
@@ -850,6 +1046,6 @@ __all__ = [
     "payloads",
     "plan",
     "run_bulk",
+    "read_range",
     "work_dir_for",
-    "write_part",
 ]
