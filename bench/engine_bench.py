@@ -136,9 +136,8 @@ around its own call, best of 3 passes):
 A quarter of the JSON-only throughput (issue 5) leaves {budget:.1f} µs a case for everything.
 Reading and validating a case and writing its analysis take {fixed:.1f} µs together, before any
 rule runs: {"more than" if fixed > budget else "within"} that budget. A JSON round trip of the
-analysis record alone (the output, {out_bytes / COUNT:,.0f} bytes with every `why`, against a
-{size / COUNT:,.0f}-byte case) takes {cost["reload_out"] + cost["json_out"]:.1f} µs:
-{"more than" if cost["reload_out"] + cost["json_out"] > budget else "within"} the budget too.
+analysis record alone ({out_bytes / COUNT:,.0f} bytes with every `why`, against a {size / COUNT:,.0f}-byte case)
+takes {cost["reload_out"] + cost["json_out"]:.1f} µs: {"more than" if cost["reload_out"] + cost["json_out"] > budget else "within"} the budget.
 
 Machine: {cpu_model()}, pinned to 1 of {os.cpu_count()} cores; Python {platform.python_version()}
 on {platform.system()} {platform.release()}.
