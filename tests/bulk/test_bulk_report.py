@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from cdpdesk.bulk.report import ReportError, build_report, summarise, tally_file
+from cdpdesk.bulk.report import ReportError, build_report, figure, summarise, tally_file
 from cdpdesk.bulk.runner import run_bulk
 from cdpdesk.bulk.synth import synth_cases
 
@@ -91,6 +91,21 @@ def test_reference_date_and_window(hand_made: Path) -> None:
     report = build_report(tally_file(hand_made), as_of=date(2027, 1, 1), months=3)
     assert report.months == [("2027-01", 1, 1), ("2027-02", 0, 0), ("2027-03", 0, 0)]
     assert (report.passed, report.later) == (2, 3)
+
+
+def test_chart_shows_the_tallest_stack_whole(hand_made: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    # three withdrawn CDP hearings, stacked under empty pending and not_held segments
+    fig = figure(build_report(tally_file(hand_made), as_of=date(2027, 1, 1), months=3))
+    try:
+        hearings = fig.axes[1]
+        assert hearings.get_title() == "Hearings by type and status"
+        tallest = max(p.get_y() + p.get_height() for p in hearings.patches)
+        assert tallest == 3
+        assert hearings.get_ylim() == (0, pytest.approx(3 * 1.08))
+    finally:
+        plt.close(fig)
 
 
 def test_a_line_that_is_not_an_analysis_is_an_error(hand_made: Path) -> None:

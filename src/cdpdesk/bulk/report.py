@@ -332,6 +332,15 @@ def print_tables(report: Report) -> None:
 
 
 def draw_png(report: Report, path: Path) -> None:
+    """The roll-up chart as a PNG file."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(report)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def figure(report: Report) -> Any:
     """Three panels: CSEDs by month, hearings by type and status, withdrawals by age."""
     import matplotlib
 
@@ -363,8 +372,9 @@ def draw_png(report: Report, path: Path) -> None:
     ax.set_ylabel("hearings")
     ax.set_title("Hearings by type and status")
     ax.legend(fontsize=8)
-
-    ax.margins(y=0.08)
+    # Not margins(): an empty top segment's baseline is a sticky edge, which would cut the
+    # tallest stack off at the frame.
+    ax.set_ylim(0, max(bottom, default=0) * 1.08 or 1)
 
     ax = axes[2]
     wrows = report.withdrawal_rows()
@@ -380,5 +390,4 @@ def draw_png(report: Report, path: Path) -> None:
     ax.legend(fontsize=8)
 
     fig.suptitle(f"CDP Desk bulk roll-up: {report.tally.cases:,} cases")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    return fig
