@@ -184,6 +184,14 @@ PAIRS = int(os.environ.get("BULK_BENCH_PAIRS", "4"))
 PAIR_SIZE = 300_000  # large enough that start-up (about 0.5 s) is a few per cent
 
 
+def run_mode(cases: Path, out: Path, args: list[str]) -> Sample:
+    """One measured `cdpdesk bulk analyze` run. It starts with no OUT: on ext4, renaming over
+    an existing file forces the new one to disk at once, which would charge a later run for
+    a flush that an earlier one did not pay."""
+    out.unlink(missing_ok=True)
+    return measure([CDPDESK, "bulk", "analyze", str(cases), str(out), "--no-progress", "--fresh", *args])
+
+
 def measure_pairs(size: int = PAIR_SIZE, pairs: int = PAIRS) -> list[tuple[float, float]]:
     """1 worker, then 2, ``pairs`` times over: (seconds with 1, seconds with 2) each time. The
     speed of this virtual machine drifts by several per cent from minute to minute, so a
@@ -193,10 +201,8 @@ def measure_pairs(size: int = PAIR_SIZE, pairs: int = PAIRS) -> list[tuple[float
     found: list[tuple[float, float]] = []
     for k in range(pairs):
         seconds = []
-        for workers in ("1", "2"):
-            out.unlink(missing_ok=True)
-            cmd = [CDPDESK, "bulk", "analyze", str(cases), str(out), "--no-progress", "--fresh"]
-            seconds.append(measure([*cmd, "--workers", workers]).seconds)
+        for _, args in MODES[:2]:  # 1 worker, then 2
+            seconds.append(run_mode(cases, out, args).seconds)
         found.append((seconds[0], seconds[1]))
         print(
             f"pair {k + 1}: {seconds[0]:.2f} s / {seconds[1]:.2f} s = {seconds[0] / seconds[1]:.2f}x",
@@ -254,11 +260,7 @@ def measure_all() -> list[Run]:
         digests = set()
         for mode, args in MODES:
             out = OUT / f"bulk-{size}.jsonl"
-            # Every mode starts with no OUT: on ext4, renaming over an existing file forces the
-            # new one to disk at once, which would charge the later modes for a flush.
-            out.unlink(missing_ok=True)
-            cmd = [CDPDESK, "bulk", "analyze", str(cases), str(out), "--no-progress", "--fresh", *args]
-            m = measure(cmd)
+            m = run_mode(cases, out, args)
             digest = sha256(out)
             digests.add(digest)
             run = Run(
