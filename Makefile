@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check uv
-	$(UV) pip install -q --compile-bytecode --python $(PY) -e '.[dev]'
+	$(UV) pip install -q --compile-bytecode --python $(PY) -e '.[dev,bulk,postgres]'
 	# Byte-compile everything now: some machines set PYTHONDONTWRITEBYTECODE, and compiling
 	# the holidays package's 250 modules on every start costs half a second.
 	$(PY) -m compileall -q -j 0 $(VENV)/lib src > /dev/null

@@ -14,8 +14,8 @@ ALLOWED = {
     "contract": {"contract"},
     "engine": {"contract", "engine"},
     "letters": {"contract", "engine", "privacy", "letters"},
-    "desk": {"contract", "engine", "letters", "privacy", "desk"},
-    "bulk": {"contract", "engine", "bulk"},
+    "desk": {"contract", "engine", "letters", "privacy", "extras", "desk"},
+    "bulk": {"contract", "engine", "extras", "bulk"},
 }
 # The engine is pure: no I/O, no clock, no database, no web.
 ENGINE_FORBIDDEN = {"os", "io", "pathlib", "sqlite3", "sqlalchemy", "fastapi", "socket", "subprocess", "time"}

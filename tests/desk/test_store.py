@@ -4,6 +4,7 @@ Each test runs against SQLite and PostgreSQL (see conftest)."""
 from __future__ import annotations
 
 import json
+from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,26 @@ def test_show_derives_the_analysis_and_caches_it_by_engine_version(db_url: str) 
         assert all(e["recorded_by"] == "clerk.a" for e in shown["case"]["log"])
         with desk.engine.connect() as conn:
             rows = conn.execute(text("SELECT case_version, engine_version FROM analysis_cache")).all()
-        assert rows == [(1, ENGINE_VERSION)]
+        assert rows == [(1, f"{ENGINE_VERSION}+holidays-{dist_version('holidays')}")]
         assert desk.show(case_id)["analysis"] == shown["analysis"]
+
+
+def test_an_analysis_cached_under_another_holidays_version_is_not_used(db_url: str) -> None:
+    """The holiday table decides the 7503 rolls: a new holidays release means new analyses."""
+    with _desk(db_url) as desk:
+        case_id = desk.import_case(EXAMPLE.read_bytes())
+        fresh = desk.show(case_id)["analysis"]
+        with desk.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE analysis_cache SET engine_version = :v, analysis = :a"),
+                {"v": f"{ENGINE_VERSION}+holidays-0.1", "a": '{"stale": true}'},
+            )
+        assert desk.show(case_id)["analysis"] == fresh
+        with desk.engine.connect() as conn:
+            keys = sorted(r[0] for r in conn.execute(text("SELECT engine_version FROM analysis_cache")))
+        assert keys == sorted(
+            [f"{ENGINE_VERSION}+holidays-0.1", f"{ENGINE_VERSION}+holidays-{dist_version('holidays')}"]
+        )
 
 
 def _event(**kw: Any) -> dict[str, Any]:

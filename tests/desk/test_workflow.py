@@ -8,6 +8,7 @@ import hashlib
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from importlib.metadata import version as dist_version
 from pathlib import Path
 
 import orjson
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from cdpdesk.desk.models import CollectionReturn, Letter
 from cdpdesk.desk.record import DeskError
 from cdpdesk.desk.workflow import Desk
+from cdpdesk.engine import ENGINE_VERSION
 from tests.conftest import ROOT
 from tests.desk.conftest import CASES
 from tests.desk.workers import acknowledge_at_once
@@ -81,6 +83,10 @@ def test_acknowledge_issues_once_and_marks_periods_returned(db_url: str) -> None
         row = desk.letter(first.letter.id)
         snap = orjson.loads(row.snapshot)
         assert snap["taxpayer"]["tin_masked"] == "XXX-XX-6789"
+        # what made its bytes: the engine, the holiday table and the PDF engine
+        assert row.engine_version == (
+            f"{ENGINE_VERSION}+holidays-{dist_version('holidays')}+weasyprint-{dist_version('weasyprint')}"
+        )
         assert b"123-45-6789" not in row.snapshot.encode() + row.html + row.pdf
         # a deleted file is written again, byte for byte, from the database
         first.letter.pdf.unlink()

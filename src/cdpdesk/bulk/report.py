@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from cdpdesk.contract.errors import ERROR_FORMAT
+from cdpdesk.extras import needs
 
 ANALYSIS_FORMAT = "cdpdesk.analysis/1"
 AGES: tuple[tuple[str, int], ...] = (
@@ -333,7 +334,8 @@ def print_tables(report: Report) -> None:
 
 def draw_png(report: Report, path: Path) -> None:
     """The roll-up chart as a PNG file."""
-    import matplotlib.pyplot as plt
+    with needs("bulk", "--png"):
+        import matplotlib.pyplot as plt
 
     fig = figure(report)
     fig.savefig(path, dpi=100)
@@ -342,7 +344,8 @@ def draw_png(report: Report, path: Path) -> None:
 
 def figure(report: Report) -> Any:
     """Three panels: CSEDs by month, hearings by type and status, withdrawals by age."""
-    import matplotlib
+    with needs("bulk", "the roll-up chart"):
+        import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

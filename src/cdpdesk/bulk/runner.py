@@ -30,6 +30,7 @@ import orjson
 from cdpdesk import __version__
 from cdpdesk.bulk.lines import analyze_line, quiet_gc
 from cdpdesk.contract.errors import ERROR_FORMAT
+from cdpdesk.extras import needs
 
 CHUNK_LINES = 5_000
 RUN_FORMAT = "cdpdesk.bulk-run/2"
@@ -265,7 +266,8 @@ def _plan_jsonl(src: Source, si: int, chunk_lines: int, index: int, line: int) -
 
 
 def _parquet_file(path: Path) -> Any:
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    with needs("bulk", f"{path.name}: reading Parquet"):
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     try:
         return pq.ParquetFile(path)
@@ -285,7 +287,8 @@ def _plan_parquet(src: Source, si: int, chunk_lines: int, index: int, line: int)
 
 
 def _text_column(schema: Any) -> bool:
-    import pyarrow as pa
+    with needs("bulk", "reading Parquet"):
+        import pyarrow as pa
 
     if PARQUET_TEXT_COLUMN not in schema.names:
         return False
@@ -937,7 +940,8 @@ def _run_dask(
     arrive early. Returns the worker count."""
     import logging
 
-    import distributed
+    with needs("bulk", "--dask"):
+        import distributed
 
     dist: Any = distributed  # untyped: bind it as Any
     Client, LocalCluster, as_completed = dist.Client, dist.LocalCluster, dist.as_completed

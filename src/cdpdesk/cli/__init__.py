@@ -6,12 +6,17 @@ imports (database, PDF, Dask) happen inside the commands, so ``analyze`` starts 
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from cdpdesk.cli import bulk as _bulk
 from cdpdesk.cli import desk as _desk
 from cdpdesk.cli import engine as _engine
 from cdpdesk.cli import web as _web
+from cdpdesk.extras import MissingExtra
+
+EXIT_MISSING_EXTRA = 1
 
 app = typer.Typer(
     name="cdpdesk",
@@ -32,7 +37,13 @@ _web.register(app)
 
 
 def main() -> None:
-    app()
+    # Whichever command met it: an optional part used without its extra (bulk: Dask,
+    # Parquet, the chart; postgres: psycopg), one line, never a traceback.
+    try:
+        app()
+    except MissingExtra as exc:
+        sys.stderr.write(f"cdpdesk: error: {exc}\n")
+        raise SystemExit(EXIT_MISSING_EXTRA) from None
 
 
 __all__ = ["app", "main"]

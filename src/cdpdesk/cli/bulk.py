@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from cdpdesk.cli.common import fail
+from cdpdesk.extras import MissingExtra
 
 app = typer.Typer(
     name="bulk",
@@ -163,6 +164,9 @@ def analyze_cmd(
         bar.stop()
         where = exc.filename or out
         fail(f"{where}: {exc.strerror or exc}; run the same command again to resume")
+    except MissingExtra:
+        bar.stop()
+        raise  # main() prints the one line naming the extra
     except KeyboardInterrupt:
         bar.stop()
         sys.stderr.write("cdpdesk: interrupted; run the same command again to resume where it stopped\n")

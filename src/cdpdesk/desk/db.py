@@ -22,6 +22,8 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from cdpdesk.extras import needs
+
 log = logging.getLogger("cdpdesk.desk")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -85,7 +87,9 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, hide_parameters=True, pool_pre_ping=True)
+    # SQLAlchemy imports the driver here: psycopg comes with the 'postgres' extra.
+    with needs("postgres", f"PostgreSQL ({describe(url)})"):
+        return create_engine(url, hide_parameters=True, pool_pre_ping=True)
 
 
 def current_revision(engine: Engine) -> str | None:

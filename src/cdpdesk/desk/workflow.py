@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.metadata import version as _dist_version
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,13 @@ from cdpdesk.letters.facts import (
 from cdpdesk.privacy import mask_tin
 
 log = logging.getLogger("cdpdesk.desk")
+
+#: What an analysis depends on besides the case: the engine, and the holiday table that
+#: decides every IRC 7503 roll (holidays is pinned exactly; a new one means new analyses).
+#: The analysis cache is keyed on it. (The column holds 40 characters.)
+ANALYSIS_KEY = f"{ENGINE_VERSION}+holidays-{_dist_version('holidays')}"
+#: What a letter's bytes depend on: that, and the PDF engine. Recorded on each letter.
+LETTER_KEY = f"{ANALYSIS_KEY}+weasyprint-{_dist_version('weasyprint')}"
 
 __all__ = [
     "Acknowledgement",
@@ -184,8 +192,8 @@ class Desk:
         return self._analysis(stored, as_of or self._default_as_of(stored))
 
     def _analysis(self, stored: StoredCase, as_of: dt.date) -> dict[str, Any]:
-        """The engine's analysis of this case version; cached by (version, engine, as_of)."""
-        key = (stored.row.id, stored.version, ENGINE_VERSION, as_of)
+        """The engine's analysis of this case version; cached by (version, ANALYSIS_KEY, as_of)."""
+        key = (stored.row.id, stored.version, ANALYSIS_KEY, as_of)
         with self._sessions() as s:
             hit = s.get(AnalysisCache, key)
             if hit is not None:
@@ -538,7 +546,7 @@ class Desk:
                         case_version=version,
                         letter_date=when,
                         template_rev=snapshot["letter"]["rev"],
-                        engine_version=ENGINE_VERSION,
+                        engine_version=LETTER_KEY,
                         snapshot=dumps(snapshot),
                         html=rendered.html,
                         pdf=rendered.pdf,
