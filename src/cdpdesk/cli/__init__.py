@@ -14,6 +14,7 @@ from cdpdesk.cli import bulk as _bulk
 from cdpdesk.cli import desk as _desk
 from cdpdesk.cli import engine as _engine
 from cdpdesk.cli import web as _web
+from cdpdesk.cli.common import EXIT_BAD_INPUT
 from cdpdesk.extras import MissingExtra
 
 EXIT_MISSING_EXTRA = 1
@@ -38,12 +39,19 @@ _web.register(app)
 
 def main() -> None:
     # Whichever command met it: an optional part used without its extra (bulk: Dask,
-    # Parquet, the chart; postgres: psycopg), one line, never a traceback.
+    # Parquet, the chart; postgres: psycopg), or a bad setting; one line, never a traceback.
     try:
         app()
     except MissingExtra as exc:
         sys.stderr.write(f"cdpdesk: error: {exc}\n")
         raise SystemExit(EXIT_MISSING_EXTRA) from None
+    except ValueError as exc:
+        from cdpdesk.desk.settings import SettingsError  # loaded already if it raised
+
+        if not isinstance(exc, SettingsError):
+            raise
+        sys.stderr.write(f"cdpdesk: error: {exc}\n")
+        raise SystemExit(EXIT_BAD_INPUT) from None
 
 
 __all__ = ["app", "main"]

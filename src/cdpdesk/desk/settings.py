@@ -1,6 +1,15 @@
 """Where the desk keeps its files, which database it uses, and the Appeals contact block.
 
-Every value comes from, in order: an environment variable, ``var/desk.toml``, a default.
+Every value comes from, in order: an environment variable (``CDPDESK_`` and the setting's
+name in capitals), ``var/desk.toml``, a default; pydantic-settings reads both. Nested
+settings are tables in the file and one underscore in the environment:
+``[appeals] employee_id`` is ``CDPDESK_APPEALS_EMPLOYEE_ID``. An empty variable counts as
+unset. A value of the wrong kind, or a key that is no setting, is a :class:`SettingsError`
+naming the setting. ``CDPDESK_VAR`` (where ``var/`` is) comes from the environment only.
+
+Adding a setting is one line in :class:`Settings` (``name: type = default``); docs/desk.md
+lists them.
+
 The contact defaults are SAMPLE DATA (a fictional officer, a 555-01xx phone number) so that
 a fresh clone can print a letter; a real office sets its own (docs/desk.md).
 """
@@ -10,9 +19,28 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "CDPDESK_"
+TOML_NAME = "desk.toml"
 
 #: The sample contact block used when nothing else is configured. Clearly not real.
 SAMPLE_CONTACT: dict[str, Any] = {
@@ -25,15 +53,10 @@ SAMPLE_CONTACT: dict[str, Any] = {
     "office": ["Sample Appeals Office", "100 Example Avenue, Stop 1", "Springfield, IL 62701"],
 }
 
-_ENV = {
-    "name": "CDPDESK_APPEALS_NAME",
-    "title": "CDPDESK_APPEALS_TITLE",
-    "employee_id": "CDPDESK_APPEALS_EMPLOYEE_ID",
-    "phone": "CDPDESK_APPEALS_PHONE",
-    "fax": "CDPDESK_APPEALS_FAX",
-    "hours": "CDPDESK_APPEALS_HOURS",
-    "office": "CDPDESK_APPEALS_OFFICE",  # address lines separated by '|'
-}
+
+class SettingsError(ValueError):
+    """A setting the desk cannot use: one line naming it (never its value: a URL may hold a
+    password)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,32 +84,32 @@ class Contact:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    var_dir: Path
-    database_url: str
-    contact: Contact
-    user: str
-    extra: dict[str, Any] = field(default_factory=dict)
+class AppealsSettings(BaseModel):
+    """``[appeals]`` / ``CDPDESK_APPEALS_*``: each unset field takes the sample value."""
 
-    @property
-    def letters_dir(self) -> Path:
-        return self.var_dir / "letters"
+    # An employee ID or phone number written as a TOML number is still that text.
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    name: str | None = None
+    title: str | None = None
+    employee_id: str | None = None
+    phone: str | None = None
+    fax: str | None = None
+    hours: str | None = None
+    # address lines: a list in the file, separated by '|' in the environment
+    office: Annotated[list[str] | None, NoDecode] = None
+
+    @field_validator("office", mode="before")
+    @classmethod
+    def _split_lines(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split("|") if part.strip()]
+        return value
 
 
 def var_dir() -> Path:
     """``CDPDESK_VAR`` or ``./var`` (relative to where the command runs)."""
-    return Path(os.environ.get("CDPDESK_VAR", "var"))
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read the desk settings ({exc})") from None
+    return Path(os.environ.get("CDPDESK_VAR") or "var")
 
 
 def default_database_url(var: Path) -> str:
@@ -101,47 +124,111 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def current_user() -> str:
-    user = os.environ.get("CDPDESK_USER")
-    if user:
-        return user
+def login_name() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
 
 
+class Settings(BaseSettings):
+    """The desk's settings. One line per setting; the environment name is ``CDPDESK_`` and
+    the field's name in capitals, the file key is the field's name."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="_",
+        env_nested_max_split=1,  # CDPDESK_APPEALS_EMPLOYEE_ID is appeals.employee_id
+        env_ignore_empty=True,
+        extra="forbid",
+        validate_default=True,
+    )
+
+    #: default: SQLite in var/ (sqlite:///var/cdpdesk.db); postgresql:// uses psycopg 3
+    database_url: str = ""
+    #: who records events and issues letters, unless a command says --by
+    user: str = Field(default_factory=login_name)
+    appeals: AppealsSettings = AppealsSettings()
+
+    _var: Path = PrivateAttr(default_factory=var_dir)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value:
+            return value
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL (sqlite:///PATH or postgresql://USER@HOST/DB)") from None
+        return normalize_url(value)
+
+    def model_post_init(self, context: Any, /) -> None:
+        if not self.database_url:
+            self.database_url = default_database_url(self.var_dir)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then var/desk.toml."""
+        path = var_dir() / TOML_NAME
+        try:
+            toml = TomlConfigSettingsSource(settings_cls, toml_file=path)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"{path}: cannot read the desk settings ({exc})") from None
+        return init_settings, env_settings, toml
+
+    @property
+    def var_dir(self) -> Path:
+        return self._var
+
+    @property
+    def letters_dir(self) -> Path:
+        return self.var_dir / "letters"
+
+    @property
+    def contact(self) -> Contact:
+        given = self.appeals.model_dump()
+        values = {key: SAMPLE_CONTACT[key] if given[key] is None else given[key] for key in SAMPLE_CONTACT}
+        return Contact(
+            name=values["name"],
+            title=values["title"],
+            employee_id=values["employee_id"],
+            phone=values["phone"],
+            fax=values["fax"],
+            hours=values["hours"],
+            office=tuple(values["office"]),
+            sample=any(given[key] is None for key in SAMPLE_CONTACT),
+        )
+
+
+def _setting_error(exc: ValidationError) -> SettingsError:
+    """The first problem, named as the user wrote it: the variable if it is set, else the
+    file's key."""
+    err = exc.errors()[0]
+    loc = [str(part) for part in err["loc"] if not isinstance(part, int)]
+    env = ENV_PREFIX + "_".join(loc).upper()
+    reason = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        reason = "no such setting"
+    if os.environ.get(env):
+        return SettingsError(f"{env}: {reason}")
+    return SettingsError(f"{var_dir() / TOML_NAME}: {'.'.join(loc)}: {reason}")
+
+
 def load_settings(database_url: str | None = None) -> Settings:
-    var = var_dir()
-    conf = _toml(var / "desk.toml")
-    url = database_url or os.environ.get("CDPDESK_DATABASE_URL") or conf.get("database_url")
-    contact_conf = dict(conf.get("appeals", {}))
-    values: dict[str, Any] = {}
-    sample = False
-    for key, env in _ENV.items():
-        raw: Any = os.environ.get(env)
-        if raw is not None and key == "office":
-            raw = [part.strip() for part in str(raw).split("|") if part.strip()]
-        if raw is None:
-            raw = contact_conf.get(key)
-        if raw is None:
-            raw = SAMPLE_CONTACT[key]
-            sample = True
-        values[key] = raw
-    contact = Contact(
-        name=str(values["name"]),
-        title=str(values["title"]),
-        employee_id=str(values["employee_id"]),
-        phone=str(values["phone"]),
-        fax=str(values["fax"]),
-        hours=str(values["hours"]),
-        office=tuple(str(line) for line in values["office"]),
-        sample=sample,
-    )
-    return Settings(
-        var_dir=var,
-        database_url=normalize_url(str(url)) if url else default_database_url(var),
-        contact=contact,
-        user=current_user(),
-        extra=conf,
-    )
+    """The settings now (the environment is read on every call); ``database_url`` overrides."""
+    given: dict[str, Any] = {"database_url": database_url} if database_url else {}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise _setting_error(exc) from None
