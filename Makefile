@@ -5,20 +5,29 @@ PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint types unit bench clean
+.PHONY: run test lint types unit bench clean system-deps-run system-deps-test
 
+# The Debian packages beside Python's (scripts/system-deps has the one list): installed
+# when root, else named in one line; `make test` stops without them, `make run` warns.
+system-deps-run:
+	@scripts/system-deps run
+
+system-deps-test:
+	@scripts/system-deps test
+
+# The venv with the dev tools and both extras (bulk: Dask, pyarrow, matplotlib; postgres:
+# psycopg). Everything is byte-compiled now: some machines set PYTHONDONTWRITEBYTECODE,
+# and compiling the holidays package's 250 modules on every start costs half a second.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check uv
 	$(UV) pip install -q --compile-bytecode --python $(PY) -e '.[dev,bulk,postgres]'
-	# Byte-compile everything now: some machines set PYTHONDONTWRITEBYTECODE, and compiling
-	# the holidays package's 250 modules on every start costs half a second.
 	$(PY) -m compileall -q -j 0 $(VENV)/lib src > /dev/null
 	touch $(STAMP)
 
 # The web desk on var/cdpdesk.db (created and migrated), with the demo cases and users
 # (loaded once; again adds nothing), on http://127.0.0.1:8000 until Ctrl-C.
-run: $(STAMP)
+run: system-deps-run $(STAMP)
 	$(VENV)/bin/cdpdesk serve --demo --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
@@ -31,7 +40,7 @@ types: $(STAMP)
 unit: $(STAMP)
 	$(VENV)/bin/pytest
 
-test: lint types unit
+test: system-deps-test lint types unit
 
 bench: $(STAMP)
 	$(PY) bench/engine_bench.py
