@@ -15,35 +15,57 @@ ANALYSIS_FORMAT = "cdpdesk.analysis/1"
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 class WhyOut(_Out):
     rule: str
+    """Id of the rule that produced the value (docs/rules.md)."""
     field: str | None = None
+    """The field of the entry this reason explains, such as cdp_deadline or csed."""
     date: dt.date | None = None
+    """The value explained, when it is a date."""
     authority: list[str]
+    """Citations of the statute, regulation, IRM section or opinion the rule rests on."""
     exceptions: list[str] | None = None
+    """Named exceptions that applied, such as a holiday roll or a saving postmark."""
     says: str
+    """One plain sentence with the dates that produced the value."""
 
 
 class HearingOut(_Out):
     request: str
+    """Id of the hearing_request event."""
     notice: str | None
+    """Id of the CDP notice this entry is about; null when no notice before the request covers the period."""
     period: str
+    """Id of the tax period."""
     statute: Literal["IRC 6330", "IRC 6320"] | None
+    """IRC 6330 for a levy notice, IRC 6320 for a lien notice; null without a notice."""
     type: Literal["cdp", "equivalent", "premature", "none"]
+    """The hearing earned: cdp (in time), equivalent (late but within the one-year window), premature (before the notice or the NFTL filing), none (too late, or frivolous)."""
     filed: dt.date | None
+    """The date that decided timeliness: receipt, or the postmark when it made the request timely, or day 1 of the lien window for a request made during the 5 business days."""
     cdp_deadline: dt.date | None
+    """Last day to ask for a CDP hearing on this notice, after the weekend and holiday roll."""
     eh_deadline: dt.date | None
+    """Last day to ask for an equivalent hearing: the end of the one-year window, after the roll."""
     status: Literal["pending", "withdrawn", "determined", "final", "not_held"]
+    """pending, withdrawn, determined (decided; can still be petitioned or appealed on as_of), final, or not_held (for premature and none)."""
     withdrawn: dt.date | None
+    """The day Appeals received the written withdrawal that ended this hearing."""
     determination: dt.date | None
+    """Date of the Notice of Determination or decision letter."""
     petition_deadline: dt.date | None
+    """Last day to petition the Tax Court; only for a determined cdp hearing."""
     final: dt.date | None
+    """The day the determination or Tax Court decision became final (where the CDP suspension ends); null until it is final on as_of, the would-be date then being in deadlines."""
     tax_court_review: bool
+    """True while this cdp hearing's determination can still reach the Tax Court: the petition window is open on as_of or a timely petition is pending."""
     levy_allowed_from: dt.date | None
+    """Levy notices: the first day a levy is allowed for this period as far as this hearing goes; null while a CDP hearing is open or under review, and for lien notices."""
     why: list[WhyOut]
+    """The reason for each date of the entry."""
 
 
 class SuspensionOut(_Out):
@@ -57,47 +79,78 @@ class SuspensionOut(_Out):
         "tas_application",
         "innocent_spouse",
     ]
+    """What suspends the collection statute."""
     event: str
+    """Id of the event that started the suspension."""
     from_: dt.date = Field(alias="from")
+    """First day the collection period stops running."""
     until: dt.date
+    """First day it runs again; the suspended days are from up to but not including until."""
     days: int
+    """Length in days (until minus from), as recorded, before overlapping suspensions are merged."""
     open: bool
+    """True when the end is not yet known on as_of and until is as_of (the CSED is then a lower bound)."""
     authority: list[str]
+    """Citations of the law behind the suspension."""
     rule: str
+    """Id of the rule that produced it."""
     says: str
+    """One plain sentence with its dates."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class FloorOut(_Out):
     cause: Literal["cdp_90_day", "return_from_abroad"]
+    """cdp_90_day (90 days after a CDP hearing ends, IRC 6330(e)(1)) or return_from_abroad (6 months after a return, IRC 6503(c))."""
     date: dt.date
+    """The day the CSED may not fall before."""
     authority: list[str]
+    """Citations of the law behind the floor."""
     rule: str
+    """Id of the rule that produced it."""
     says: str
+    """One plain sentence with its dates."""
     binding: bool
+    """True when this floor, not the suspensions, set the CSED."""
 
 
 class AssessmentOut(_Out):
     period: str
+    """Id of the tax period."""
     assessment: str
+    """Id of the assessment."""
     assessed: dt.date
+    """The assessment date."""
     base_csed: dt.date
+    """10 years after the assessment date, before any suspension."""
     csed: dt.date
+    """The collection statute expiration date: the base date moved by the suspensions that count, raised to any floor."""
     open: bool
+    """True when the CSED is a lower bound: a suspension that can still move it has no known end on as_of."""
     suspensions: list[SuspensionOut]
+    """Every suspension of the period, each as recorded."""
     floors: list[FloorOut]
+    """Every floor that applies to this CSED."""
     why: list[WhyOut]
+    """The reasons for base_csed and csed."""
 
 
 class DeadlineOut(_Out):
     date: dt.date
+    """The day by which to act, or on which something happens."""
     what: str
+    """What must be done or what happens, in a short phrase."""
     event: str | None
+    """Id of the event it comes from; null for a CSED."""
     authority: list[str]
+    """Citations of the law behind the date."""
     rule: str
+    """Id of the rule that produced the date."""
     says: str
+    """One plain sentence with the dates behind it."""
     periods: list[str] | None = None
+    """Ids of the periods it concerns."""
 
 
 class StageOut(_Out):
@@ -115,23 +168,38 @@ class StageOut(_Out):
         "alternative",
         "csed_passed",
     ]
+    """The stage on the collection road."""
     title: str
+    """The stage's name in plain words."""
     event: str | None
+    """Id of the event that put the case at this stage, if one did."""
     since: dt.date | None
+    """The day the case reached this stage, if known."""
 
 
 class WarningOut(_Out):
     code: str
+    """What kind of problem, such as late_lien_notice, repeat_notice or oral_withdrawal."""
     event: str
+    """Id of the event it concerns."""
     message: str
+    """One sentence: what looks wrong and what the engine did about it."""
 
 
 class Analysis(_Out):
     format: Literal["cdpdesk.analysis/1"]
+    """Always "cdpdesk.analysis/1": the version of this layout."""
     as_of: dt.date
+    """The day the analysis speaks from."""
     engine: str
+    """The CDP Desk version that computed it."""
     hearings: list[HearingOut]
+    """One entry per request, notice and tax period, in event order."""
     assessments: list[AssessmentOut]
+    """One entry per assessment, with its CSED, in file order."""
     deadlines: list[DeadlineOut]
+    """Dates on or after as_of to act by (or on which a decision becomes final, or a CSED falls), soonest first."""
     stage: StageOut
+    """Where the case stands on the collection road."""
     warnings: list[WarningOut]
+    """Facts that look wrong but did not stop the analysis."""

@@ -26,14 +26,16 @@ PostLevy = Literal["jeopardy", "state_refund", "federal_contractor", "employment
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True)
 
 
 class Policies(_Model):
     """The open points of law.md section 6 that a caller may switch."""
 
     floor_after_withdrawal: bool = True
+    """Apply the 90-day CSED floor of IRC 6330(e)(1) when a CDP hearing ends by withdrawal as well as by determination (default true)."""
     leap_day: Literal["feb28", "mar1"] = "feb28"
+    """Where N years after February 29 lands in a year without one: 'feb28' (default) or 'mar1'. Moves the base CSED only, never the one-year hearing windows."""
 
 
 # Policies are frozen, so every case that sets none can share one default: building a fresh
@@ -43,145 +45,222 @@ DEFAULT_POLICIES = Policies()
 
 class Taxpayer(_Model):
     name: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    """The taxpayer's name as a letter prints it."""
     tin: Tin | None = None
+    """SSN, ITIN or EIN (nine digits, dashes optional). Kept for the signed withdrawal request; shown elsewhere as the last four digits only."""
     address: list[Annotated[str, StringConstraints(max_length=300)]] = Field(default_factory=list)
+    """Mailing address, one string per line."""
 
 
 class Assessment(_Model):
     id: Id
+    """Your id for the assessment, unique within its period."""
     date: dt.date
+    """Assessment date: the 10-year collection period (IRC 6502(a)) runs from it."""
     amount: Amount | None = None
+    """Amount assessed, as a decimal string such as "8412.00"; shown on letters and pages, never used in a date."""
 
 
 class Period(_Model):
     id: Id
+    """Your id for the tax period, used by events to refer to it."""
     form: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    """The return form of the period, such as "1040" or "941"."""
     period_end: dt.date
+    """Last day of the tax period."""
     assessments: list[Assessment] = Field(default_factory=list)
+    """The assessments made for the period; each has its own CSED."""
 
 
 class _Event(_Model):
     id: Id
+    """Your id for the event, unique in the file; other events refer to it."""
 
 
 class LevyNotice(_Event):
     """CDP notice under IRC 6330 (LT11, Letter 1058, CP90)."""
 
     type: Literal["levy_notice"]
+    """A notice of intent to levy with CDP rights (IRC 6330): LT11, Letter 1058 or CP90."""
     date: dt.date
+    """The date printed on the notice; both hearing windows run from the day after it."""
     periods: PeriodIds
+    """Ids of the tax periods the notice lists."""
     mailed: dt.date | None = None
+    """The day the notice was actually mailed, if not its printed date. A later mailing moves the windows to run from it; an earlier one changes nothing."""
     letter: str | None = None
+    """The letter or notice number as printed (LT11, 1058, CP90); for display only."""
     post_levy: PostLevy | None = None
+    """Marks a notice given after the levy (IRC 6330(f)): jeopardy, state_refund, federal_contractor or employment_tax. No pre-levy wait applies."""
     office_state: State | None = None
+    """Two-letter state of the IRS office that must receive the request; that state's legal holidays then also extend the windows."""
     new_liability: bool = False
+    """True when the notice covers a liability no earlier notice of this kind covered, so it carries its own CDP right."""
 
 
 class LienNotice(_Event):
     """CDP notice under IRC 6320 (Letter 3172); ``nftl_filed`` is the NFTL filing date."""
 
     type: Literal["lien_notice"]
+    """The notice of an NFTL filing with CDP rights (IRC 6320): Letter 3172."""
     date: dt.date
+    """The date printed on the notice; more than 5 business days after the filing draws a warning."""
     nftl_filed: dt.date
+    """The day the Notice of Federal Tax Lien was filed; the lien windows run from it, not from the notice's date."""
     periods: PeriodIds
+    """Ids of the tax periods the notice lists."""
     letter: str | None = None
+    """The letter number as printed (3172); for display only."""
     office_state: State | None = None
+    """Two-letter state of the IRS office that must receive the request; that state's legal holidays then also extend the windows."""
     new_liability: bool = False
+    """True when the notice covers a liability no earlier notice of this kind covered, so it carries its own CDP right."""
 
 
 class HearingRequest(_Event):
     """A written request for a CDP or equivalent hearing (Form 12153)."""
 
     type: Literal["hearing_request"]
+    """A written request for a hearing (Form 12153 or a signed letter)."""
     received: dt.date
+    """The day the IRS received the request; it decides timeliness and starts the CDP suspension."""
     periods: PeriodIds
+    """Ids of the tax periods the request asks about."""
     postmark: dt.date | None = None
+    """A U.S. postmark or designated private delivery service date; it can make a late-arriving request timely (IRC 7502)."""
     notices: Annotated[list[Id], Field(min_length=1)] | None = None
+    """Ids of the notices the request answers. Default: every levy notice for its periods dated on or before received, and every lien notice for them whose NFTL was filed by then."""
     frivolous: bool | Annotated[list[Id], Field(min_length=1)] | None = None
+    """True when the whole request was found frivolous, or the ids of the periods for which it was (IRC 6330(g)); those get no hearing."""
     equitable_tolling: bool | None = None
+    """True records a finding that the 30-day window was tolled, which makes a late request a CDP request. Never presumed."""
 
 
 class HearingWithdrawal(_Event):
     """A withdrawal of a hearing request (Form 12256 or a signed letter)."""
 
     type: Literal["hearing_withdrawal"]
+    """The taxpayer withdraws a hearing request (Form 12256 or a signed letter)."""
     received: dt.date
+    """The day Appeals received the withdrawal; a written one ends the hearing and the CDP suspension that day."""
     request: Id
+    """Id of the hearing_request event withdrawn."""
     periods: Annotated[list[Id], Field(min_length=1)] | None = None
+    """Ids of the periods withdrawn, when fewer than the request's (default: all of them)."""
     notices: Annotated[list[Id], Field(min_length=1)] | None = None
+    """Ids of the notices whose hearings are withdrawn (default: all the request covered)."""
     written: bool = True
+    """False records an oral withdrawal: noted with a warning, it changes nothing until one in writing follows (default true)."""
 
 
 class Determination(_Event):
     """Notice of Determination (CDP, Letter 3193) or decision letter (EH, Letter 3210)."""
 
     type: Literal["determination"]
+    """Appeals' decision on a hearing: a Notice of Determination after a CDP hearing, a decision letter after an equivalent hearing."""
     date: dt.date
+    """Date of the Notice of Determination or decision letter; the petition window runs from the day after it."""
     request: Id
+    """Id of the hearing_request event decided."""
     periods: Annotated[list[Id], Field(min_length=1)] | None = None
+    """Ids of the periods decided, when fewer than the request's."""
 
 
 class TaxCourtPetition(_Event):
     type: Literal["tax_court_petition"]
+    """A petition to the U.S. Tax Court from a Notice of Determination."""
     filed: dt.date
+    """The day the Tax Court received the petition."""
     request: Id
+    """Id of the hearing_request event whose determination is petitioned."""
     postmark: dt.date | None = None
+    """A U.S. postmark or designated private delivery service date that can make a late-arriving petition timely."""
 
 
 class TaxCourtDecision(_Event):
     type: Literal["tax_court_decision"]
+    """The Tax Court's decision on a petition."""
     entered: dt.date
+    """The day the decision was entered; with no appeal it is final after the 90-day appeal period."""
     request: Id
+    """Id of the hearing_request event whose determination was petitioned."""
     final: dt.date | None = None
+    """The day the decision became final, when known (after an appeal, or a dismissal you choose to count); overrides the 90-day reckoning."""
 
 
 class InstallmentAgreementEvent(_Event):
     type: Literal["ia_requested", "ia_rejected", "ia_accepted", "ia_terminated"]
+    """An installment agreement step: requested, rejected, accepted or terminated (IRC 6331(k)(2))."""
     date: dt.date
+    """The day of that step."""
     periods: PeriodIds
+    """Ids of the tax periods the agreement covers."""
 
 
 class OfferEvent(_Event):
     type: Literal["oic_pending", "oic_rejected", "oic_returned", "oic_withdrawn", "oic_accepted"]
+    """An offer in compromise step: pending (accepted for processing), rejected, returned, withdrawn or accepted (IRC 6331(k)(1))."""
     date: dt.date
+    """The day of that step."""
     periods: PeriodIds
+    """Ids of the tax periods the offer covers."""
 
 
 class AlternativeAppeal(_Event):
     """Appeal (CAP or Appeals) of an IA rejection or termination, or an OIC rejection."""
 
     type: Literal["ia_appeal", "oic_appeal"]
+    """An appeal (CAP or Appeals) of an installment agreement rejection or termination, or of an offer's rejection."""
     filed: dt.date
+    """The day the appeal was filed; within 30 days of the rejection or termination it extends the suspension."""
     closed: dt.date
+    """The day the appeal ended."""
     periods: PeriodIds
+    """Ids of the tax periods concerned."""
 
 
 class Bankruptcy(_Event):
     type: Literal["bankruptcy"]
+    """A bankruptcy case under title 11 (IRC 6503(h))."""
     filed: dt.date
+    """The petition date; the suspension starts on it."""
     periods: PeriodIds
+    """Ids of the tax periods the automatic stay covers."""
     stay_ended: dt.date | None = None
+    """The day the automatic stay ended (discharge, dismissal or closing); absent while the stay is in force."""
 
 
 class OutsideUS(_Event):
     type: Literal["outside_us"]
+    """An absence from the United States (IRC 6503(c)); it suspends when it lasts 6 months without a break."""
     left: dt.date
+    """The day the taxpayer left the United States."""
     periods: PeriodIds
+    """Ids of the tax periods concerned."""
     returned: dt.date | None = None
+    """The day the taxpayer came back; absent while still away."""
 
 
 class TasApplication(_Event):
     type: Literal["tas_application"]
+    """An application for a Taxpayer Assistance Order, Form 911 (IRC 7811(b))."""
     filed: dt.date
+    """The day the application was filed."""
     periods: PeriodIds
+    """Ids of the tax periods concerned."""
     decided: dt.date | None = None
+    """The day the National Taxpayer Advocate decided; absent while pending."""
 
 
 class InnocentSpouseClaim(_Event):
     type: Literal["innocent_spouse_claim"]
+    """A claim for relief under IRC 6015 by the requesting spouse."""
     filed: dt.date
+    """The day the claim was filed."""
     periods: PeriodIds
+    """Ids of the tax periods the claim covers."""
     bar_ended: dt.date | None = None
+    """The day the bar on collection ended; the suspension runs 60 days more. Absent while it lasts."""
 
 
 Event = Annotated[
@@ -238,11 +317,17 @@ class CaseFile(_Model):
     """A ``cdpdesk.case/1`` document."""
 
     format: Literal["cdpdesk.case/1"]
+    """Always "cdpdesk.case/1": the version of this layout."""
     as_of: dt.date | None = None
+    """The day the analysis speaks from (default: today). Deadlines before it are past, open suspensions run to it, and events after it are refused."""
     policies: Policies = Field(default_factory=lambda: DEFAULT_POLICIES)
+    """Switches for the points of law settled by a chosen default (docs/law.md section 6)."""
     taxpayer: Taxpayer | None = None
+    """Who the case is about; not needed for an analysis, needed for letters."""
     periods: list[Period] = Field(default_factory=list)
+    """The tax periods and their assessments."""
     events: list[Event] = Field(default_factory=list)
+    """What happened, in any order: notices, requests, withdrawals, decisions, and the events that suspend the collection statute."""
 
 
 # --- Loading, with errors a person can act on -------------------------------------------
