@@ -73,7 +73,8 @@ class Entry:
     levy_allowed_from: Dated | None = None
     ended: date | None = None  # the CDP suspension's until, when known
     ended_how: str = ""
-    floor_applies: bool = True
+    final_pending: Dated | None = None  # the day it becomes final if nothing is filed (not yet)
+    final_event: str = ""  # the determination or decision that becomes final then
     why: list[Why] = field(default_factory=list)
 
 
@@ -107,7 +108,7 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                 LEVY,
                 ev.date,
                 N.levy_cdp_window(cal, ev.date, ev.mailed),
-                N.levy_eh_window(cal, ev.date, ev.mailed, leap),
+                N.levy_eh_window(cal, ev.date, ev.mailed),
                 None,
                 None if ev.post_levy else N.earliest_pre_levy_day(ev.date, ev.mailed),
             )
@@ -131,7 +132,7 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                 LIEN,
                 ev.nftl_filed,
                 N.lien_cdp_window(cal, fifth.value),
-                N.lien_eh_window(cal, fifth.value, leap),
+                N.lien_eh_window(cal, fifth.value),
                 fifth,
                 None,
             )
@@ -235,18 +236,16 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
     hearings_out = [_hearing_json(e) for e in entries]
 
     # --- Suspensions per period, CSED per assessment ----------------------------------
-    per_period = _suspensions(buckets, as_of, entries)
+    per_period = _suspensions(buckets, as_of, entries, case.policies.floor_after_withdrawal)
     assessments_out: list[dict[str, Any]] = []
     csed_values: list[date] = []
     cseds: list[tuple[str, str, Dated]] = []  # (period, assessment, CSED) for the deadlines
     for p in case.periods:
         susp = per_period.get(p.id, [])
         runs = merge_suspensions(susp)
-        any_open = any(s.open for s in susp)
-        susp_json = [s.to_json() for s in susp]  # the same for each assessment of the period
         for a in p.assessments:
             base = base_csed(a.date, leap)
-            res = walk_csed(base, a.date, runs, any_open)
+            res = walk_csed(base, a.date, runs)
             csed_values.append(res.csed.value)
             cseds.append((p.id, a.id, res.csed))
             assessments_out.append(
@@ -256,8 +255,8 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                     "assessed": iso_day(a.date),
                     "base_csed": iso_day(base.value),
                     "csed": iso_day(res.csed.value),
-                    "open": any_open,
-                    "suspensions": list(susp_json),
+                    "open": not res.csed.complete,
+                    "suspensions": [s.to_json() for s in susp],
                     "floors": [dict(f.to_json(), binding=raised) for f, raised in res.floors],
                     "why": [w.to_json() for w in res.trail],
                 }
@@ -322,6 +321,7 @@ def _apply_endings(
                 petitions.get(rid, []),
                 decisions.get(rid, []),
                 dc,
+                as_of,
                 errors,
                 warnings,
                 seen_w,
@@ -403,7 +403,6 @@ def _apply_withdrawals(
             if e.cls.type == H.CDP:
                 e.ended = w.received
                 e.ended_how = "written withdrawal received"
-                e.floor_applies = case.policies.floor_after_withdrawal
 
 
 def _apply_determinations(
@@ -413,6 +412,7 @@ def _apply_determinations(
     petitions: list[TaxCourtPetition],
     decisions: list[TaxCourtDecision],
     dc: Calendar,
+    as_of: date,
     errors: list[ErrorItem],
     warnings: list[H.Warning],
     seen_w: set[tuple[str, str, str]],
@@ -450,7 +450,18 @@ def _apply_determinations(
                 continue
             e.petition_deadline = H.petition_deadline(dc, d.date)
             e.why.append(e.petition_deadline.why)
-            _cdp_finality(e, d, pets, decs, dc, warnings, seen_w)
+            _cdp_finality(e, d, pets, decs, dc, as_of, warnings, seen_w)
+    # A petition answers the latest determination on or before it. Against a decision letter
+    # that ended equivalent hearings only, there is no Tax Court review: warn, change nothing.
+    dets = sorted(determinations, key=lambda d: d.date)
+    for pet in pets:
+        answered = next((x for x in reversed(dets) if x.date <= pet.filed), None)
+        if answered is None:
+            continue  # the checks refuse a petition with no determination before it
+        decided = [e for e in mine if e.determination == answered.date]
+        if decided and all(e.cls.type == H.EQUIVALENT for e in decided):
+            warning = H.petition_from_eh_decision(pet.id, pet.filed, answered.id, answered.date)
+            _warn(warnings, seen_w, warning)
 
 
 def _cdp_finality(
@@ -459,6 +470,7 @@ def _cdp_finality(
     pets: list[TaxCourtPetition],
     decs: list[TaxCourtDecision],
     dc: Calendar,
+    as_of: date,
     warnings: list[H.Warning],
     seen_w: set[tuple[str, str, str]],
 ) -> None:
@@ -473,9 +485,11 @@ def _cdp_finality(
             if dec is None:
                 e.ended_how = "Tax Court case pending"
                 return
-            e.final = H.final_as_recorded(dec.final) if dec.final else H.final_after_decision(dc, dec.entered)
-            e.ended, e.ended_how = e.final.value, "Tax Court decision final"
-            e.why.append(e.final.why)
+            if dec.final:
+                _settle(e, H.final_as_recorded(dec.final), "Tax Court decision final", dec.id)
+            else:
+                fin = H.final_after_decision(dc, dec.entered, H.final_reached(dc, dec.entered, as_of))
+                _settle(e, fin, "Tax Court decision final", dec.id, as_of)
             return
         _warn(
             warnings,
@@ -489,13 +503,28 @@ def _cdp_finality(
         )
         if dec is not None and dec.final is not None:
             # The caller recorded the dismissal's final date (law.md 4.5, POSTF-156487-01).
-            e.final = H.final_as_recorded(dec.final)
-            e.ended, e.ended_how = e.final.value, "dismissal of the untimely petition final"
-            e.why.append(e.final.why)
+            _settle(e, H.final_as_recorded(dec.final), "dismissal of the untimely petition final", dec.id)
             return
-    e.final = H.final_without_petition(e.petition_deadline)
-    e.ended, e.ended_how = e.final.value, "determination final"
-    e.why.append(e.final.why)
+    fin = H.final_without_petition(e.petition_deadline, deadline < as_of)
+    _settle(e, fin, "determination final", d.id, as_of)
+
+
+def _settle(e: Entry, fin: Dated, how: str, event: str, as_of: date | None = None) -> None:
+    """Case-format ``final``: the date the determination or decision became final, only once
+    it has on ``as_of``. Before that the hearing stays ``determined``, its suspension runs to
+    ``as_of`` (its end is not yet known, law.md 4.2 step 4) and the date it will become final
+    if nothing is filed goes to the deadlines."""
+    if as_of is not None and fin.value > as_of:
+        e.final_pending, e.final_event = fin, event
+        e.ended_how = (
+            "the determination is not yet final"
+            if how == "determination final"
+            else ("the Tax Court decision is not yet final")
+        )
+        return
+    e.final = fin
+    e.ended, e.ended_how = fin.value, how
+    e.why.append(fin.why)
 
 
 def _status(e: Entry, as_of: date) -> None:
@@ -583,7 +612,9 @@ def _hearing_json(e: Entry) -> dict[str, Any]:
     }
 
 
-def _suspensions(buckets: Buckets, as_of: date, entries: list[Entry]) -> dict[str, list[S.Suspension]]:
+def _suspensions(
+    buckets: Buckets, as_of: date, entries: list[Entry], floor_after_withdrawal: bool
+) -> dict[str, list[S.Suspension]]:
     """Every suspension of law.md 4.3, per period."""
     out: dict[str, list[S.Suspension]] = {}
     seen: set[tuple[str, str, date, date]] = set()
@@ -591,7 +622,6 @@ def _suspensions(buckets: Buckets, as_of: date, entries: list[Entry]) -> dict[st
     def add(periods: list[str] | tuple[str, ...], s: S.Suspension | None) -> None:
         if s is None:
             return
-        s = S.running_on(s, as_of)
         for pid in periods:
             key = (pid, s.event, s.start, s.until)
             if key in seen:
@@ -604,7 +634,13 @@ def _suspensions(buckets: Buckets, as_of: date, entries: list[Entry]) -> dict[st
             add(
                 (e.period,),
                 S.cdp_hearing_suspension(
-                    e.request.id, e.request.received, e.ended, e.ended_how, as_of, e.floor_applies
+                    e.request.id,
+                    e.request.received,
+                    e.ended,
+                    e.ended_how,
+                    as_of,
+                    e.withdrawn is not None,
+                    floor_after_withdrawal,
                 ),
             )
 
@@ -674,17 +710,21 @@ def _alternative_suspensions(
                     )
             else:
                 ap = appeal_for("ia", ev.date)
-                until, how = S.alternative_until(ev.date, ap.filed if ap else None, ap.closed if ap else None)
+                until, how, settled = S.alternative_until(
+                    ev.date, ap.filed if ap else None, ap.closed if ap else None, as_of
+                )
                 out.append(
                     S.ia_pending_suspension(
-                        event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of
+                        event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of, settled
                     )
                 )
             open_ia = None
         elif t == "ia_terminated":
             ap = appeal_for("ia", ev.date)
-            until, how = S.alternative_until(ev.date, ap.filed if ap else None, ap.closed if ap else None)
-            out.append(S.ia_terminated_suspension(ev.id, ev.date, until, how))
+            until, how, settled = S.alternative_until(
+                ev.date, ap.filed if ap else None, ap.closed if ap else None, as_of
+            )
+            out.append(S.ia_terminated_suspension(ev.id, ev.date, until, how, settled))
         elif t == "oic_pending":
             if open_oic is None:
                 open_oic = ev  # type: ignore[assignment]
@@ -693,10 +733,12 @@ def _alternative_suspensions(
             event_id = open_oic.id if open_oic is not None else ev.id
             if t == "oic_rejected":
                 ap = appeal_for("oic", ev.date)
-                until, how = S.alternative_until(ev.date, ap.filed if ap else None, ap.closed if ap else None)
+                until, how, settled = S.alternative_until(
+                    ev.date, ap.filed if ap else None, ap.closed if ap else None, as_of
+                )
                 out.append(
                     S.oic_pending_suspension(
-                        event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of
+                        event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of, settled
                     )
                 )
             elif open_oic is not None:
@@ -788,6 +830,22 @@ def _deadlines(
                     ),
                 )
             )
+    # The day a determination or decision not yet final becomes final if nothing is filed
+    # (case-format ``final``): its hearing's ``final`` stays null until then.
+    pending: dict[tuple[str, date], tuple[Entry, list[str]]] = {}
+    for e in entries:
+        fp = e.final_pending
+        if fp is not None and fp.value >= as_of:
+            pending.setdefault((e.final_event, fp.value), (e, []))[1].append(e.period)
+    for (event, day), (e, periods) in pending.items():
+        fp = e.final_pending
+        assert fp is not None
+        what = (
+            "The Notice of Determination becomes final if no Tax Court petition is filed"
+            if fp.why.rule is A.DETERMINATION_FINAL_NO_PETITION
+            else "The Tax Court decision becomes final if no notice of appeal is filed"
+        )
+        out.append(_deadline(day, what, event, fp.why.rule, fp.why.says, sorted(set(periods))))
     for period, assessment, csed in cseds:
         if csed.value >= as_of:
             out.append(

@@ -118,6 +118,14 @@ def add_years(day: date, years: int, leap_day: str = "feb28") -> date:
         return date(day.year + years, 2, 28)
 
 
+def one_year_period_last_day(first: date) -> date:
+    """Law.md 2, one-year periods: the day before the first anniversary of day 1. The
+    anniversary of February 29 is March 1, so no day is lost: a period beginning 2024-02-29
+    ends 2025-02-28 and one beginning 2023-03-01 ends 2024-02-29 (Reg. 301.6330-1(i)(2)
+    Q&A-I7). The ``leap_day`` policy is for adding years to a date, not for this."""
+    return add_years(first, 1, "mar1") - ONE_DAY
+
+
 def add_months(day: date, months: int) -> date:
     """The same day number N months later, clamped to the month's last day."""
     index = day.month - 1 + months
@@ -131,4 +139,5 @@ __all__ = [
     "add_months",
     "add_years",
     "calendar_for",
+    "one_year_period_last_day",
 ]

@@ -160,13 +160,8 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
         t = ev.type
         if t in _UNCHECKED:
             continue
-        if isinstance(ev, LevyNotice) and ev.mailed is not None and ev.mailed < ev.date:
-            err(
-                f"events[{i}].mailed",
-                f"{ev.mailed.isoformat()} is before the notice's date {ev.date.isoformat()}",
-                ev.id,
-            )
-        elif isinstance(ev, HearingRequest):
+        # A levy notice ``mailed`` before its printed date is valid (law.md 3.1): nothing to check.
+        if isinstance(ev, HearingRequest):
             if ev.postmark is not None and ev.postmark > ev.received:
                 err(
                     f"events[{i}].postmark",

@@ -58,25 +58,19 @@ class CsedResult:
     trail: list[Why]
 
 
-def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> CsedResult:
-    """Law.md 4.2 step 3: walk the merged runs in date order from the base CSED."""
+def walk_csed(base: Dated, assessed: date, runs: list[Run]) -> CsedResult:
+    """Law.md 4.2 step 3: walk the merged runs in date order from the base CSED.
+
+    The result is a lower bound (``complete`` False) only when a suspension the walk reached
+    can still move it (law.md 4.2 step 4): a run that starts after the CSED has passed stops
+    the walk, so an open suspension inside it makes nothing a lower bound. An open run ending
+    on the assessment day itself still runs on, so it does count."""
     csed = base.value
+    open_ = False
     trail: list[Why] = [base.why]
     floors: list[tuple[Floor, bool]] = []
     for run in runs:
         start = max(run.start, assessed)
-        if start >= run.until:
-            trail.append(
-                Why(
-                    A.CSED_WALK,
-                    f"The suspension {iso_day(run.start)} to {iso_day(run.until)} ended "
-                    f"before the assessment {iso_day(assessed)}; it does not count.",
-                    "",
-                    None,
-                    ("before-assessment",),
-                )
-            )
-            continue
         if start > csed:
             trail.append(
                 Why(
@@ -89,11 +83,25 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
                 )
             )
             break
+        members = run.members
+        if not open_ and any(m.open for m in members):
+            open_ = True
+        if start >= run.until:
+            trail.append(
+                Why(
+                    A.CSED_WALK,
+                    f"The suspension {iso_day(run.start)} to {iso_day(run.until)} ended "
+                    f"before the assessment {iso_day(assessed)}; it does not count.",
+                    "",
+                    None,
+                    ("before-assessment",),
+                )
+            )
+            continue
         days = (run.until - start).days
         before = csed
         csed = date.fromordinal(csed.toordinal() + days)
         clipped = " (counted from the assessment date)" if start > run.start else ""
-        members = run.members
         # Most runs hold one suspension: its cause needs no set or sort.
         causes = members[0].cause if len(members) == 1 else ", ".join(sorted({m.cause for m in members}))
         trail.append(

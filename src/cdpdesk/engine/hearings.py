@@ -204,27 +204,46 @@ def petition_deadline(cal: Calendar, determination: date) -> Dated:
 
 
 @lru_cache(maxsize=1 << 16)
-def final_without_petition(deadline: Dated) -> Dated:
-    """Kollman: with no (timely) petition the determination is final once the window has run."""
+def final_without_petition(deadline: Dated, reached: bool) -> Dated:
+    """Kollman: with no (timely) petition the determination is final once the window has run,
+    the day after its (rolled) last day. ``reached``: that day has come on ``as_of``; until it
+    does the determination is not final (law.md 4.5; case-format ``final``) and this date is
+    only the one it will become final on if no petition is filed."""
     day = deadline.value + ONE_DAY
-    says = (
-        f"No timely petition: the determination became final when the petition window closed "
-        f"{iso_day(deadline.value)}, so the hearing ended {iso_day(day)}."
-    )
+    if reached:
+        says = (
+            f"No timely petition: the determination became final when the petition window closed "
+            f"{iso_day(deadline.value)}, so the hearing ended {iso_day(day)}."
+        )
+    else:
+        says = (
+            f"If no petition is filed by {iso_day(deadline.value)}, the determination becomes "
+            f"final and the hearing ends {iso_day(day)}."
+        )
     return Dated(day, Why(A.DETERMINATION_FINAL_NO_PETITION, says, "final", day))
 
 
 @lru_cache(maxsize=1 << 16)
-def final_after_decision(cal: Calendar, entered: date) -> Dated:
-    """IRC 7481(a)(1), 7483: final when the 90-day appeal period has run (rolled) + 1 day."""
+def final_after_decision(cal: Calendar, entered: date, reached: bool) -> Dated:
+    """IRC 7481(a)(1), 7483: final when the 90-day appeal period has run (rolled) + 1 day.
+    ``reached`` as in :func:`final_without_petition`."""
     last = entered + timedelta(days=APPEAL_DAYS)
     rolled, phrase = cal.roll_explained(last)
     day = rolled + ONE_DAY
+    if reached:
+        end = f"the decision became final {iso_day(day)}."
+    else:
+        end = f"if no notice of appeal is filed by then, the decision becomes final {iso_day(day)}."
     says = (
         f"The Tax Court decision was entered {iso_day(entered)}; the 90-day appeal period's "
-        f"{phrase.removeprefix('its ')}; the decision became final {iso_day(day)}."
+        f"{phrase.removeprefix('its ')}; {end}"
     )
     return Dated(day, Why(A.DECISION_FINAL, says, "final", day))
+
+
+def final_reached(cal: Calendar, entered: date, as_of: date) -> bool:
+    """Whether a Tax Court decision entered on ``entered`` is final on ``as_of`` (IRC 7483)."""
+    return cal.roll(entered + timedelta(days=APPEAL_DAYS)) + ONE_DAY <= as_of
 
 
 @lru_cache(maxsize=1 << 16)
@@ -241,6 +260,19 @@ def eh_decision_final(decided: date) -> Dated:
         "it cannot be taken to the Tax Court."
     )
     return Dated(decided, Why(A.EH_DECISION_FINAL, says, "final", decided))
+
+
+def petition_from_eh_decision(petition: str, filed: date, decision: str, decided: date) -> Warning:
+    """Reg. 301.6330-1(i)(2) Q&A-I5 (and 301.6320-1(i)(2)); Moorhous v. Commissioner, 116 T.C.
+    263 (2001): an equivalent-hearing decision letter cannot be taken to the Tax Court. A
+    petition against one is reported; it suspends nothing and changes no date."""
+    return Warning(
+        "petition_from_eh_decision",
+        petition,
+        f"The Tax Court petition filed {iso_day(filed)} answers the equivalent-hearing decision "
+        f"letter {decision} of {iso_day(decided)}, which the Tax Court cannot review; the petition "
+        "changes no date.",
+    )
 
 
 @lru_cache(maxsize=1 << 16)
