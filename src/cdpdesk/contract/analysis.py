@@ -7,11 +7,28 @@ check every analysis against it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 ANALYSIS_FORMAT = "cdpdesk.analysis/1"
+
+# The words of a hearing, declared once: the engine, the desk, the letters and the roll-up
+# use these, never their own copies.
+HearingType = Literal["cdp", "equivalent", "premature", "none"]
+HearingStatus = Literal["pending", "withdrawn", "determined", "final", "not_held"]
+Statute = Literal["IRC 6330", "IRC 6320"]
+
+CDP: Final = "cdp"
+EQUIVALENT: Final = "equivalent"
+PREMATURE: Final = "premature"
+NONE: Final = "none"
+HEARING_TYPES: tuple[HearingType, ...] = get_args(HearingType)
+HELD_TYPES: tuple[HearingType, ...] = (CDP, EQUIVALENT)  # the hearings Appeals holds
+HEARING_STATUSES: tuple[HearingStatus, ...] = get_args(HearingStatus)
+LEVY_STATUTE: Final = "IRC 6330"  # levy notice (IRC 6330)
+LIEN_STATUTE: Final = "IRC 6320"  # lien notice (IRC 6320)
+STATUTES: tuple[Statute, ...] = get_args(Statute)
 
 
 class _Out(BaseModel):
@@ -31,16 +48,30 @@ class HearingOut(_Out):
     request: str
     notice: str | None
     period: str
-    statute: Literal["IRC 6330", "IRC 6320"] | None
-    type: Literal["cdp", "equivalent", "premature", "none"]
+    statute: Statute | None
+    type: HearingType
     filed: dt.date | None
     cdp_deadline: dt.date | None
     eh_deadline: dt.date | None
-    status: Literal["pending", "withdrawn", "determined", "final", "not_held"]
+    status: HearingStatus
     withdrawn: dt.date | None
+    withdrawn_by: str | None = Field(
+        description="The written withdrawal (event id) that ended this hearing: the first one "
+        "received that covers it (law.md 5). Null when no written withdrawal ended it. The desk "
+        "and the letters read this; they never work it out again."
+    )
+    withdrawals: list[str] = Field(
+        description="Every withdrawal event (written or oral) that names this hearing, earliest "
+        "received first; the first written one is withdrawn_by, later ones repeat it."
+    )
     determination: dt.date | None
     petition_deadline: dt.date | None
-    final: dt.date | None
+    final: dt.date | None = Field(
+        description="The date the determination or Tax Court decision became final (the CDP "
+        "suspension's until), only once it has on as_of; null while it can still be petitioned "
+        "or appealed (status determined), when the day it becomes final if nothing is filed is "
+        "in deadlines."
+    )
     tax_court_review: bool
     levy_allowed_from: dt.date | None
     why: list[WhyOut]

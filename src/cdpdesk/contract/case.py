@@ -7,7 +7,7 @@ are errors, so that a typo never silently drops a fact.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -63,6 +63,21 @@ class Period(_Model):
 class _Event(_Model):
     id: Id
 
+    # Each event type's date fields, declared once here and read by the checks, the roadmap,
+    # the explainer and the letters: ``DAY`` is the date it happened, ``END`` (for events with
+    # an end) the date that ends it, and ``DATE_FIELDS`` every date field, in declaration
+    # order, read from the model's own fields.
+    DAY: ClassVar[str] = "date"
+    END: ClassVar[str | None] = None
+    DATE_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.DATE_FIELDS = tuple(
+            name for name, f in cls.model_fields.items() if f.annotation in (dt.date, dt.date | None)
+        )
+
 
 class LevyNotice(_Event):
     """CDP notice under IRC 6330 (LT11, Letter 1058, CP90)."""
@@ -93,6 +108,7 @@ class HearingRequest(_Event):
     """A written request for a CDP or equivalent hearing (Form 12153)."""
 
     type: Literal["hearing_request"]
+    DAY: ClassVar[str] = "received"
     received: dt.date
     periods: PeriodIds
     postmark: dt.date | None = None
@@ -105,6 +121,7 @@ class HearingWithdrawal(_Event):
     """A withdrawal of a hearing request (Form 12256 or a signed letter)."""
 
     type: Literal["hearing_withdrawal"]
+    DAY: ClassVar[str] = "received"
     received: dt.date
     request: Id
     periods: Annotated[list[Id], Field(min_length=1)] | None = None
@@ -123,6 +140,7 @@ class Determination(_Event):
 
 class TaxCourtPetition(_Event):
     type: Literal["tax_court_petition"]
+    DAY: ClassVar[str] = "filed"
     filed: dt.date
     request: Id
     postmark: dt.date | None = None
@@ -130,6 +148,8 @@ class TaxCourtPetition(_Event):
 
 class TaxCourtDecision(_Event):
     type: Literal["tax_court_decision"]
+    DAY: ClassVar[str] = "entered"
+    END: ClassVar[str | None] = "final"
     entered: dt.date
     request: Id
     final: dt.date | None = None
@@ -151,6 +171,8 @@ class AlternativeAppeal(_Event):
     """Appeal (CAP or Appeals) of an IA rejection or termination, or an OIC rejection."""
 
     type: Literal["ia_appeal", "oic_appeal"]
+    DAY: ClassVar[str] = "filed"
+    END: ClassVar[str | None] = "closed"
     filed: dt.date
     closed: dt.date
     periods: PeriodIds
@@ -158,6 +180,8 @@ class AlternativeAppeal(_Event):
 
 class Bankruptcy(_Event):
     type: Literal["bankruptcy"]
+    DAY: ClassVar[str] = "filed"
+    END: ClassVar[str | None] = "stay_ended"
     filed: dt.date
     periods: PeriodIds
     stay_ended: dt.date | None = None
@@ -165,6 +189,8 @@ class Bankruptcy(_Event):
 
 class OutsideUS(_Event):
     type: Literal["outside_us"]
+    DAY: ClassVar[str] = "left"
+    END: ClassVar[str | None] = "returned"
     left: dt.date
     periods: PeriodIds
     returned: dt.date | None = None
@@ -172,6 +198,8 @@ class OutsideUS(_Event):
 
 class TasApplication(_Event):
     type: Literal["tas_application"]
+    DAY: ClassVar[str] = "filed"
+    END: ClassVar[str | None] = "decided"
     filed: dt.date
     periods: PeriodIds
     decided: dt.date | None = None
@@ -179,6 +207,8 @@ class TasApplication(_Event):
 
 class InnocentSpouseClaim(_Event):
     type: Literal["innocent_spouse_claim"]
+    DAY: ClassVar[str] = "filed"
+    END: ClassVar[str | None] = "bar_ended"
     filed: dt.date
     periods: PeriodIds
     bar_ended: dt.date | None = None
@@ -232,6 +262,9 @@ EVENT_TYPES: tuple[str, ...] = _type_names(
 )
 
 Notice = LevyNotice | LienNotice
+EVENT_MODELS: tuple[type[_Event], ...] = get_args(get_args(Event)[0])
+# Every date field any event type has (for the latest date a case records).
+EVENT_DATE_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(n for m in EVENT_MODELS for n in m.DATE_FIELDS))
 
 
 class CaseFile(_Model):

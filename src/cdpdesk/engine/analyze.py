@@ -10,6 +10,16 @@ from datetime import date
 from typing import Any
 
 from cdpdesk import __version__
+from cdpdesk.contract.analysis import (
+    CDP,
+    EQUIVALENT,
+    HELD_TYPES,
+    LEVY_STATUTE,
+    LIEN_STATUTE,
+    PREMATURE,
+    HearingStatus,
+    Statute,
+)
 from cdpdesk.contract.case import (
     ALTERNATIVE_TYPES,
     AlternativeAppeal,
@@ -37,7 +47,8 @@ from cdpdesk.engine.roadmap import stage_of
 
 ANALYSIS_FORMAT = "cdpdesk.analysis/1"
 ENGINE_VERSION = __version__
-LEVY, LIEN = "IRC 6330", "IRC 6320"
+LEVY: Statute = LEVY_STATUTE
+LIEN: Statute = LIEN_STATUTE
 
 
 @dataclass(slots=True)
@@ -46,7 +57,7 @@ class NoticeInfo:
 
     ev: LevyNotice | LienNotice
     index: int
-    statute: str
+    statute: Statute
     trigger: date  # premature before this: the notice date (levy) or NFTL filing (lien)
     cdp: N.Window
     eh: N.Window
@@ -63,8 +74,10 @@ class Entry:
     notice: NoticeInfo | None
     period: str
     cls: H.Classification
-    status: str = "not_held"
+    status: HearingStatus = "not_held"
     withdrawn: date | None = None
+    withdrawn_by: str | None = None  # the written withdrawal that ended it (law.md 5)
+    withdrawals: list[str] = field(default_factory=list)  # every withdrawal naming it
     determination: date | None = None
     petition_deadline: Dated | None = None
     final: Dated | None = None
@@ -76,6 +89,10 @@ class Entry:
     final_pending: Dated | None = None  # the day it becomes final if nothing is filed (not yet)
     final_event: str = ""  # the determination or decision that becomes final then
     why: list[Why] = field(default_factory=list)
+
+    @property
+    def notice_id(self) -> str | None:
+        return None if self.notice is None else self.notice.ev.id
 
 
 def _warn(warnings: list[H.Warning], seen: set[tuple[str, str, str]], w: H.Warning) -> None:
@@ -212,7 +229,7 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
                 f"({iso_day(ev.received)}); a request before any notice earns no hearing (Andre)."
             )
             cls = H.Classification(
-                H.PREMATURE,
+                PREMATURE,
                 ev.received,
                 [Why(A.HEARING_CLASSIFICATION, says, "filed", ev.received, ("premature",))],
             )
@@ -355,6 +372,9 @@ def _apply_withdrawals(
                         w.id,
                     )
                 )
+        covered = [e for e in mine if H.withdrawal_covers(w.periods, w.notices, e.period, e.notice_id)]
+        for e in covered:
+            e.withdrawals.append(w.id)
         if not w.written:
             _warn(
                 warnings,
@@ -367,13 +387,7 @@ def _apply_withdrawals(
                 ),
             )
             continue
-        covered = [
-            e
-            for e in mine
-            if (w.periods is None or e.period in w.periods)
-            and (w.notices is None or (e.notice is not None and e.notice.ev.id in w.notices))
-        ]
-        held = [e for e in covered if e.cls.type in (H.CDP, H.EQUIVALENT)]
+        held = [e for e in covered if e.cls.type in HELD_TYPES]
         fresh = [e for e in held if e.withdrawn is None]
         if held and not fresh:
             _warn(
@@ -397,10 +411,11 @@ def _apply_withdrawals(
             )
         for e in fresh:
             e.withdrawn = w.received
+            e.withdrawn_by = w.id
             e.status = "withdrawn"
-            kind = "CDP" if e.cls.type == H.CDP else "equivalent"
+            kind = "CDP" if e.cls.type == CDP else "equivalent"
             e.why.append(H.withdrawal_ends_hearing(w.received, kind))
-            if e.cls.type == H.CDP:
+            if e.cls.type == CDP:
                 e.ended = w.received
                 e.ended_how = "written withdrawal received"
 
@@ -424,7 +439,7 @@ def _apply_determinations(
         covered = [
             e
             for e in mine
-            if e.cls.type in (H.CDP, H.EQUIVALENT)
+            if e.cls.type in HELD_TYPES
             and e.determination is None
             and (d.periods is None or e.period in d.periods)
         ]
@@ -443,8 +458,8 @@ def _apply_determinations(
             if e.withdrawn is not None:
                 continue
             e.determination = d.date
-            e.why.append(H.determination_issued(d.date, d.id, e.cls.type == H.CDP))
-            if e.cls.type == H.EQUIVALENT:
+            e.why.append(H.determination_issued(d.date, d.id, e.cls.type == CDP))
+            if e.cls.type == EQUIVALENT:
                 e.final = H.eh_decision_final(d.date)
                 e.why.append(e.final.why)
                 continue
@@ -459,7 +474,7 @@ def _apply_determinations(
         if answered is None:
             continue  # the checks refuse a petition with no determination before it
         decided = [e for e in mine if e.determination == answered.date]
-        if decided and all(e.cls.type == H.EQUIVALENT for e in decided):
+        if decided and all(e.cls.type == EQUIVALENT for e in decided):
             warning = H.petition_from_eh_decision(pet.id, pet.filed, answered.id, answered.date)
             _warn(warnings, seen_w, warning)
 
@@ -491,16 +506,7 @@ def _cdp_finality(
                 fin = H.final_after_decision(dc, dec.entered, H.final_reached(dc, dec.entered, as_of))
                 _settle(e, fin, "Tax Court decision final", dec.id, as_of)
             return
-        _warn(
-            warnings,
-            seen_w,
-            H.Warning(
-                "untimely_petition",
-                pet.id,
-                f"The Tax Court petition filed {iso_day(pet.filed)} came after the deadline "
-                f"{iso_day(deadline)}; the suspension ends as if no petition had been filed.",
-            ),
-        )
+        _warn(warnings, seen_w, H.untimely_petition(pet.id, pet.filed, deadline))
         if dec is not None and dec.final is not None:
             # The caller recorded the dismissal's final date (law.md 4.5, POSTF-156487-01).
             _settle(e, H.final_as_recorded(dec.final), "dismissal of the untimely petition final", dec.id)
@@ -528,7 +534,7 @@ def _settle(e: Entry, fin: Dated, how: str, event: str, as_of: date | None = Non
 
 
 def _status(e: Entry, as_of: date) -> None:
-    if e.cls.type not in (H.CDP, H.EQUIVALENT):
+    if e.cls.type not in HELD_TYPES:
         e.status = "not_held"
         return
     if e.withdrawn is not None:
@@ -542,7 +548,7 @@ def _status(e: Entry, as_of: date) -> None:
         e.tax_court_review = False
         return
     e.status = "determined"
-    if e.cls.type == H.CDP and e.petition_deadline is not None:
+    if e.cls.type == CDP and e.petition_deadline is not None:
         # Review is open while the petition window runs, or while a timely petition is in court.
         e.tax_court_review = e.petitioned_timely or as_of <= e.petition_deadline.value
 
@@ -558,8 +564,8 @@ def _levy_allowed(e: Entry) -> None:
         return
     pre = e.notice.pre_levy
     assert pre is not None
-    if e.cls.type != H.CDP:
-        e.levy_allowed_from = H.levy_allowed_equivalent(pre) if e.cls.type == H.EQUIVALENT else pre
+    if e.cls.type != CDP:
+        e.levy_allowed_from = H.levy_allowed_equivalent(pre) if e.cls.type == EQUIVALENT else pre
         return
     if e.ended is None or e.status not in ("withdrawn", "final"):
         return  # levy is barred while the CDP hearing is open or can still reach the Tax Court
@@ -603,6 +609,8 @@ def _hearing_json(e: Entry) -> dict[str, Any]:
         "eh_deadline": None if eh_deadline is None else iso_day(eh_deadline.value),
         "status": e.status,
         "withdrawn": iso(e.withdrawn),
+        "withdrawn_by": e.withdrawn_by,
+        "withdrawals": list(e.withdrawals),
         "determination": iso(e.determination),
         "petition_deadline": None if e.petition_deadline is None else iso_day(e.petition_deadline.value),
         "final": None if e.final is None else iso_day(e.final.value),
@@ -630,7 +638,7 @@ def _suspensions(
             out.setdefault(pid, []).append(s)
 
     for e in entries:
-        if e.cls.type == H.CDP:
+        if e.cls.type == CDP:
             add(
                 (e.period,),
                 S.cdp_hearing_suspension(

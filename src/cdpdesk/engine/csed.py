@@ -15,6 +15,7 @@ CSED_YEARS = 10
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.BASE_CSED)
 def base_csed(assessed: date, leap_day: str) -> Dated:
     """IRC 6502(a)(1): 10 years after the assessment (Feb 29 per policy ``leap_day``)."""
     day = add_years(assessed, CSED_YEARS, leap_day)
@@ -34,6 +35,7 @@ class Run:
     members: list[Suspension] = field(default_factory=list)
 
 
+@A.implements(A.CSED_WALK)
 def merge_suspensions(suspensions: list[Suspension]) -> list[Run]:
     """Merge overlapping or touching runs: a day suspended twice counts once
     (IRM 5.1.19.3.7.4(4)(b))."""
@@ -58,6 +60,7 @@ class CsedResult:
     trail: list[Why]
 
 
+@A.implements(A.CSED_WALK)
 def walk_csed(base: Dated, assessed: date, runs: list[Run]) -> CsedResult:
     """Law.md 4.2 step 3: walk the merged runs in date order from the base CSED.
 
@@ -136,6 +139,7 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run]) -> CsedResult:
     return CsedResult(Dated(csed, final, complete=not open_), floors, trail)
 
 
+@A.implements(A.CSED_WALK)
 def csed_reached(csed: date, base: date, open_: bool) -> Why:
     """The walk's last step: the CSED, how far it moved from the base, and whether a running
     suspension makes it a lower bound."""

@@ -61,6 +61,7 @@ def _one_year_window(
     return Window(opens, last, Dated(rolled, Why(rule, says, "eh_deadline", rolled, exceptions)))
 
 
+@A.implements(A.LEVY_CDP_WINDOW, A.LEVY_EH_WINDOW)
 def levy_window_start(notice_date: date, mailed: date | None) -> tuple[date, str, tuple[str, ...]]:
     """The day a levy notice's windows run from: its printed date, or a later mailing date.
 
@@ -86,6 +87,7 @@ def levy_window_start(notice_date: date, mailed: date | None) -> tuple[date, str
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LEVY_CDP_WINDOW)
 def levy_cdp_window(cal: Calendar, notice_date: date, mailed: date | None) -> Window:
     """IRC 6330(a)(3)(B): 30 days beginning the day after the notice, rolled under 7503."""
     start, lead, exc = levy_window_start(notice_date, mailed)
@@ -93,6 +95,7 @@ def levy_cdp_window(cal: Calendar, notice_date: date, mailed: date | None) -> Wi
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LEVY_EH_WINDOW)
 def levy_eh_window(cal: Calendar, notice_date: date, mailed: date | None) -> Window:
     """Reg. 301.6330-1(i)(2) Q&A-I7: one year beginning the day after the notice, rolled."""
     start, lead, exc = levy_window_start(notice_date, mailed)
@@ -100,6 +103,7 @@ def levy_eh_window(cal: Calendar, notice_date: date, mailed: date | None) -> Win
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LIEN_FIVE_BUSINESS_DAYS)
 def lien_fifth_business_day(cal: Calendar, nftl_filed: date) -> Dated:
     """IRC 6320(a)(2): the notice is due within 5 business days after the NFTL filing."""
     days = cal.business_days_after(nftl_filed, LIEN_BUSINESS_DAYS)
@@ -120,6 +124,7 @@ def lien_fifth_business_day(cal: Calendar, nftl_filed: date) -> Dated:
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LIEN_CDP_WINDOW)
 def lien_cdp_window(cal: Calendar, fifth: date) -> Window:
     """IRC 6320(a)(3)(B): 30 days beginning the day after the 5th business day, rolled."""
     lead = f"The 5-business-day period after the NFTL filing ended {iso_day(fifth)}. "
@@ -127,23 +132,27 @@ def lien_cdp_window(cal: Calendar, fifth: date) -> Window:
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LIEN_EH_WINDOW)
 def lien_eh_window(cal: Calendar, fifth: date) -> Window:
     """Reg. 301.6320-1(i)(2): one year beginning the day after the 5-business-day period."""
     lead = f"The 5-business-day period after the NFTL filing ended {iso_day(fifth)}. "
     return _one_year_window(cal, fifth, A.LIEN_EH_WINDOW, lead)
 
 
+@A.implements(A.LIEN_FIVE_BUSINESS_DAYS)
 def lien_notice_is_late(notice_date: date, fifth: date) -> bool:
     """IRC 6320(a)(2): a notice sent after the 5th business day is a defect to report."""
     return notice_date > fifth
 
 
+@A.implements(A.RRA_EFFECTIVE)
 def predates_cdp(day: date) -> bool:
     """RRA 1998 section 3401(d): no CDP rights for liens filed or levies before 1999-01-19."""
     return day < CDP_EFFECTIVE
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LEVY_PROHIBITION)
 def earliest_pre_levy_day(notice_date: date, mailed: date | None) -> Dated:
     """IRC 6330(a)(2): the notice must come at least 30 days before the first levy."""
     start, lead, exc = levy_window_start(notice_date, mailed)

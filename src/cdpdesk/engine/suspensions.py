@@ -67,6 +67,7 @@ def _open_note(open_: bool, as_of: date) -> str:
     return f" It is still running on {iso_day(as_of)}, so it is counted to that day." if open_ else ""
 
 
+@A.implements(A.CDP_SUSPENSION)
 def cdp_hearing_suspension(
     request: str,
     received: date,
@@ -94,6 +95,7 @@ def cdp_hearing_suspension(
     return Suspension("cdp_hearing", request, received, until, open_, A.CDP_SUSPENSION, says, floor)
 
 
+@A.implements(A.CDP_FLOOR)
 def cdp_90_day_floor(ended: date, by_withdrawal: bool, floor_after_withdrawal: bool = True) -> Floor | None:
     """IRC 6330(e)(1), last sentence: the CSED is no earlier than 90 days after the day the CDP
     hearing ends (the suspension's ``until``). No floor while the hearing is open: the caller
@@ -114,6 +116,7 @@ def cdp_90_day_floor(ended: date, by_withdrawal: bool, floor_after_withdrawal: b
     )
 
 
+@A.implements(A.IA_PENDING, A.IA_TERMINATED, A.OIC_PENDING)
 def alternative_until(
     ended: date, appeal_filed: date | None, appeal_closed: date | None, as_of: date
 ) -> tuple[date, str, bool]:
@@ -147,6 +150,7 @@ def alternative_until(
     return grace, how, True
 
 
+@A.implements(A.IA_PENDING)
 def ia_pending_suspension(
     event: str, requested: date, until: date | None, how: str, as_of: date, settled: bool = True
 ) -> Suspension:
@@ -163,6 +167,7 @@ def ia_pending_suspension(
     return Suspension("ia_pending", event, requested, end, open_, A.IA_PENDING, says)
 
 
+@A.implements(A.IA_TERMINATED)
 def ia_terminated_suspension(
     event: str, terminated: date, until: date, how: str, settled: bool = True
 ) -> Suspension:
@@ -175,6 +180,7 @@ def ia_terminated_suspension(
     return Suspension("ia_terminated", event, terminated, until, not settled, A.IA_TERMINATED, says)
 
 
+@A.implements(A.OIC_PENDING)
 def oic_pending_suspension(
     event: str, pending: date, until: date | None, how: str, as_of: date, settled: bool = True
 ) -> Suspension:
@@ -191,6 +197,7 @@ def oic_pending_suspension(
     return Suspension("oic_pending", event, pending, end, open_, A.OIC_PENDING, says)
 
 
+@A.implements(A.BANKRUPTCY)
 def bankruptcy_suspension(event: str, filed: date, stay_ended: date | None, as_of: date) -> Suspension:
     """IRC 6503(h): from the petition until the stay ends, plus 6 months. An ended stay fixes
     the end, which counts in full even when it falls after ``as_of`` (law.md 4.2 step 4)."""
@@ -208,6 +215,7 @@ def bankruptcy_suspension(event: str, filed: date, stay_ended: date | None, as_o
     return Suspension("bankruptcy", event, filed, until, False, A.BANKRUPTCY, says)
 
 
+@A.implements(A.OUTSIDE_US, A.RETURN_FLOOR)
 def outside_us_suspension(event: str, left: date, returned: date | None, as_of: date) -> Suspension | None:
     """IRC 6503(c): only a continuous absence of 6 months or more suspends; floor: return + 6 months.
 
@@ -239,6 +247,7 @@ def outside_us_suspension(event: str, left: date, returned: date | None, as_of: 
     return Suspension("outside_us", event, left, returned, False, A.OUTSIDE_US, says, floor)
 
 
+@A.implements(A.TAS_APPLICATION)
 def tas_suspension(event: str, filed: date, decided: date | None, as_of: date) -> Suspension:
     """IRC 7811(b), (d): from the application until the National Taxpayer Advocate decides."""
     open_ = decided is None
@@ -251,6 +260,7 @@ def tas_suspension(event: str, filed: date, decided: date | None, as_of: date) -
     return Suspension("tas_application", event, filed, until, open_, A.TAS_APPLICATION, says)
 
 
+@A.implements(A.INNOCENT_SPOUSE)
 def innocent_spouse_suspension(event: str, filed: date, bar_ended: date | None, as_of: date) -> Suspension:
     """IRC 6015(e)(2): from the claim until the collection bar ends, plus 60 days (counted in
     full even past ``as_of``: the end is fixed once the bar has ended)."""
