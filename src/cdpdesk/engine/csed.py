@@ -41,8 +41,10 @@ def merge_suspensions(suspensions: list[Suspension]) -> list[Run]:
     (IRM 5.1.19.3.7.4(4)(b))."""
     runs: list[Run] = []
     for s in sorted(suspensions, key=lambda s: (s.start, s.until)):
-        if s.until <= s.start:
-            continue
+        if s.until <= s.start and not s.open:
+            continue  # no day suspended
+        # An open suspension that began on ``as_of`` has no day yet but runs on: it is kept
+        # (as a run of no days) so that the walk knows the CSED is a lower bound.
         if runs and s.start <= runs[-1].until:
             last = runs[-1]
             if s.until > last.until:
@@ -74,6 +76,11 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run]) -> CsedResult:
     floors: list[tuple[Floor, bool]] = []
     for run in runs:
         start = max(run.start, assessed)
+        if run.until <= run.start:
+            # An open suspension that began on ``as_of``: no days to add yet, but it runs on.
+            if start <= csed:
+                open_ = True
+            continue
         if start > csed:
             trail.append(
                 Why(
