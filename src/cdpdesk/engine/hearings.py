@@ -30,6 +30,25 @@ class Warning:
         return {"code": self.code, "event": self.event, "message": self.message}
 
 
+class WarningLog:
+    """The analysis's warnings, in the order found, each once."""
+
+    __slots__ = ("items", "_seen")
+
+    def __init__(self) -> None:
+        self.items: list[Warning] = []
+        self._seen: set[tuple[str, str, str]] = set()
+
+    def add(self, w: Warning) -> None:
+        key = (w.code, w.event, w.message)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.items.append(w)
+
+    def to_json(self) -> list[dict[str, str]]:
+        return [w.to_json() for w in self.items]
+
+
 @dataclass(slots=True)
 class Classification:
     """The hearing type a request earned on one notice for one period, and why."""

@@ -25,7 +25,7 @@ from cdpdesk.engine import authority as A
 from cdpdesk.engine.authority import iso_day
 
 if TYPE_CHECKING:
-    from cdpdesk.engine.analyze import Entry
+    from cdpdesk.engine.hearing_requests import Entry
 
 
 @dataclass(frozen=True, slots=True)
