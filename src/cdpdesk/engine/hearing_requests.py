@@ -92,14 +92,14 @@ def hearings_requested(
                 mine.append(Entry(ev, info, pid, cls))
         for pid in req_periods:
             if pid not in covered:
-                mine.append(Entry(ev, None, pid, _no_notice(ev, pid, log)))
+                mine.append(Entry(ev, None, pid, no_notice_classification(ev, pid, log)))
         by_request[ev.id] = mine
         entries.extend(mine)
     return Hearings(entries, by_request)
 
 
 @A.implements(A.HEARING_CLASSIFICATION)
-def _no_notice(ev: HearingRequest, pid: str, log: H.WarningLog) -> H.Classification:
+def no_notice_classification(ev: HearingRequest, pid: str, log: H.WarningLog) -> H.Classification:
     """A requested period that no CDP notice on or before the request covers: premature
     (Andre v. Commissioner, 127 T.C. 68 (2006)), with a warning."""
     says = (
