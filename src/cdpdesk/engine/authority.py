@@ -27,9 +27,10 @@ class Rule:
     section: str = ""  # the section of law.md that states it
 
     @property
-    def cited(self) -> list[str]:
-        """The authorities as a JSON list: a fresh one for each output (no shared lists)."""
-        return list(self.authority)
+    def cited(self) -> tuple[str, ...]:
+        """The authorities for the JSON output: a tuple (written as a JSON array), immutable,
+        so every output may share it."""
+        return self.authority
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,8 +67,9 @@ class Why:
     _json: dict[str, Any] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON form: a fresh dict (and fresh lists) each time, so that no two outputs share
-        a mutable object; its strings are worked out once, since cached rules share their Why."""
+        """The JSON form: a fresh dict each time, so that no two outputs share a mutable
+        object. It is worked out once (cached rules share their Why) and copied; its lists
+        (authorities, exceptions) are tuples, immutable, so the copies may share them."""
         j = self._json
         if j is None:
             j = {"rule": self.rule.id}
@@ -75,16 +77,12 @@ class Why:
                 j["field"] = self.field
             if self.date is not None:
                 j["date"] = iso_day(self.date)
-            j["authority"] = None
+            j["authority"] = self.rule.authority
             if self.exceptions:
-                j["exceptions"] = None
+                j["exceptions"] = self.exceptions
             j["says"] = self.says
             self._json = j
-        out = j.copy()
-        out["authority"] = list(self.rule.authority)
-        if self.exceptions:
-            out["exceptions"] = list(self.exceptions)
-        return out
+        return j.copy()
 
 
 @dataclass(slots=True, eq=False)

@@ -94,8 +94,11 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run]) -> CsedResult:
             )
             break
         members = run.members
-        if not open_ and any(m.open for m in members):
-            open_ = True
+        if not open_:
+            for m in members:
+                if m.open:
+                    open_ = True
+                    break
         if start >= run.until:
             trail.append(
                 Why(

@@ -4,6 +4,7 @@ after the merged suspensions of its period and their floors (law.md 4.2, 4.4).""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cdpdesk.contract.case import Assessment, CaseFile
 from cdpdesk.engine.authority import Dated
@@ -17,7 +18,7 @@ class AssessmentCsed:
     assessment: Assessment
     base: Dated
     result: CsedResult
-    suspensions: list[Suspension]  # the period's, each cause as recorded (not merged)
+    suspensions: list[dict[str, Any]]  # the period's, as JSON, each cause as recorded (not merged)
 
 
 def csed_by_assessment(case: CaseFile, per_period: dict[str, list[Suspension]]) -> list[AssessmentCsed]:
@@ -27,7 +28,8 @@ def csed_by_assessment(case: CaseFile, per_period: dict[str, list[Suspension]]) 
     for p in case.periods:
         susp = per_period.get(p.id, [])
         runs = merge_suspensions(susp)
+        susp_json = [s.to_json() for s in susp]  # built once a period; each assessment copies it
         for a in p.assessments:
             base = base_csed(a.date, leap)
-            out.append(AssessmentCsed(p.id, a, base, walk_csed(base, a.date, runs), susp))
+            out.append(AssessmentCsed(p.id, a, base, walk_csed(base, a.date, runs), susp_json))
     return out

@@ -46,7 +46,7 @@ def assessment_json(c: AssessmentCsed) -> dict[str, Any]:
         "base_csed": iso_day(c.base.value),
         "csed": iso_day(res.csed.value),
         "open": not res.csed.complete,
-        "suspensions": [s.to_json() for s in c.suspensions],
+        "suspensions": [s.copy() for s in c.suspensions],  # fresh dicts: no output shares one
         "floors": [dict(f.to_json(), binding=raised) for f, raised in res.floors],
         "why": [w.to_json() for w in res.trail],
     }
