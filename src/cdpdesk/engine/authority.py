@@ -27,10 +27,9 @@ class Rule:
     section: str = ""  # the section of law.md that states it
 
     @property
-    def cited(self) -> tuple[str, ...]:
-        """The authorities for the JSON output: a tuple (written as a JSON array), immutable,
-        so every output may share it."""
-        return self.authority
+    def cited(self) -> list[str]:
+        """The authorities as a JSON list: a fresh one for each output (no shared lists)."""
+        return [*self.authority]
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,9 +66,9 @@ class Why:
     _json: dict[str, Any] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON form: a fresh dict each time, so that no two outputs share a mutable
-        object. It is worked out once (cached rules share their Why) and copied; its lists
-        (authorities, exceptions) are tuples, immutable, so the copies may share them."""
+        """The JSON form: a fresh dict, with fresh lists, each time, so that no two outputs
+        share a mutable object. Its strings are worked out once (cached rules share their
+        Why) and the dict is copied from that template."""
         j = self._json
         if j is None:
             j = {"rule": self.rule.id}
@@ -77,12 +76,16 @@ class Why:
                 j["field"] = self.field
             if self.date is not None:
                 j["date"] = iso_day(self.date)
-            j["authority"] = self.rule.authority
+            j["authority"] = None
             if self.exceptions:
-                j["exceptions"] = self.exceptions
+                j["exceptions"] = None
             j["says"] = self.says
             self._json = j
-        return j.copy()
+        out = j.copy()
+        out["authority"] = [*self.rule.authority]
+        if self.exceptions:
+            out["exceptions"] = [*self.exceptions]
+        return out
 
 
 @dataclass(slots=True, eq=False)

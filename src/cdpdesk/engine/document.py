@@ -37,6 +37,12 @@ def analysis_document(
     }
 
 
+def _fresh(suspension: dict[str, Any]) -> dict[str, Any]:
+    out = suspension.copy()
+    out["authority"] = [*out["authority"]]
+    return out
+
+
 def assessment_json(c: AssessmentCsed) -> dict[str, Any]:
     res = c.result
     return {
@@ -46,7 +52,7 @@ def assessment_json(c: AssessmentCsed) -> dict[str, Any]:
         "base_csed": iso_day(c.base.value),
         "csed": iso_day(res.csed.value),
         "open": not res.csed.complete,
-        "suspensions": [s.copy() for s in c.suspensions],  # fresh dicts: no output shares one
+        "suspensions": [_fresh(s) for s in c.suspensions],  # no output shares a dict or list
         "floors": [dict(f.to_json(), binding=raised) for f, raised in res.floors],
         "why": [w.to_json() for w in res.trail],
     }
