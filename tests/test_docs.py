@@ -12,9 +12,6 @@ import pytest
 from tests.conftest import ROOT
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-# docs/rules.md is generated from the engine's rule registry (the engine issue); until that
-# branch is merged it may be missing. Remove this line once it is in the repo.
-NOT_YET_MERGED = {ROOT / "docs" / "rules.md"}
 
 _FENCE = re.compile(r"^```.*?^```", re.M | re.S)
 _LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
@@ -46,8 +43,6 @@ def test_every_relative_link_resolves_inside_the_repo(doc: Path) -> None:
         path_part, _, anchor = target.partition("#")
         dest = (doc.parent / path_part).resolve() if path_part else doc
         assert dest.is_relative_to(ROOT), f"{doc.name}: {target} leaves the repo"
-        if dest in NOT_YET_MERGED and not dest.exists():
-            continue
         assert dest.exists(), f"{doc.name}: {target} does not exist"
         if anchor and dest.suffix == ".md":
             assert anchor in anchors(dest), f"{doc.name}: {target}: no such heading"

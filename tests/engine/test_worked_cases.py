@@ -43,8 +43,23 @@ def test_worked_case(path: Path) -> None:
         want_stage = expected["stage"]
         want_stage = want_stage["id"] if isinstance(want_stage, dict) else want_stage
         assert out["stage"]["id"] == want_stage
-    for code in expected.get("warnings", []):
-        assert code in {w["code"] for w in out["warnings"]}, f"warning {code} missing"
+    if "deadlines" in expected:
+        # Every deadline, each compared on the keys the case gives (date, rule, event, periods),
+        # soonest first; deadlines on the same day in any order.
+        dates = [d["date"] for d in out["deadlines"]]
+        assert dates == sorted(dates), "deadlines are not soonest first"
+        want_d = expected["deadlines"]
+        keys = sorted({k for d in want_d for k in d}) or ["date", "rule", "event", "periods"]
+        got_d = [{k: d.get(k) for k in keys} for d in out["deadlines"]]
+        assert sorted(got_d, key=_order) == sorted(want_d, key=_order), "the deadlines differ"
+    if "warnings" in expected:
+        # The exact set of warnings, each as [code, event].
+        got_w = sorted([w["code"], w["event"]] for w in out["warnings"])
+        assert got_w == sorted(expected["warnings"]), "the warnings differ"
+
+
+def _order(d: dict[str, object]) -> str:
+    return json.dumps(d, sort_keys=True)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
@@ -53,3 +68,9 @@ def test_worked_case_names_its_rule(path: Path) -> None:
     assert worked.get("about"), "every worked case says what it shows"
     if path.parent.name == "cases":
         assert "law.md" in worked.get("rule", ""), "every hand-checked case names its rule of law.md"
+        expected = worked["expected"]
+        assert "deadlines" in expected, "every hand-checked case gives its deadlines"
+        assert "warnings" in expected, "every hand-checked case gives its exact warnings"
+        assert all(isinstance(w, list) and len(w) == 2 for w in expected["warnings"]), (
+            "warnings are given as [code, event]"
+        )

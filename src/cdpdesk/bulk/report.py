@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from cdpdesk.contract.analysis import HEARING_STATUSES, HEARING_TYPES
 from cdpdesk.contract.errors import ERROR_FORMAT
 from cdpdesk.extras import needs
 
@@ -36,8 +37,6 @@ AGES: tuple[tuple[str, int], ...] = (
     ("181-365 days", 365),
     ("over a year", 1 << 30),
 )
-HEARING_TYPES = ("cdp", "equivalent", "premature", "none")
-HEARING_STATUSES = ("pending", "withdrawn", "determined", "final", "not_held")
 REPORT_CHUNK_LINES = 20_000
 
 

@@ -1,4 +1,4 @@
-"""``cdpdesk analyze | explain | schema``: the engine's commands."""
+"""``cdpdesk analyze | explain | schema | rules``: the engine's commands."""
 
 from __future__ import annotations
 
@@ -106,3 +106,28 @@ def schema_cmd(
     if which not in SCHEMAS:
         _fail(f"unknown schema {which!r}; expected one of: {', '.join(SCHEMAS)}")
     sys.stdout.buffer.write(orjson.dumps(json_schema(which), option=orjson.OPT_INDENT_2) + b"\n")
+
+
+@app.command("rules")
+def rules_cmd(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the index as Markdown (docs/rules.md).")
+    ] = False,
+) -> None:
+    """The rule index: each rule's id, the function that decides it, its authorities and its
+    law.md section (JSON lines, or Markdown with --markdown)."""
+    from cdpdesk.engine.rules import rule_index, rules_markdown
+
+    if markdown:
+        sys.stdout.write(rules_markdown())
+        return
+    for entry in rule_index():
+        r = entry.rule
+        row = {
+            "id": r.id,
+            "section": f"law.md {r.section}",
+            "functions": list(entry.functions),
+            "authority": list(r.authority),
+            "decides": r.decides,
+        }
+        sys.stdout.buffer.write(orjson.dumps(row) + b"\n")

@@ -7,11 +7,28 @@ check every analysis against it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 ANALYSIS_FORMAT = "cdpdesk.analysis/1"
+
+# The words of a hearing, declared once: the engine, the desk, the letters and the roll-up
+# use these, never their own copies.
+HearingType = Literal["cdp", "equivalent", "premature", "none"]
+HearingStatus = Literal["pending", "withdrawn", "determined", "final", "not_held"]
+Statute = Literal["IRC 6330", "IRC 6320"]
+
+CDP: Final = "cdp"
+EQUIVALENT: Final = "equivalent"
+PREMATURE: Final = "premature"
+NONE: Final = "none"
+HEARING_TYPES: tuple[HearingType, ...] = get_args(HearingType)
+HELD_TYPES: tuple[HearingType, ...] = (CDP, EQUIVALENT)  # the hearings Appeals holds
+HEARING_STATUSES: tuple[HearingStatus, ...] = get_args(HearingStatus)
+LEVY_STATUTE: Final = "IRC 6330"  # levy notice (IRC 6330)
+LIEN_STATUTE: Final = "IRC 6320"  # lien notice (IRC 6320)
+STATUTES: tuple[Statute, ...] = get_args(Statute)
 
 
 class _Out(BaseModel):
@@ -40,9 +57,9 @@ class HearingOut(_Out):
     """Id of the CDP notice this entry is about; null when no notice before the request covers the period."""
     period: str
     """Id of the tax period."""
-    statute: Literal["IRC 6330", "IRC 6320"] | None
+    statute: Statute | None
     """IRC 6330 for a levy notice, IRC 6320 for a lien notice; null without a notice."""
-    type: Literal["cdp", "equivalent", "premature", "none"]
+    type: HearingType
     """The hearing earned: cdp (in time), equivalent (late but within the one-year window), premature (before the notice or the NFTL filing), none (too late, or frivolous)."""
     filed: dt.date | None
     """The date that decided timeliness: receipt, or the postmark when it made the request timely, or day 1 of the lien window for a request made during the 5 business days."""
@@ -50,16 +67,20 @@ class HearingOut(_Out):
     """Last day to ask for a CDP hearing on this notice, after the weekend and holiday roll."""
     eh_deadline: dt.date | None
     """Last day to ask for an equivalent hearing: the end of the one-year window, after the roll."""
-    status: Literal["pending", "withdrawn", "determined", "final", "not_held"]
+    status: HearingStatus
     """pending, withdrawn, determined (decided; can still be petitioned or appealed on as_of), final, or not_held (for premature and none)."""
     withdrawn: dt.date | None
     """The day Appeals received the written withdrawal that ended this hearing."""
+    withdrawn_by: str | None
+    """The written withdrawal (event id) that ended this hearing: the first one received that covers it (law.md 5); null when none did. The desk and the letters read this; they never work it out again."""
+    withdrawals: list[str]
+    """Every withdrawal event (written or oral) that names this hearing, earliest received first; the first written one is withdrawn_by, later ones repeat it."""
     determination: dt.date | None
     """Date of the Notice of Determination or decision letter."""
     petition_deadline: dt.date | None
     """Last day to petition the Tax Court; only for a determined cdp hearing."""
     final: dt.date | None
-    """The day the determination or Tax Court decision became final (where the CDP suspension ends); null until it is final on as_of, the would-be date then being in deadlines."""
+    """The day the determination or Tax Court decision became final (where the CDP suspension ends), only once it has on as_of; null while it can still be petitioned or appealed (status determined), the day it becomes final if nothing is filed being in deadlines."""
     tax_court_review: bool
     """True while this cdp hearing's determination can still reach the Tax Court: the petition window is open on as_of or a timely petition is pending."""
     levy_allowed_from: dt.date | None

@@ -1,4 +1,4 @@
-"""``cdpdesk.case/1``: the case file, as pydantic models (shared/spec/case-format.md).
+"""``cdpdesk.case/1``: the case file, as pydantic models (docs/contract.md).
 
 Dates are strict ISO ``YYYY-MM-DD`` strings, amounts are decimal strings, and unknown keys
 are errors, so that a typo never silently drops a fact.
@@ -7,7 +7,7 @@ are errors, so that a typo never silently drops a fact.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -76,6 +76,21 @@ class _Event(_Model):
     id: Id
     """Your id for the event, unique in the file; other events refer to it."""
 
+    # Each event type's date fields, declared once here and read by the checks, the roadmap,
+    # the explainer and the letters: ``DAY`` is the date it happened, ``END`` (for events with
+    # an end) the date that ends it, and ``DATE_FIELDS`` every date field, in declaration
+    # order, read from the model's own fields.
+    DAY: ClassVar[str] = "date"
+    END: ClassVar[str | None] = None
+    DATE_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.DATE_FIELDS = tuple(
+            name for name, f in cls.model_fields.items() if f.annotation in (dt.date, dt.date | None)
+        )
+
 
 class LevyNotice(_Event):
     """CDP notice under IRC 6330 (LT11, Letter 1058, CP90)."""
@@ -122,6 +137,7 @@ class HearingRequest(_Event):
 
     type: Literal["hearing_request"]
     """A written request for a hearing (Form 12153 or a signed letter)."""
+    DAY: ClassVar[str] = "received"
     received: dt.date
     """The day the IRS received the request; it decides timeliness and starts the CDP suspension."""
     periods: PeriodIds
@@ -141,6 +157,7 @@ class HearingWithdrawal(_Event):
 
     type: Literal["hearing_withdrawal"]
     """The taxpayer withdraws a hearing request (Form 12256 or a signed letter)."""
+    DAY: ClassVar[str] = "received"
     received: dt.date
     """The day Appeals received the withdrawal; a written one ends the hearing and the CDP suspension that day."""
     request: Id
@@ -169,6 +186,7 @@ class Determination(_Event):
 class TaxCourtPetition(_Event):
     type: Literal["tax_court_petition"]
     """A petition to the U.S. Tax Court from a Notice of Determination."""
+    DAY: ClassVar[str] = "filed"
     filed: dt.date
     """The day the Tax Court received the petition."""
     request: Id
@@ -180,6 +198,8 @@ class TaxCourtPetition(_Event):
 class TaxCourtDecision(_Event):
     type: Literal["tax_court_decision"]
     """The Tax Court's decision on a petition."""
+    DAY: ClassVar[str] = "entered"
+    END: ClassVar[str | None] = "final"
     entered: dt.date
     """The day the decision was entered; with no appeal it is final after the 90-day appeal period."""
     request: Id
@@ -211,6 +231,8 @@ class AlternativeAppeal(_Event):
 
     type: Literal["ia_appeal", "oic_appeal"]
     """An appeal (CAP or Appeals) of an installment agreement rejection or termination, or of an offer's rejection."""
+    DAY: ClassVar[str] = "filed"
+    END: ClassVar[str | None] = "closed"
     filed: dt.date
     """The day the appeal was filed; within 30 days of the rejection or termination it extends the suspension."""
     closed: dt.date
@@ -222,6 +244,8 @@ class AlternativeAppeal(_Event):
 class Bankruptcy(_Event):
     type: Literal["bankruptcy"]
     """A bankruptcy case under title 11 (IRC 6503(h))."""
+    DAY: ClassVar[str] = "filed"
+    END: ClassVar[str | None] = "stay_ended"
     filed: dt.date
     """The petition date; the suspension starts on it."""
     periods: PeriodIds
@@ -233,6 +257,8 @@ class Bankruptcy(_Event):
 class OutsideUS(_Event):
     type: Literal["outside_us"]
     """An absence from the United States (IRC 6503(c)); it suspends when it lasts 6 months without a break."""
+    DAY: ClassVar[str] = "left"
+    END: ClassVar[str | None] = "returned"
     left: dt.date
     """The day the taxpayer left the United States."""
     periods: PeriodIds
@@ -244,6 +270,8 @@ class OutsideUS(_Event):
 class TasApplication(_Event):
     type: Literal["tas_application"]
     """An application for a Taxpayer Assistance Order, Form 911 (IRC 7811(b))."""
+    DAY: ClassVar[str] = "filed"
+    END: ClassVar[str | None] = "decided"
     filed: dt.date
     """The day the application was filed."""
     periods: PeriodIds
@@ -255,6 +283,8 @@ class TasApplication(_Event):
 class InnocentSpouseClaim(_Event):
     type: Literal["innocent_spouse_claim"]
     """A claim for relief under IRC 6015 by the requesting spouse."""
+    DAY: ClassVar[str] = "filed"
+    END: ClassVar[str | None] = "bar_ended"
     filed: dt.date
     """The day the claim was filed."""
     periods: PeriodIds
@@ -311,6 +341,9 @@ EVENT_TYPES: tuple[str, ...] = _type_names(
 )
 
 Notice = LevyNotice | LienNotice
+EVENT_MODELS: tuple[type[_Event], ...] = get_args(get_args(Event)[0])
+# Every date field any event type has (for the latest date a case records).
+EVENT_DATE_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(n for m in EVENT_MODELS for n in m.DATE_FIELDS))
 
 
 class CaseFile(_Model):

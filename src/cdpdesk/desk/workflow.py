@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseError, CaseFile, load_case, load_case_dict
+from cdpdesk.contract.analysis import HELD_TYPES
 from cdpdesk.contract.case import HearingRequest, HearingWithdrawal
 from cdpdesk.desk import db
 from cdpdesk.desk.models import AnalysisCache, CaseEvent, CollectionReturn, Letter
@@ -458,13 +459,11 @@ class Desk:
                     "_order": entry.id,
                 }
                 if not ev.written:
+                    # The hearings it names, as the engine published them (``withdrawals``).
                     covered = [
                         h
                         for h in analysis["hearings"]
-                        if h["request"] == ev.request
-                        and h["type"] in ("cdp", "equivalent")
-                        and (ev.periods is None or h["period"] in ev.periods)
-                        and (ev.notices is None or h["notice"] in ev.notices)
+                        if ev.id in h["withdrawals"] and h["type"] in HELD_TYPES
                     ]
                     if any(h["status"] == "pending" for h in covered):
                         waiting.append(

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import holidays
 
+from cdpdesk.engine import authority as A
 from cdpdesk.engine.authority import LEGAL_HOLIDAY_ROLL, iso_day, long_date
 
 ONE_DAY = timedelta(days=1)
@@ -57,10 +58,12 @@ class Calendar:
     def is_legal_holiday(self, day: date) -> bool:
         return self.holiday_name(day) is not None
 
+    @A.implements(A.BUSINESS_DAYS)
     def is_business_day(self, day: date) -> bool:
         """IRC 6320(a)(2) business day: not a Saturday, Sunday or legal holiday."""
         return day.weekday() < SATURDAY and not self.is_legal_holiday(day)
 
+    @A.implements(A.LEGAL_HOLIDAY_ROLL)
     def roll(self, last_day: date) -> date:
         """IRC 7503: a last day on a weekend or legal holiday moves to the next business day."""
         day = last_day
@@ -68,6 +71,7 @@ class Calendar:
             day += ONE_DAY
         return day
 
+    @A.implements(A.LEGAL_HOLIDAY_ROLL)
     def roll_explained(self, last_day: date) -> tuple[date, str]:
         """The rolled day and a phrase saying why, for the ``says`` sentence."""
         known = self._rolled.get(last_day)
@@ -92,6 +96,7 @@ class Calendar:
             f"so it rolls to {long_date(rolled)}"
         )
 
+    @A.implements(A.BUSINESS_DAYS)
     def business_days_after(self, day: date, n: int) -> list[date]:
         out: list[date] = []
         current = day
@@ -108,6 +113,7 @@ def calendar_for(state: str | None = None) -> Calendar:
     return Calendar(None if state in (None, "DC") else state)
 
 
+@A.implements(A.ADDING_YEARS)
 def add_years(day: date, years: int, leap_day: str = "feb28") -> date:
     """The same calendar date N years later; February 29 -> Feb 28 (policy ``leap_day``)."""
     try:
@@ -116,6 +122,15 @@ def add_years(day: date, years: int, leap_day: str = "feb28") -> date:
         if leap_day == "mar1":
             return date(day.year + years, 3, 1)
         return date(day.year + years, 2, 28)
+
+
+@A.implements(A.ONE_YEAR_PERIOD)
+def one_year_period_last_day(first: date) -> date:
+    """Law.md 2, one-year periods: the day before the first anniversary of day 1. The
+    anniversary of February 29 is March 1, so no day is lost: a period beginning 2024-02-29
+    ends 2025-02-28 and one beginning 2023-03-01 ends 2024-02-29 (Reg. 301.6330-1(i)(2)
+    Q&A-I7). The ``leap_day`` policy is for adding years to a date, not for this."""
+    return add_years(first, 1, "mar1") - ONE_DAY
 
 
 def add_months(day: date, months: int) -> date:
@@ -131,4 +146,5 @@ __all__ = [
     "add_months",
     "add_years",
     "calendar_for",
+    "one_year_period_last_day",
 ]

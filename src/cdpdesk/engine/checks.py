@@ -8,62 +8,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
 from cdpdesk.contract.case import (
     ALTERNATIVE_TYPES,
+    EVENT_MODELS,
     STATUTE_EVENT_TYPES,
-    AlternativeAppeal,
-    Bankruptcy,
     CaseFile,
     Determination,
     Event,
     HearingRequest,
     HearingWithdrawal,
-    InnocentSpouseClaim,
     LevyNotice,
     LienNotice,
-    OutsideUS,
-    TasApplication,
     TaxCourtDecision,
     TaxCourtPetition,
 )
 from cdpdesk.contract.errors import CaseError, ErrorItem
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
-# The date fields of each event, and for those with an end, the (start, end) pair.
-_ENDS: dict[type, tuple[str, str]] = {
-    AlternativeAppeal: ("filed", "closed"),
-    Bankruptcy: ("filed", "stay_ended"),
-    OutsideUS: ("left", "returned"),
-    TasApplication: ("filed", "decided"),
-    InnocentSpouseClaim: ("filed", "bar_ended"),
-    TaxCourtDecision: ("entered", "final"),
-}
+    pass
 
 
 @dataclass(frozen=True, slots=True)
 class _Shape:
-    """What the checks need to know of one event type, read once from its fields."""
+    """What the checks need to know of one event type, read once from its contract model."""
 
     dates: tuple[str, ...]  # the date fields, in declaration order
     has_periods: bool
     ends: tuple[str, str] | None  # (start, end) for events with an end
 
 
-def _shape(kind: type[BaseModel]) -> _Shape:
-    fields = kind.model_fields
-    return _Shape(
-        tuple(n for n, f in fields.items() if "date" in repr(f.annotation)),
-        "periods" in fields,
-        _ENDS.get(kind),
-    )
-
-
 # Every event type's shape, so the per-event loop does one dict lookup, not a scan of fields.
-_SHAPES: dict[type, _Shape] = {kind: _shape(kind) for kind in get_args(get_args(Event)[0])}
+_SHAPES: dict[type, _Shape] = {
+    kind: _Shape(kind.DATE_FIELDS, "periods" in kind.model_fields, (kind.DAY, kind.END) if kind.END else None)
+    for kind in EVENT_MODELS
+}
 # Types with nothing to check beyond dates, periods and end-after-start.
 _UNCHECKED = frozenset(("lien_notice", *ALTERNATIVE_TYPES, *STATUTE_EVENT_TYPES))
 
@@ -160,13 +140,8 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
         t = ev.type
         if t in _UNCHECKED:
             continue
-        if isinstance(ev, LevyNotice) and ev.mailed is not None and ev.mailed < ev.date:
-            err(
-                f"events[{i}].mailed",
-                f"{ev.mailed.isoformat()} is before the notice's date {ev.date.isoformat()}",
-                ev.id,
-            )
-        elif isinstance(ev, HearingRequest):
+        # A levy notice ``mailed`` before its printed date is valid (law.md 3.1): nothing to check.
+        if isinstance(ev, HearingRequest):
             if ev.postmark is not None and ev.postmark > ev.received:
                 err(
                     f"events[{i}].postmark",

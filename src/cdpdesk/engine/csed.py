@@ -15,6 +15,7 @@ CSED_YEARS = 10
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.BASE_CSED)
 def base_csed(assessed: date, leap_day: str) -> Dated:
     """IRC 6502(a)(1): 10 years after the assessment (Feb 29 per policy ``leap_day``)."""
     day = add_years(assessed, CSED_YEARS, leap_day)
@@ -34,13 +35,16 @@ class Run:
     members: list[Suspension] = field(default_factory=list)
 
 
+@A.implements(A.CSED_WALK)
 def merge_suspensions(suspensions: list[Suspension]) -> list[Run]:
     """Merge overlapping or touching runs: a day suspended twice counts once
     (IRM 5.1.19.3.7.4(4)(b))."""
     runs: list[Run] = []
     for s in sorted(suspensions, key=lambda s: (s.start, s.until)):
-        if s.until <= s.start:
-            continue
+        if s.until <= s.start and not s.open:
+            continue  # no day suspended
+        # An open suspension that began on ``as_of`` has no day yet but runs on: it is kept
+        # (as a run of no days) so that the walk knows the CSED is a lower bound.
         if runs and s.start <= runs[-1].until:
             last = runs[-1]
             if s.until > last.until:
@@ -58,24 +62,24 @@ class CsedResult:
     trail: list[Why]
 
 
-def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> CsedResult:
-    """Law.md 4.2 step 3: walk the merged runs in date order from the base CSED."""
+@A.implements(A.CSED_WALK)
+def walk_csed(base: Dated, assessed: date, runs: list[Run]) -> CsedResult:
+    """Law.md 4.2 step 3: walk the merged runs in date order from the base CSED.
+
+    The result is a lower bound (``complete`` False) only when a suspension the walk reached
+    can still move it (law.md 4.2 step 4): a run that starts after the CSED has passed stops
+    the walk, so an open suspension inside it makes nothing a lower bound. An open run ending
+    on the assessment day itself still runs on, so it does count."""
     csed = base.value
+    open_ = False
     trail: list[Why] = [base.why]
     floors: list[tuple[Floor, bool]] = []
     for run in runs:
         start = max(run.start, assessed)
-        if start >= run.until:
-            trail.append(
-                Why(
-                    A.CSED_WALK,
-                    f"The suspension {iso_day(run.start)} to {iso_day(run.until)} ended "
-                    f"before the assessment {iso_day(assessed)}; it does not count.",
-                    "",
-                    None,
-                    ("before-assessment",),
-                )
-            )
+        if run.until <= run.start:
+            # An open suspension that began on ``as_of``: no days to add yet, but it runs on.
+            if start <= csed:
+                open_ = True
             continue
         if start > csed:
             trail.append(
@@ -89,11 +93,28 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
                 )
             )
             break
+        members = run.members
+        if not open_:
+            for m in members:
+                if m.open:
+                    open_ = True
+                    break
+        if start >= run.until:
+            trail.append(
+                Why(
+                    A.CSED_WALK,
+                    f"The suspension {iso_day(run.start)} to {iso_day(run.until)} ended "
+                    f"before the assessment {iso_day(assessed)}; it does not count.",
+                    "",
+                    None,
+                    ("before-assessment",),
+                )
+            )
+            continue
         days = (run.until - start).days
         before = csed
         csed = date.fromordinal(csed.toordinal() + days)
         clipped = " (counted from the assessment date)" if start > run.start else ""
-        members = run.members
         # Most runs hold one suspension: its cause needs no set or sort.
         causes = members[0].cause if len(members) == 1 else ", ".join(sorted({m.cause for m in members}))
         trail.append(
@@ -128,6 +149,7 @@ def walk_csed(base: Dated, assessed: date, runs: list[Run], open_: bool) -> Csed
     return CsedResult(Dated(csed, final, complete=not open_), floors, trail)
 
 
+@A.implements(A.CSED_WALK)
 def csed_reached(csed: date, base: date, open_: bool) -> Why:
     """The walk's last step: the CSED, how far it moved from the base, and whether a running
     suspension makes it a lower bound."""

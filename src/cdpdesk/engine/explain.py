@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from cdpdesk.contract.analysis import HELD_TYPES
 from cdpdesk.contract.case import (
     AlternativeAppeal,
     Bankruptcy,
@@ -106,7 +107,7 @@ def _means(sid: str, analysis: dict[str, Any], names: dict[str, str]) -> list[st
     hs = analysis["hearings"]
     out: list[str] = [STAGE_BY_ID[sid].about]
     if sid == "withdrawn":
-        for kind in ("cdp", "equivalent"):
+        for kind in HELD_TYPES:
             mine = [h for h in hs if h["type"] == kind and h["status"] == "withdrawn"]
             if not mine:
                 continue
@@ -200,60 +201,53 @@ def _how(case: CaseFile, analysis: dict[str, Any], names: dict[str, str]) -> lis
 
 
 def _event_text(ev: Any, types: dict[str, set[str]], names: dict[str, str]) -> tuple[str, date]:
+    """The event in plain words, and the day it happened (its type's ``DAY`` field, declared
+    on the contract model)."""
+    return _event_words(ev, types, names), getattr(ev, ev.DAY)
+
+
+def _event_words(ev: Any, types: dict[str, set[str]], names: dict[str, str]) -> str:
     periods = _join([names.get(p, p) for p in getattr(ev, "periods", None) or ()])
     if isinstance(ev, LevyNotice):
         letter = f" ({ev.letter})" if ev.letter else ""
-        return f"The IRS sent a final notice of intent to levy{letter} for {periods}.", ev.date
+        return f"The IRS sent a final notice of intent to levy{letter} for {periods}."
     if isinstance(ev, LienNotice):
         return (
             f"The IRS filed a Notice of Federal Tax Lien on {_d(ev.nftl_filed.isoformat())} and sent "
-            f"the lien notice (Letter {ev.letter or '3172'}) for {periods}.",
-            ev.date,
+            f"the lien notice (Letter {ev.letter or '3172'}) for {periods}."
         )
     if isinstance(ev, HearingRequest):
         kinds = types.get(ev.id, set())
         article = {"cdp": "a ", "equivalent": "an "}
-        got = (
-            _join([article[k] + _HEARING_NAME[k] for k in ("cdp", "equivalent") if k in kinds])
-            or "no hearing"
-        )
-        return (
-            f"Appeals received your hearing request (Form 12153) for {periods}: it earned {got}.",
-            ev.received,
-        )
+        got = _join([article[k] + _HEARING_NAME[k] for k in HELD_TYPES if k in kinds]) or "no hearing"
+        return f"Appeals received your hearing request (Form 12153) for {periods}: it earned {got}."
     if isinstance(ev, HearingWithdrawal):
         if not ev.written:
-            return (
-                "You withdrew your hearing request orally; it counts only once confirmed in writing.",
-                ev.received,
-            )
-        return (
-            "Appeals received your written withdrawal of the hearing request (Form 12256).",
-            ev.received,
-        )
+            return "You withdrew your hearing request orally; it counts only once confirmed in writing."
+        return "Appeals received your written withdrawal of the hearing request (Form 12256)."
     if isinstance(ev, Determination):
-        return "Appeals issued its determination on your hearing.", ev.date
+        return "Appeals issued its determination on your hearing."
     if isinstance(ev, TaxCourtPetition):
-        return "You petitioned the U.S. Tax Court.", ev.filed
+        return "You petitioned the U.S. Tax Court."
     if isinstance(ev, TaxCourtDecision):
-        return "The Tax Court entered its decision.", ev.entered
+        return "The Tax Court entered its decision."
     if isinstance(ev, InstallmentAgreementEvent):
         word = ev.type.removeprefix("ia_")
-        return f"Installment agreement {word} for {periods}.", ev.date
+        return f"Installment agreement {word} for {periods}."
     if isinstance(ev, OfferEvent):
         word = ev.type.removeprefix("oic_")
-        return f"Offer in compromise {word} for {periods}.", ev.date
+        return f"Offer in compromise {word} for {periods}."
     if isinstance(ev, AlternativeAppeal):
-        return f"You appealed the decision on your payment plan or offer for {periods}.", ev.filed
+        return f"You appealed the decision on your payment plan or offer for {periods}."
     if isinstance(ev, Bankruptcy):
-        return f"You filed for bankruptcy ({periods} affected).", ev.filed
+        return f"You filed for bankruptcy ({periods} affected)."
     if isinstance(ev, OutsideUS):
-        return "You left the United States.", ev.left
+        return "You left the United States."
     if isinstance(ev, TasApplication):
-        return "You asked the Taxpayer Advocate for help (Form 911).", ev.filed
+        return "You asked the Taxpayer Advocate for help (Form 911)."
     if isinstance(ev, InnocentSpouseClaim):
-        return "You asked for innocent spouse relief.", ev.filed
-    return "", date.min
+        return "You asked for innocent spouse relief."
+    return ""
 
 
 def _next_steps(sid: str, case: CaseFile, analysis: dict[str, Any]) -> list[dict[str, str | None]]:

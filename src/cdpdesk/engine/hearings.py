@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from cdpdesk.contract.analysis import CDP, EQUIVALENT, LEVY_STATUTE, NONE, PREMATURE, HearingType, Statute
 from cdpdesk.engine import authority as A
 from cdpdesk.engine.authority import Dated, Why, iso_day
 from cdpdesk.engine.calendar import ONE_DAY, Calendar
 
-CDP, EQUIVALENT, PREMATURE, NONE = "cdp", "equivalent", "premature", "none"
 PETITION_DAYS = 30
 APPEAL_DAYS = 90  # IRC 7483: notice of appeal within 90 days after the decision is entered
 
@@ -30,16 +30,36 @@ class Warning:
         return {"code": self.code, "event": self.event, "message": self.message}
 
 
+class WarningLog:
+    """The analysis's warnings, in the order found, each once."""
+
+    __slots__ = ("items", "_seen")
+
+    def __init__(self) -> None:
+        self.items: list[Warning] = []
+        self._seen: set[tuple[str, str, str]] = set()
+
+    def add(self, w: Warning) -> None:
+        key = (w.code, w.event, w.message)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.items.append(w)
+
+    def to_json(self) -> list[dict[str, str]]:
+        return [w.to_json() for w in self.items]
+
+
 @dataclass(slots=True)
 class Classification:
     """The hearing type a request earned on one notice for one period, and why."""
 
-    type: str
+    type: HearingType
     filed: date | None
     why: list[Why] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
 
 
+@A.implements(A.TIMELY_MAILING)
 def timely_by(deadline: date, received: date, postmark: date | None) -> tuple[bool, date, bool]:
     """Timely if received by the deadline, or U.S.-postmarked by it (IRC 7502).
 
@@ -52,12 +72,21 @@ def timely_by(deadline: date, received: date, postmark: date | None) -> tuple[bo
     return False, received, False
 
 
+@A.implements(A.HEARING_CLASSIFICATION)
 def is_premature(received: date, trigger: date) -> bool:
     """Andre v. Commissioner, 127 T.C. 68 (2006): a request before the notice exists earns no
     hearing on it. A request on the notice's own date is timely (law.md section 6)."""
     return received < trigger
 
 
+@A.implements(
+    A.HEARING_CLASSIFICATION,
+    A.FRIVOLOUS_REQUEST,
+    A.EQUITABLE_TOLLING,
+    A.LIEN_REQUEST_IN_FIVE_DAYS,
+    A.ONE_HEARING_PER_PERIOD,
+    A.CAP_AVAILABLE,
+)
 def classify_hearing(
     *,
     request_id: str,
@@ -65,7 +94,7 @@ def classify_hearing(
     postmark: date | None,
     frivolous: bool,
     equitable_tolling: bool,
-    statute: str,
+    statute: Statute,
     trigger: date,
     cdp_deadline: Dated | None,
     eh_deadline: Dated,
@@ -91,7 +120,7 @@ def classify_hearing(
         )
     # Exception ``premature``: before the notice date (levy) or the NFTL filing (lien).
     if is_premature(received, trigger):
-        what = "notice's date" if statute == "IRC 6330" else "NFTL filing date"
+        what = "notice's date" if statute == LEVY_STATUTE else "NFTL filing date"
         says = (
             f"The request was received {iso_day(received)}, before the {what} "
             f"{iso_day(trigger)}; it earns no hearing on this notice (Andre)."
@@ -183,6 +212,7 @@ def _timely_why(filed: date, received: date, by_postmark: bool, deadline: date, 
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.DETERMINATION_ISSUED)
 def determination_issued(issued: date, event: str, cdp: bool) -> Why:
     """IRC 6330(c)(3): Appeals ends a hearing it held with a Notice of Determination (CDP) or
     a decision letter (equivalent hearing)."""
@@ -192,6 +222,7 @@ def determination_issued(issued: date, event: str, cdp: bool) -> Why:
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.PETITION_WINDOW)
 def petition_deadline(cal: Calendar, determination: date) -> Dated:
     """IRC 6330(d)(1): 30 days beginning the day after the Notice of Determination, rolled."""
     last = determination + timedelta(days=PETITION_DAYS)
@@ -204,36 +235,60 @@ def petition_deadline(cal: Calendar, determination: date) -> Dated:
 
 
 @lru_cache(maxsize=1 << 16)
-def final_without_petition(deadline: Dated) -> Dated:
-    """Kollman: with no (timely) petition the determination is final once the window has run."""
+@A.implements(A.DETERMINATION_FINAL_NO_PETITION)
+def final_without_petition(deadline: Dated, reached: bool) -> Dated:
+    """Kollman: with no (timely) petition the determination is final once the window has run,
+    the day after its (rolled) last day. ``reached``: that day has come on ``as_of``; until it
+    does the determination is not final (law.md 4.5; case-format ``final``) and this date is
+    only the one it will become final on if no petition is filed."""
     day = deadline.value + ONE_DAY
-    says = (
-        f"No timely petition: the determination became final when the petition window closed "
-        f"{iso_day(deadline.value)}, so the hearing ended {iso_day(day)}."
-    )
+    if reached:
+        says = (
+            f"No timely petition: the determination became final when the petition window closed "
+            f"{iso_day(deadline.value)}, so the hearing ended {iso_day(day)}."
+        )
+    else:
+        says = (
+            f"If no petition is filed by {iso_day(deadline.value)}, the determination becomes "
+            f"final and the hearing ends {iso_day(day)}."
+        )
     return Dated(day, Why(A.DETERMINATION_FINAL_NO_PETITION, says, "final", day))
 
 
 @lru_cache(maxsize=1 << 16)
-def final_after_decision(cal: Calendar, entered: date) -> Dated:
-    """IRC 7481(a)(1), 7483: final when the 90-day appeal period has run (rolled) + 1 day."""
+@A.implements(A.DECISION_FINAL)
+def final_after_decision(cal: Calendar, entered: date, reached: bool) -> Dated:
+    """IRC 7481(a)(1), 7483: final when the 90-day appeal period has run (rolled) + 1 day.
+    ``reached`` as in :func:`final_without_petition`."""
     last = entered + timedelta(days=APPEAL_DAYS)
     rolled, phrase = cal.roll_explained(last)
     day = rolled + ONE_DAY
+    if reached:
+        end = f"the decision became final {iso_day(day)}."
+    else:
+        end = f"if no notice of appeal is filed by then, the decision becomes final {iso_day(day)}."
     says = (
         f"The Tax Court decision was entered {iso_day(entered)}; the 90-day appeal period's "
-        f"{phrase.removeprefix('its ')}; the decision became final {iso_day(day)}."
+        f"{phrase.removeprefix('its ')}; {end}"
     )
     return Dated(day, Why(A.DECISION_FINAL, says, "final", day))
 
 
+@A.implements(A.DECISION_FINAL)
+def final_reached(cal: Calendar, entered: date, as_of: date) -> bool:
+    """Whether a Tax Court decision entered on ``entered`` is final on ``as_of`` (IRC 7483)."""
+    return cal.roll(entered + timedelta(days=APPEAL_DAYS)) + ONE_DAY <= as_of
+
+
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.DECISION_FINAL)
 def final_as_recorded(final: date) -> Dated:
     says = f"The Tax Court decision became final {iso_day(final)}, as recorded (after an appeal)."
     return Dated(final, Why(A.DECISION_FINAL, says, "final", final, ("final-date-recorded",)))
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.EH_DECISION_FINAL)
 def eh_decision_final(decided: date) -> Dated:
     """An equivalent-hearing decision letter is final on its date; no Tax Court review."""
     says = (
@@ -243,7 +298,48 @@ def eh_decision_final(decided: date) -> Dated:
     return Dated(decided, Why(A.EH_DECISION_FINAL, says, "final", decided))
 
 
+@A.implements(A.UNTIMELY_PETITION)
+def untimely_petition(petition: str, filed: date, deadline: date) -> Warning:
+    """Law.md 4.5: a petition filed after the window (by receipt and by postmark) is reported,
+    and the suspension ends as if no petition had been filed. Exception: a caller who records
+    the dismissal's final date as a ``tax_court_decision`` with ``final`` gets that date
+    (Chief Counsel memo POSTF-156487-01)."""
+    return Warning(
+        "untimely_petition",
+        petition,
+        f"The Tax Court petition filed {iso_day(filed)} came after the deadline "
+        f"{iso_day(deadline)}; the suspension ends as if no petition had been filed.",
+    )
+
+
+@A.implements(A.EH_DECISION_FINAL)
+def petition_from_eh_decision(petition: str, filed: date, decision: str, decided: date) -> Warning:
+    """Reg. 301.6330-1(i)(2) Q&A-I5 (and 301.6320-1(i)(2)); Moorhous v. Commissioner, 116 T.C.
+    263 (2001): an equivalent-hearing decision letter cannot be taken to the Tax Court. A
+    petition against one is reported; it suspends nothing and changes no date."""
+    return Warning(
+        "petition_from_eh_decision",
+        petition,
+        f"The Tax Court petition filed {iso_day(filed)} answers the equivalent-hearing decision "
+        f"letter {decision} of {iso_day(decided)}, which the Tax Court cannot review; the petition "
+        "changes no date.",
+    )
+
+
+@A.implements(A.WITHDRAWAL)
+def withdrawal_covers(
+    periods: list[str] | None, notices: list[str] | None, period: str, notice: str | None
+) -> bool:
+    """Law.md 5: a withdrawal covers all or some of a request's periods, and its lien part,
+    its levy part or both; left out, each means all. Of the written withdrawals covering a
+    hearing, the first received ends it (``withdrawn_by``); later ones repeat it."""
+    return (periods is None or period in periods) and (
+        notices is None or (notice is not None and notice in notices)
+    )
+
+
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.WITHDRAWAL)
 def withdrawal_ends_hearing(received: date, kind: str) -> Why:
     says = (
         f"Appeals received the written withdrawal {iso_day(received)}; the {kind} hearing ends "
@@ -256,6 +352,7 @@ def withdrawal_ends_hearing(received: date, kind: str) -> Why:
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LEVY_PROHIBITION)
 def levy_allowed_post_levy(kind: str, notice_date: date) -> Dated:
     """IRC 6330(f): after a post-levy notice the levy may come before the hearing."""
     says = (
@@ -269,6 +366,7 @@ def levy_allowed_post_levy(kind: str, notice_date: date) -> Dated:
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LEVY_PROHIBITION)
 def levy_allowed_equivalent(pre_levy: Dated) -> Dated:
     """An equivalent hearing does not bar levy by statute: the 30-day notice period governs."""
     says = (
@@ -278,6 +376,7 @@ def levy_allowed_equivalent(pre_levy: Dated) -> Dated:
     return Dated(pre_levy.value, Why(A.LEVY_PROHIBITION, says, "levy_allowed_from", pre_levy.value))
 
 
+@A.implements(A.LEVY_PROHIBITION)
 def levy_allowed_after_cdp(pre_levy: date, ended: date, how: str) -> Dated:
     """IRC 6330(e)(1): levy is barred while the CDP hearing lasts, and before the 30-day
     notice period has run."""

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from cdpdesk.engine import authority as A
 from cdpdesk.engine.authority import Dated, Why, iso_day
-from cdpdesk.engine.calendar import ONE_DAY, Calendar, add_years
+from cdpdesk.engine.calendar import ONE_DAY, Calendar, one_year_period_last_day
 
 CDP_DAYS = 30
 LIEN_BUSINESS_DAYS = 5
@@ -48,23 +48,28 @@ def _thirty_day_window(
 def _one_year_window(
     cal: Calendar,
     after: date,
-    leap_day: str,
     rule: A.Rule,
     lead: str,
     exceptions: tuple[str, ...] = (),
 ) -> Window:
+    # Law.md 2, one-year periods: the day before day 1's first anniversary (that of February
+    # 29 being March 1), whatever the ``leap_day`` policy says: a year of days loses none.
     opens = after + ONE_DAY
-    last = add_years(opens, 1, leap_day) - ONE_DAY
+    last = one_year_period_last_day(opens)
     rolled, phrase = cal.roll_explained(last)
     says = f"{lead}The one-year window began {iso_day(opens)}; {phrase}."
     return Window(opens, last, Dated(rolled, Why(rule, says, "eh_deadline", rolled, exceptions)))
 
 
+@A.implements(A.LEVY_CDP_WINDOW, A.LEVY_EH_WINDOW)
 def levy_window_start(notice_date: date, mailed: date | None) -> tuple[date, str, tuple[str, ...]]:
-    """The day a levy notice's windows run from: its date, or a later mailing date.
+    """The day a levy notice's windows run from: its printed date, or a later mailing date.
 
     Exception ``mailed-after-notice-date``: when the notice was mailed after the date
     printed on it, the mailing date governs (Weiss v. Commissioner, 147 T.C. 179 (2016)).
+    Exception ``mailed-before-notice-date``: a mailing date earlier than the printed date
+    changes nothing; the windows run from the printed date (Reg. 301.6330-1(c)(2) Q&A-C3;
+    PMTA 2011-014). It is valid input, not an error (law.md 3.1).
     """
     if mailed is not None and mailed > notice_date:
         lead = (
@@ -72,10 +77,17 @@ def levy_window_start(notice_date: date, mailed: date | None) -> tuple[date, str
             "the mailing date governs (Weiss v. Commissioner, 147 T.C. 179 (2016)). "
         )
         return mailed, lead, ("mailed-after-notice-date",)
+    if mailed is not None and mailed < notice_date:
+        lead = (
+            f"The levy notice is dated {iso_day(notice_date)} and was mailed earlier, "
+            f"{iso_day(mailed)}; the windows run from the printed date (PMTA 2011-014). "
+        )
+        return notice_date, lead, ("mailed-before-notice-date",)
     return notice_date, f"The levy notice is dated {iso_day(notice_date)}. ", ()
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LEVY_CDP_WINDOW)
 def levy_cdp_window(cal: Calendar, notice_date: date, mailed: date | None) -> Window:
     """IRC 6330(a)(3)(B): 30 days beginning the day after the notice, rolled under 7503."""
     start, lead, exc = levy_window_start(notice_date, mailed)
@@ -83,13 +95,15 @@ def levy_cdp_window(cal: Calendar, notice_date: date, mailed: date | None) -> Wi
 
 
 @lru_cache(maxsize=1 << 16)
-def levy_eh_window(cal: Calendar, notice_date: date, mailed: date | None, leap_day: str) -> Window:
+@A.implements(A.LEVY_EH_WINDOW)
+def levy_eh_window(cal: Calendar, notice_date: date, mailed: date | None) -> Window:
     """Reg. 301.6330-1(i)(2) Q&A-I7: one year beginning the day after the notice, rolled."""
     start, lead, exc = levy_window_start(notice_date, mailed)
-    return _one_year_window(cal, start, leap_day, A.LEVY_EH_WINDOW, lead, exc)
+    return _one_year_window(cal, start, A.LEVY_EH_WINDOW, lead, exc)
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LIEN_FIVE_BUSINESS_DAYS)
 def lien_fifth_business_day(cal: Calendar, nftl_filed: date) -> Dated:
     """IRC 6320(a)(2): the notice is due within 5 business days after the NFTL filing."""
     days = cal.business_days_after(nftl_filed, LIEN_BUSINESS_DAYS)
@@ -110,6 +124,7 @@ def lien_fifth_business_day(cal: Calendar, nftl_filed: date) -> Dated:
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LIEN_CDP_WINDOW)
 def lien_cdp_window(cal: Calendar, fifth: date) -> Window:
     """IRC 6320(a)(3)(B): 30 days beginning the day after the 5th business day, rolled."""
     lead = f"The 5-business-day period after the NFTL filing ended {iso_day(fifth)}. "
@@ -117,23 +132,27 @@ def lien_cdp_window(cal: Calendar, fifth: date) -> Window:
 
 
 @lru_cache(maxsize=1 << 16)
-def lien_eh_window(cal: Calendar, fifth: date, leap_day: str) -> Window:
+@A.implements(A.LIEN_EH_WINDOW)
+def lien_eh_window(cal: Calendar, fifth: date) -> Window:
     """Reg. 301.6320-1(i)(2): one year beginning the day after the 5-business-day period."""
     lead = f"The 5-business-day period after the NFTL filing ended {iso_day(fifth)}. "
-    return _one_year_window(cal, fifth, leap_day, A.LIEN_EH_WINDOW, lead)
+    return _one_year_window(cal, fifth, A.LIEN_EH_WINDOW, lead)
 
 
+@A.implements(A.LIEN_FIVE_BUSINESS_DAYS)
 def lien_notice_is_late(notice_date: date, fifth: date) -> bool:
     """IRC 6320(a)(2): a notice sent after the 5th business day is a defect to report."""
     return notice_date > fifth
 
 
+@A.implements(A.RRA_EFFECTIVE)
 def predates_cdp(day: date) -> bool:
     """RRA 1998 section 3401(d): no CDP rights for liens filed or levies before 1999-01-19."""
     return day < CDP_EFFECTIVE
 
 
 @lru_cache(maxsize=1 << 16)
+@A.implements(A.LEVY_PROHIBITION)
 def earliest_pre_levy_day(notice_date: date, mailed: date | None) -> Dated:
     """IRC 6330(a)(2): the notice must come at least 30 days before the first levy."""
     start, lead, exc = levy_window_start(notice_date, mailed)

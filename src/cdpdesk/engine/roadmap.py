@@ -1,4 +1,4 @@
-"""Where a case stands on the collection road (shared/spec/roadmap.md)."""
+"""Where a case stands on the collection road (docs/law.md section 1, `stage` in docs/contract.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from cdpdesk.contract.analysis import EQUIVALENT, HELD_TYPES
 from cdpdesk.contract.case import (
     ALTERNATIVE_TYPES,
     STATUTE_EVENT_TYPES,
@@ -20,10 +21,11 @@ from cdpdesk.contract.case import (
     TaxCourtDecision,
     TaxCourtPetition,
 )
+from cdpdesk.engine import authority as A
 from cdpdesk.engine.authority import iso_day
 
 if TYPE_CHECKING:
-    from cdpdesk.engine.analyze import Entry
+    from cdpdesk.engine.hearing_requests import Entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,31 +116,18 @@ STAGES: tuple[Stage, ...] = (
 )
 STAGE_BY_ID = {s.id: s for s in STAGES}
 RANK = {s.id: i for i, s in enumerate(STAGES)}
-HELD = ("cdp", "equivalent")
+HELD = HELD_TYPES
 # Events that never move a case along the road by themselves.
 _NO_STAGE = (ALTERNATIVE_TYPES - {"ia_accepted", "oic_accepted", "ia_terminated"}) | set(STATUTE_EVENT_TYPES)
 
 
-_DAY_FIELD = {
-    "hearing_request": "received",
-    "hearing_withdrawal": "received",
-    "tax_court_petition": "filed",
-    "tax_court_decision": "entered",
-    "ia_appeal": "filed",
-    "oic_appeal": "filed",
-    "bankruptcy": "filed",
-    "outside_us": "left",
-    "tas_application": "filed",
-    "innocent_spouse_claim": "filed",
-}
-
-
 def event_day(ev: Any) -> date:
-    """The date an event happened (its first date field)."""
-    day: date = getattr(ev, _DAY_FIELD.get(ev.type, "date"))
+    """The date an event happened: its type's ``DAY`` field, declared on the contract model."""
+    day: date = getattr(ev, ev.DAY)
     return day
 
 
+@A.implements(A.CSED_PASSED)
 def stage_of(
     case: CaseFile, as_of: date, by_request: dict[str, list[Entry]], csed_values: list[date]
 ) -> dict[str, Any]:
@@ -188,7 +177,7 @@ def _stage_for_event(ev: Any, by_request: dict[str, list[Entry]]) -> str | None:
         mine = [e for e in by_request.get(ev.request, []) if e.determination == ev.date]
         if not mine:
             return None
-        if any(e.status == "determined" for e in mine) or all(e.cls.type == "equivalent" for e in mine):
+        if any(e.status == "determined" for e in mine) or all(e.cls.type == EQUIVALENT for e in mine):
             return (
                 "tax_court"
                 if any(e.petitioned_timely and e.status == "determined" for e in mine)

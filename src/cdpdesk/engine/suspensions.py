@@ -3,7 +3,7 @@ law.md 4.3. A suspension is a half-open run of days [start, until)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from cdpdesk.engine import authority as A
@@ -67,87 +67,140 @@ def _open_note(open_: bool, as_of: date) -> str:
     return f" It is still running on {iso_day(as_of)}, so it is counted to that day." if open_ else ""
 
 
+@A.implements(A.CDP_SUSPENSION)
 def cdp_hearing_suspension(
-    request: str, received: date, ended: date | None, how: str, as_of: date, floor_applies: bool
+    request: str,
+    received: date,
+    ended: date | None,
+    how: str,
+    as_of: date,
+    by_withdrawal: bool = False,
+    floor_after_withdrawal: bool = True,
 ) -> Suspension:
     """IRC 6330(e)(1), 6320(c): from receipt of a timely request until the hearing ends
-    (written withdrawal received, or determination final); floor: end + 90 days."""
+    (written withdrawal received, or determination final on ``as_of``). ``ended`` is None
+    while that end is not yet known (hearing pending, determination or decision still open
+    to petition or appeal): the run is then counted to ``as_of`` and is open (law.md 4.2
+    step 4). Its floor is :func:`cdp_90_day_floor`."""
     open_ = ended is None
     until = as_of if ended is None else ended
-    says = (
-        f"The timely CDP request was received {iso_day(received)}; "
-        + (f"the hearing ended {iso_day(until)} ({how})." if not open_ else "the hearing is still open.")
-        + _open_note(open_, as_of)
-    )
-    floor = None
-    if ended is not None and floor_applies:
-        day = ended + timedelta(days=CDP_FLOOR_DAYS)
-        floor = Floor(
-            "cdp_90_day",
-            day,
-            A.CDP_FLOOR,
-            f"The CDP hearing ended {iso_day(ended)}; the CSED is no earlier than 90 days "
-            f"after: {iso_day(day)}.",
-        )
+    if not open_:
+        said = f"the hearing ended {iso_day(until)} ({how})."
+    elif how:
+        said = f"the hearing has not ended ({how})."
+    else:
+        said = "the hearing is still open."
+    says = f"The timely CDP request was received {iso_day(received)}; " + said + _open_note(open_, as_of)
+    floor = None if ended is None else cdp_90_day_floor(ended, by_withdrawal, floor_after_withdrawal)
     return Suspension("cdp_hearing", request, received, until, open_, A.CDP_SUSPENSION, says, floor)
 
 
-def alternative_until(ended: date, appeal_filed: date | None, appeal_closed: date | None) -> tuple[date, str]:
+@A.implements(A.CDP_FLOOR)
+def cdp_90_day_floor(ended: date, by_withdrawal: bool, floor_after_withdrawal: bool = True) -> Floor | None:
+    """IRC 6330(e)(1), last sentence: the CSED is no earlier than 90 days after the day the CDP
+    hearing ends (the suspension's ``until``). No floor while the hearing is open: the caller
+    gives no ``ended`` then.
+
+    Policy ``floor_after_withdrawal`` (law.md 4.4 and 6, default on): the statute speaks of a
+    "final determination"; the floor is applied after a written withdrawal too, because the
+    suspension ends there just the same. Switched off, a withdrawn hearing has no floor.
+    """
+    if by_withdrawal and not floor_after_withdrawal:
+        return None
+    day = ended + timedelta(days=CDP_FLOOR_DAYS)
+    return Floor(
+        "cdp_90_day",
+        day,
+        A.CDP_FLOOR,
+        f"The CDP hearing ended {iso_day(ended)}; the CSED is no earlier than 90 days after: {iso_day(day)}.",
+    )
+
+
+@A.implements(A.IA_PENDING, A.IA_TERMINATED, A.OIC_PENDING)
+def alternative_until(
+    ended: date, appeal_filed: date | None, appeal_closed: date | None, as_of: date
+) -> tuple[date, str, bool]:
     """IRC 6331(k)(1)-(3): 30 days after a rejection or termination, or the later close of
-    an appeal filed within those 30 days."""
+    an appeal filed within those 30 days.
+
+    Returns (until, how, settled). The end is fixed by the facts either way and runs past
+    ``as_of`` if it falls there (law.md 4.2 step 4), but while the 30 days still run on
+    ``as_of`` with no appeal recorded, an appeal could still extend it: not settled, so the
+    CSED is a lower bound. An appeal may be filed on the 30th day itself, so that day counts.
+    """
     grace = ended + timedelta(days=ALTERNATIVE_GRACE_DAYS)
     if appeal_filed is not None and appeal_closed is not None and appeal_filed <= grace:
         if appeal_closed > grace:
-            return appeal_closed, (
-                f"an appeal filed {iso_day(appeal_filed)} (within 30 days) closed {iso_day(appeal_closed)}"
+            return (
+                appeal_closed,
+                (f"an appeal filed {iso_day(appeal_filed)} (within 30 days) closed {iso_day(appeal_closed)}"),
+                True,
             )
-        return grace, (
-            f"30 days after {iso_day(ended)} is {iso_day(grace)}, later than the close of "
-            f"the appeal {iso_day(appeal_closed)}"
+        return (
+            grace,
+            (
+                f"30 days after {iso_day(ended)} is {iso_day(grace)}, later than the close of "
+                f"the appeal {iso_day(appeal_closed)}"
+            ),
+            True,
         )
-    return grace, f"30 days after {iso_day(ended)} is {iso_day(grace)}"
+    how = f"30 days after {iso_day(ended)} is {iso_day(grace)}"
+    if as_of <= grace:
+        return grace, how + "; an appeal filed by then would extend it", False
+    return grace, how, True
 
 
+@A.implements(A.IA_PENDING)
 def ia_pending_suspension(
-    event: str, requested: date, until: date | None, how: str, as_of: date
+    event: str, requested: date, until: date | None, how: str, as_of: date, settled: bool = True
 ) -> Suspension:
-    """IRC 6331(k)(2), (k)(3), 6331(i)(5): while an installment agreement request is pending."""
-    open_ = until is None
+    """IRC 6331(k)(2), (k)(3), 6331(i)(5): while an installment agreement request is pending.
+    ``until`` None: still pending, counted to ``as_of``. A known ``until`` counts in full even
+    after ``as_of``; ``settled`` False when a timely appeal could still extend it."""
+    open_ = until is None or not settled
     end = as_of if until is None else until
     says = (
         f"An installment agreement was requested {iso_day(requested)}; "
-        + (f"the suspension ends {iso_day(end)} ({how})." if not open_ else "it is still pending.")
-        + _open_note(open_, as_of)
+        + (f"the suspension ends {iso_day(end)} ({how})." if until is not None else "it is still pending.")
+        + _open_note(until is None, as_of)
     )
     return Suspension("ia_pending", event, requested, end, open_, A.IA_PENDING, says)
 
 
-def ia_terminated_suspension(event: str, terminated: date, until: date, how: str) -> Suspension:
-    """IRC 6331(k)(2)(D), (k)(3): 30 days after termination, longer during a timely appeal."""
+@A.implements(A.IA_TERMINATED)
+def ia_terminated_suspension(
+    event: str, terminated: date, until: date, how: str, settled: bool = True
+) -> Suspension:
+    """IRC 6331(k)(2)(D), (k)(3): 30 days after termination, longer during a timely appeal.
+    ``settled`` as in :func:`alternative_until`."""
     says = (
         f"The installment agreement was terminated {iso_day(terminated)}; the suspension ends "
         f"{iso_day(until)} ({how})."
     )
-    return Suspension("ia_terminated", event, terminated, until, False, A.IA_TERMINATED, says)
+    return Suspension("ia_terminated", event, terminated, until, not settled, A.IA_TERMINATED, says)
 
 
+@A.implements(A.OIC_PENDING)
 def oic_pending_suspension(
-    event: str, pending: date, until: date | None, how: str, as_of: date
+    event: str, pending: date, until: date | None, how: str, as_of: date, settled: bool = True
 ) -> Suspension:
     """IRC 6331(k)(1), (k)(3): while an offer in compromise is pending (and 30 days after a
-    rejection, longer during a timely appeal)."""
-    open_ = until is None
+    rejection, longer during a timely appeal). ``until`` and ``settled`` as in
+    :func:`ia_pending_suspension`."""
+    open_ = until is None or not settled
     end = as_of if until is None else until
     says = (
         f"The offer in compromise became pending {iso_day(pending)}; "
-        + (f"the suspension ends {iso_day(end)} ({how})." if not open_ else "it is still pending.")
-        + _open_note(open_, as_of)
+        + (f"the suspension ends {iso_day(end)} ({how})." if until is not None else "it is still pending.")
+        + _open_note(until is None, as_of)
     )
     return Suspension("oic_pending", event, pending, end, open_, A.OIC_PENDING, says)
 
 
+@A.implements(A.BANKRUPTCY)
 def bankruptcy_suspension(event: str, filed: date, stay_ended: date | None, as_of: date) -> Suspension:
-    """IRC 6503(h): from the petition until the stay ends, plus 6 months."""
+    """IRC 6503(h): from the petition until the stay ends, plus 6 months. An ended stay fixes
+    the end, which counts in full even when it falls after ``as_of`` (law.md 4.2 step 4)."""
     if stay_ended is None:
         says = (
             f"The bankruptcy petition was filed {iso_day(filed)} and the automatic stay has not "
@@ -162,6 +215,7 @@ def bankruptcy_suspension(event: str, filed: date, stay_ended: date | None, as_o
     return Suspension("bankruptcy", event, filed, until, False, A.BANKRUPTCY, says)
 
 
+@A.implements(A.OUTSIDE_US, A.RETURN_FLOOR)
 def outside_us_suspension(event: str, left: date, returned: date | None, as_of: date) -> Suspension | None:
     """IRC 6503(c): only a continuous absence of 6 months or more suspends; floor: return + 6 months.
 
@@ -193,6 +247,7 @@ def outside_us_suspension(event: str, left: date, returned: date | None, as_of: 
     return Suspension("outside_us", event, left, returned, False, A.OUTSIDE_US, says, floor)
 
 
+@A.implements(A.TAS_APPLICATION)
 def tas_suspension(event: str, filed: date, decided: date | None, as_of: date) -> Suspension:
     """IRC 7811(b), (d): from the application until the National Taxpayer Advocate decides."""
     open_ = decided is None
@@ -205,8 +260,10 @@ def tas_suspension(event: str, filed: date, decided: date | None, as_of: date) -
     return Suspension("tas_application", event, filed, until, open_, A.TAS_APPLICATION, says)
 
 
+@A.implements(A.INNOCENT_SPOUSE)
 def innocent_spouse_suspension(event: str, filed: date, bar_ended: date | None, as_of: date) -> Suspension:
-    """IRC 6015(e)(2): from the claim until the collection bar ends, plus 60 days."""
+    """IRC 6015(e)(2): from the claim until the collection bar ends, plus 60 days (counted in
+    full even past ``as_of``: the end is fixed once the bar has ended)."""
     if bar_ended is None:
         says = (
             f"An innocent spouse claim was filed {iso_day(filed)}; the collection bar has not "
@@ -219,15 +276,3 @@ def innocent_spouse_suspension(event: str, filed: date, bar_ended: date | None, 
         f"{iso_day(bar_ended)}, and 60 days more run to {iso_day(until)}."
     )
     return Suspension("innocent_spouse", event, filed, until, False, A.INNOCENT_SPOUSE, says)
-
-
-def running_on(s: Suspension, as_of: date) -> Suspension:
-    """Law.md 4.2 step 4: a suspension still running on ``as_of`` counts only to that day and is
-    marked open, so the CSED it gives is a lower bound. Its floor waits for its end."""
-    if s.until <= as_of:
-        return s
-    says = (
-        f"{s.says} It is still running on {iso_day(as_of)} (due to end {iso_day(s.until)}), "
-        "so it is counted to that day."
-    )
-    return replace(s, until=as_of, open=True, says=says, floor=None)

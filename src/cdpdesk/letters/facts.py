@@ -10,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdpdesk.contract.analysis import HELD_TYPES, LEVY_STATUTE, LIEN_STATUTE
 from cdpdesk.contract.case import (
+    EVENT_DATE_FIELDS,
     CaseFile,
     HearingRequest,
     HearingWithdrawal,
@@ -25,26 +27,11 @@ LETTER_4383 = "4383"
 TEMPLATE_REV_4383 = "11-2026"
 SNAPSHOT_FORMAT_4383 = "cdpdesk.letter4383/1"
 WITHDRAWAL_REQUEST_FORMAT = "cdpdesk.withdrawal-request/1"
-HELD = ("cdp", "equivalent")
-LIEN, LEVY = "IRC 6320", "IRC 6330"
+HELD = HELD_TYPES
+LIEN, LEVY = LIEN_STATUTE, LEVY_STATUTE
 PART = {LIEN: "lien", LEVY: "levy"}
 PART_ORDER = {"lien": 0, "levy": 1}
-DATE_FIELDS = (
-    "date",
-    "received",
-    "filed",
-    "entered",
-    "nftl_filed",
-    "closed",
-    "stay_ended",
-    "returned",
-    "decided",
-    "bar_ended",
-    "left",
-    "mailed",
-    "postmark",
-    "final",
-)
+DATE_FIELDS = EVENT_DATE_FIELDS  # declared on the contract models
 
 
 class LetterError(ValueError):
@@ -102,48 +89,25 @@ def find_withdrawal(case: CaseFile, event_id: str) -> HearingWithdrawal:
 
 
 def withdrawal_scope(case: CaseFile, analysis: dict[str, Any], event_id: str) -> WithdrawalScope:
+    """The hearings a withdrawal ends, as the engine published them: each hearing's
+    ``withdrawn_by`` (the written withdrawal that ended it) and ``withdrawals`` (every one
+    naming it). Nothing here works the rule out again."""
     w = find_withdrawal(case, event_id)
     request = next((ev for ev in case.events if ev.id == w.request and isinstance(ev, HearingRequest)), None)
     if request is None:  # the engine's checks refuse this first
         raise LetterError(f"withdrawal {w.id!r} names no hearing_request {w.request!r}")
     scope = WithdrawalScope(w, request)
-    entries = [h for h in analysis["hearings"] if h["request"] == w.request]
-    order = {ev.id: i for i, ev in enumerate(case.events)}
-    mine = sorted(
-        (
-            ev
-            for ev in case.events
-            if isinstance(ev, HearingWithdrawal) and ev.request == w.request and ev.written
-        ),
-        key=lambda ev: (ev.received, order[ev.id]),
-    )
-    taken: dict[tuple[str | None, str], str] = {}
-    reached = False
-    for wv in mine:
-        for h in entries:
-            if h["type"] not in HELD:
-                continue
-            if wv.periods is not None and h["period"] not in wv.periods:
-                continue
-            if wv.notices is not None and h["notice"] not in wv.notices:
-                continue
-            key = (h["notice"], h["period"])
-            if wv.id == w.id:
-                scope.held_any = True
-            if key not in taken:
-                taken[key] = wv.id
-            elif wv.id == w.id and taken[key] != w.id and taken[key] not in scope.earlier:
-                scope.earlier.append(taken[key])
-        if wv.id == w.id:
-            reached = True
-            break
-    for h in entries:
-        if h["type"] not in HELD:
+    for h in analysis["hearings"]:
+        if h["request"] != w.request or h["type"] not in HELD:
             continue
-        owner = taken.get((h["notice"], h["period"]))
-        if owner == w.id:
+        by = h["withdrawn_by"]
+        if w.id in h["withdrawals"]:
+            scope.held_any = True
+            if by is not None and by != w.id and by not in scope.earlier:
+                scope.earlier.append(by)
+        if by == w.id:
             scope.ended.append(h)
-        elif owner is None and reached and h["status"] == "pending":
+        elif by is None and w.written and h["status"] == "pending":
             scope.remaining.append(h)
     return scope
 
