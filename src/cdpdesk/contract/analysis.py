@@ -80,7 +80,7 @@ class HearingOut(_Out):
     petition_deadline: dt.date | None
     """Last day to petition the Tax Court; only for a determined cdp hearing."""
     final: dt.date | None
-    """The day the determination or Tax Court decision became final (where the CDP suspension ends), only once it has on as_of; null while it can still be petitioned or appealed (status determined), the day it becomes final if nothing is filed being in deadlines."""
+    """The day the determination or Tax Court decision became final (where the CDP suspension ends); null until it is final on as_of, while it can still be petitioned or appealed (status determined), the day it becomes final if nothing is filed being in deadlines."""
     tax_court_review: bool
     """True while this cdp hearing's determination can still reach the Tax Court: the petition window is open on as_of or a timely petition is pending."""
     levy_allowed_from: dt.date | None
