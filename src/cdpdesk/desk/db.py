@@ -22,6 +22,8 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from cdpdesk.desk.files import private_file
+
 log = logging.getLogger("cdpdesk.desk")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -64,7 +66,7 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))  # 0600 in a 0700 directory: it holds full TINs
         engine = create_engine(
             url,
             hide_parameters=True,

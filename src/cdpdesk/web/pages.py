@@ -18,12 +18,21 @@ from fastapi.templating import Jinja2Templates
 
 from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.listing import list_cases
+from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.authority import plain_date
 from cdpdesk.engine.glossary import LETTERS, find_letter
 from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
 from cdpdesk.web import ops
-from cdpdesk.web.security import check_csrf, csrf_token, current_account, require_account, require_appeals
+from cdpdesk.web.params import CaseId, LetterId
+from cdpdesk.web.security import (
+    check_csrf,
+    client_address,
+    csrf_token,
+    current_account,
+    require_account,
+    require_appeals,
+)
 from cdpdesk.web.svg import roadmap_svg, timeline_svg
 
 router = APIRouter(include_in_schema=False)
@@ -126,7 +135,23 @@ def login(
 ) -> Response:
     check_csrf(request, csrf_token)
     accounts = _accounts(request)
-    account = accounts.authenticate(username, password)
+    try:
+        account = accounts.authenticate(username[:200], password[:1024], client_address(request))
+    except Throttled as exc:
+        page = render(
+            request,
+            "login.html",
+            status=429,
+            title="Sign in",
+            next=_safe_next(next),
+            error=(
+                "Too many failed sign-ins for this account or from this address. "
+                f"Wait {_wait_words(exc.retry_after)} and try again."
+            ),
+            username=username[:100],
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if account is None:
         return render(
             request,
@@ -143,6 +168,13 @@ def login(
     request.session.clear()  # a new session (and a new CSRF token) after sign-in
     request.session["sid"] = accounts.start_session(account)
     return RedirectResponse(_safe_next(next), status_code=303)
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes"
 
 
 @router.post("/logout")
@@ -176,7 +208,7 @@ def cases_page(
     request: Request,
     account: Signed,
     stage: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=10**9)] = 1,
 ) -> Response:
     stage = stage if stage in STAGE_BY_ID else None
     visible = _accounts(request).visible_cases(account)
@@ -208,7 +240,7 @@ def queue(request: Request, account: Signed) -> Response:
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, account: Signed, case_id: int) -> Response:
+def case_page(request: Request, account: Signed, case_id: CaseId) -> Response:
     accounts = _accounts(request)
     ops.check_visible(accounts, account, case_id)
     desk = _desk(request)
@@ -232,7 +264,7 @@ def case_page(request: Request, account: Signed, case_id: int) -> Response:
 
 
 @router.get("/cases/{case_id}/withdrawals/{event_id}/preview")
-def preview_page(request: Request, account: Signed, case_id: int, event_id: str) -> Response:
+def preview_page(request: Request, account: Signed, case_id: CaseId, event_id: str) -> Response:
     require_appeals(account)
     desk = _desk(request)
     ops.show(desk, case_id)
@@ -257,7 +289,7 @@ def preview_page(request: Request, account: Signed, case_id: int, event_id: str)
 
 
 @router.get("/cases/{case_id}/withdrawals/{event_id}/preview.html")
-def preview_letter(request: Request, account: Signed, case_id: int, event_id: str) -> Response:
+def preview_letter(request: Request, account: Signed, case_id: CaseId, event_id: str) -> Response:
     require_appeals(account)
     ops.show(_desk(request), case_id)
     html = ops.letter_preview_html(_desk(request), case_id, event_id)
@@ -266,7 +298,7 @@ def preview_letter(request: Request, account: Signed, case_id: int, event_id: st
 
 @router.post("/cases/{case_id}/withdrawals/{event_id}/acknowledge")
 def acknowledge(
-    request: Request, account: Signed, case_id: int, event_id: str, csrf_token: Annotated[str, Form()] = ""
+    request: Request, account: Signed, case_id: CaseId, event_id: str, csrf_token: Annotated[str, Form()] = ""
 ) -> Response:
     check_csrf(request, csrf_token)
     require_appeals(account)
@@ -277,7 +309,7 @@ def acknowledge(
 
 
 @router.get("/letters/{letter_id}")
-def letter_page(request: Request, account: Signed, letter_id: int) -> Response:
+def letter_page(request: Request, account: Signed, letter_id: LetterId) -> Response:
     row = ops.letter_row(_desk(request), _accounts(request), account, letter_id)
     info = ops.letter_json(row)
     return render(
@@ -294,7 +326,7 @@ def letter_page(request: Request, account: Signed, letter_id: int) -> Response:
 
 
 @router.get("/cases/{case_id}/understand")
-def understand(request: Request, account: Signed, case_id: int) -> Response:
+def understand(request: Request, account: Signed, case_id: CaseId) -> Response:
     ops.check_visible(_accounts(request), account, case_id)
     ex = ops.explained(_desk(request), case_id)
     stage = ex.explanation["stage"]
