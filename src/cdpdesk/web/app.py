@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Match, Route
 from swagger_ui_bundle import swagger_ui_path
 
 from cdpdesk.contract import CaseError
@@ -266,10 +267,20 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         if exc.status_code == 404 and message == "Not Found":
             message = "there is no page at this address"
-        elif exc.status_code == 405 and message == "Method Not Allowed":
-            message = f"{request.method} is not allowed here; allowed: {(exc.headers or {}).get('Allow', '')}"
-        # Keep the exception's headers: Allow on a 405, Connection: close on a 413.
-        return _refuse(request, exc.status_code, None, message, dict(exc.headers or {}))
+        headers = dict(exc.headers or {})  # Connection: close on a 413, Allow on a 405
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on this path only.
+            headers["Allow"] = _allowed(request)
+            message = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+        return _refuse(request, exc.status_code, None, message, headers)
+
+    def _allowed(request: Request) -> str:
+        methods: set[str] = set()
+        # (the routers' own lists too: newer FastAPI keeps an included router as one entry)
+        for route in [*app.router.routes, *api.router.routes, *pages.router.routes]:
+            if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+                methods |= route.methods
+        return ", ".join(sorted(methods))
 
     app.include_router(api.router)
     app.include_router(pages.router)
