@@ -181,7 +181,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         # sent without a length is counted as it arrives: BodyLimit above).
         if declared_too_large(request.headers.get("content-length"), body_limit):
             exc = BodyTooLarge(body_limit)
-            return _refuse(request, 413, None, str(exc.detail), exc.headers)
+            return _refuse(request, 413, None, str(exc.detail), dict(exc.headers or {}))
         return None
 
     app.add_middleware(
