@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import os
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -105,7 +106,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         lock_path = Path(url.database + ".migrate.lock")
-        with lock_path.open("a") as fh:
+        with os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
