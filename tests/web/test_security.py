@@ -364,6 +364,14 @@ def test_a_strangers_bad_body_gets_401(web: Web) -> None:
         assert r.status_code == 401, body
     r = c.post("/api/cases", content=b"{not json")
     assert r.status_code == 401
+    # a page sends a stranger to the sign-in page, whatever the body
+    r = c.post(
+        f"/cases/{cid}/withdrawals/e3/acknowledge",
+        content=b"zz",
+        headers={"content-type": "multipart/form-data"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
     # signed in, the same bodies are named
     r = c.post(f"/api/cases/{cid}/events", auth=APPEALS, content=b"[1, 2]")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.listing import list_cases
@@ -297,13 +298,18 @@ def preview_letter(request: Request, account: Signed, case_id: CaseId, event_id:
 
 
 @router.post("/cases/{case_id}/withdrawals/{event_id}/acknowledge")
-def acknowledge(
-    request: Request, account: Signed, case_id: CaseId, event_id: str, csrf_token: Annotated[str, Form()] = ""
-) -> Response:
-    check_csrf(request, csrf_token)
+async def acknowledge(request: Request, account: Signed, case_id: CaseId, event_id: str) -> Response:
+    # The form is read here, after the sign-in check: a stranger's malformed body goes to
+    # the sign-in page, not to a 400.
+    token = (await request.form()).get("csrf_token")
+    check_csrf(request, token if isinstance(token, str) else None)
     require_appeals(account)
-    ops.show(_desk(request), case_id)
-    ack = _desk(request).acknowledge(case_id, event_id, by=account.username)
+    return await run_in_threadpool(_acknowledge, _desk(request), case_id, event_id, account.username)
+
+
+def _acknowledge(desk: Desk, case_id: int, event_id: str, username: str) -> Response:
+    ops.show(desk, case_id)
+    ack = desk.acknowledge(case_id, event_id, by=username)
     flag = "issued" if ack.created else "already"
     return RedirectResponse(f"/letters/{ack.letter.id}?{flag}=1", status_code=303)
 
