@@ -107,6 +107,30 @@ def test_engine_work_runs_off_the_event_loop(web: Web, monkeypatch: pytest.Monke
     assert seen == [False, False]  # both ran in a worker thread, not on the loop
 
 
+def test_memory_is_released_after_a_large_body(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from cdpdesk.web import limits
+
+    calls: list[int] = []
+    monkeypatch.setattr(limits, "RELEASE_DELAY", 0.0)
+    monkeypatch.setattr(limits, "release_memory", lambda: calls.append(1))
+    with TestClient(create_app(desk=web.desk)) as c:
+        assert c.post("/api/analyze", content=EXAMPLE.read_bytes()).status_code == 200
+        assert c.get("/api/roadmap").status_code == 200
+        assert calls == []  # small bodies: nothing to give back
+        big = _bad_case(4000)
+        assert len(big) >= limits.LARGE_BODY
+        assert c.post("/api/analyze", content=big).status_code == 422
+        for _ in range(200):
+            if calls:
+                break
+            c.get("/api/roadmap")  # lets the server's loop run the release
+    assert calls == [1]
+    monkeypatch.undo()
+    limits.release_memory()  # the real one runs (gc and, on glibc, malloc_trim)
+
+
 def _bad_case(n: int) -> bytes:
     doc = json.loads(EXAMPLE.read_text())
     doc["events"] += [

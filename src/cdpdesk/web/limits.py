@@ -11,6 +11,7 @@ case with several thousand events; a desk that imports larger files raises it.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import ctypes.util
 import gc
@@ -25,8 +26,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY = 1024 * 1024
 #: After a request with a body at least this large, the memory it needed is handed back to
-#: the system (see ``release_memory``).
+#: the system (see ``release_memory``), at most once every RELEASE_DELAY seconds, so that a
+#: client sending large bodies one after another does not make the server collect all the time.
 LARGE_BODY = 256 * 1024
+RELEASE_DELAY = 1.0
 _SIZE = re.compile(r"^\s*(\d+)\s*(b|k|kb|kib|m|mb|mib)?\s*$", re.I)
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1000, "kib": 1024, "m": 1024**2, "mb": 1000**2, "mib": 1024**2}
 
@@ -97,11 +100,12 @@ def release_memory() -> None:
 
 class BodyLimit:
     """ASGI middleware counting the body as the application reads it, and releasing the
-    memory a large one needed once its answer is sent."""
+    memory a large one needed soon after its answer is sent."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
+        self._release: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,5 +126,12 @@ class BodyLimit:
         try:
             await self.app(scope, counted, send)
         finally:
-            if seen >= LARGE_BODY:
-                await run_in_threadpool(release_memory)
+            if seen >= LARGE_BODY and self._release is None:
+                self._release = asyncio.create_task(self._release_soon())
+
+    async def _release_soon(self) -> None:
+        try:
+            await asyncio.sleep(RELEASE_DELAY)
+            await run_in_threadpool(release_memory)
+        finally:
+            self._release = None
