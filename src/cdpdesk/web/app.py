@@ -32,7 +32,13 @@ from cdpdesk.desk.workflow import Desk
 from cdpdesk.letters.facts import LetterError
 from cdpdesk.privacy import RedactTins
 from cdpdesk.web import api, pages
-from cdpdesk.web.limits import BodyLimit, BodyTooLarge, declared_too_large, max_body
+from cdpdesk.web.limits import (
+    ApiBodyLimit,
+    BodyLimit,
+    BodyTooLarge,
+    declared_too_large,
+    max_body,
+)
 from cdpdesk.web.ops import FieldError, safe_message
 from cdpdesk.web.security import (
     SESSION_COOKIE,
@@ -191,6 +197,18 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         max_age=7 * 24 * 3600,
         same_site="lax",
         https_only=secure_cookies(),
+    )
+    # Outermost: API bodies read and limited at the edge (with the headers guard would add).
+    app.add_middleware(
+        ApiBodyLimit,
+        limit=body_limit,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Content-Security-Policy": CSP,
+            "X-Frame-Options": "SAMEORIGIN",
+            "Cache-Control": "no-store",
+        },
     )
 
     def _refuse(
