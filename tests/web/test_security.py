@@ -67,6 +67,31 @@ def test_a_body_over_the_limit_is_refused_with_413(web: Web) -> None:
     assert r.status_code == 422
 
 
+def test_a_client_refused_lately_waits_before_its_next_oversized_body(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cdpdesk.web import limits
+
+    waits: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(limits, "_pause", pause)
+    c = web.client()
+    big = b" " * (DEFAULT_MAX_BODY + 1)
+    assert c.post("/api/analyze", content=big).status_code == 413
+    assert waits == []  # the first refusal is immediate
+    assert c.post("/api/analyze", content=big).status_code == 413
+    assert waits == [limits.PENALTY_DELAY]
+    # an ordinary request from the same client is not held up; a chunked one waits its turn
+    assert c.post("/api/analyze", content=EXAMPLE.read_bytes()).status_code == 200
+    assert c.get("/api/roadmap").status_code == 200
+    assert waits == [limits.PENALTY_DELAY]
+    assert c.post("/api/analyze", content=iter([EXAMPLE.read_bytes()])).status_code == 200
+    assert waits == [limits.PENALTY_DELAY] * 2
+
+
 def test_the_limit_is_configurable(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (parse_size("512KiB"), parse_size("8MiB"), parse_size("2MB"), parse_size("100")) == (
         512 * 1024,
