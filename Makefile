@@ -45,6 +45,7 @@ test: system-deps-test lint types unit
 bench: $(STAMP)
 	$(PY) bench/engine_bench.py
 	$(PY) bench/bulk_bench.py
+	$(PY) bench/load_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -13,8 +13,10 @@ import pytest
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
+from argon2 import PasswordHasher  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
+from cdpdesk.desk import accounts as accounts_module  # noqa: E402
 from cdpdesk.desk.accounts import Accounts  # noqa: E402
 from cdpdesk.desk.demo import load_demo  # noqa: E402
 from cdpdesk.desk.workflow import Desk  # noqa: E402
@@ -36,6 +38,25 @@ FULL_TINS = (
     "123456789",
     "987654321",
 )
+
+
+#: The real hasher (argon2-cffi's defaults), for the tests that check the stored hashes.
+REAL_HASHER = accounts_module._HASHER
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_argon2() -> Iterator[None]:
+    """In-process tests hash with argon2id at its smallest cost: every fixture makes five
+    demo users and the suite signs in hundreds of times; 64 MiB and 3 passes each would
+    take minutes. The hash format and the code path are the same; the served desk
+    (``cdpdesk serve`` in test_serve.py) and tests/web/test_security.py use the real cost."""
+    accounts_module._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    accounts_module._dummy_hash.cache_clear()
+    try:
+        yield
+    finally:
+        accounts_module._HASHER = REAL_HASHER
+        accounts_module._dummy_hash.cache_clear()
 
 
 @dataclass

@@ -202,9 +202,9 @@ def test_pictures_are_plain_svg_with_labels() -> None:
     assert re.search(r"<title id=\"timeline-title\">", svg)
 
 
-def test_passwords_are_salted_scrypt(web: Web) -> None:
+def test_passwords_are_salted_argon2id(web: Web) -> None:
     h1, h2 = hash_password("correct horse"), hash_password("correct horse")
-    assert h1 != h2 and h1.startswith("scrypt$")
+    assert h1 != h2 and h1.startswith("$argon2id$")
     assert verify_password("correct horse", h1) and not verify_password("wrong horse", h1)
     accounts = Accounts(web.desk)
     with pytest.raises(DeskError, match="role"):
@@ -236,7 +236,8 @@ def test_a_desk_database_from_before_accounts_is_upgraded(
     with Desk.open(url) as desk:
         Accounts(desk)
         assert {"users", "case_links", "web_sessions"} <= set(inspect(desk.engine).get_table_names())
-        assert db.current_revision(desk.engine) == "0002"
+        assert "auth_failures" in inspect(desk.engine).get_table_names()
+        assert db.current_revision(desk.engine) == "0003"
 
 
 def test_api_docs_use_local_assets(web: Web) -> None:

@@ -69,6 +69,13 @@ def demo_load() -> None:
     _print_demo(result)
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
@@ -78,36 +85,57 @@ def serve(
             "--demo", help="Load the demo cases and users first (public passwords: not for real data)."
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes (default: one per CPU core). Each opens the database itself.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web desk and its REST API on the desk's database (created and migrated first)."""
     import uvicorn
 
-    from cdpdesk.web.app import create_app
+    from cdpdesk.web.security import secret_key
 
+    # Everything that must happen once happens here, before any worker starts: the schema,
+    # the demo data, the cookie secret.
     desk, accounts = _open()
+    from cdpdesk.desk.db import describe
     from cdpdesk.desk.demo import load_demo
     from cdpdesk.desk.settings import load_settings
 
-    if demo:
-        _print_demo(load_demo(desk, accounts))
-    elif not accounts.users():
-        print(
-            "No users yet: add one with  cdpdesk user add NAME --role appeals  "
-            "(or run  cdpdesk serve --demo  to try the demo)."
-        )
-    from cdpdesk.desk.db import describe
-
+    try:
+        if demo:
+            _print_demo(load_demo(desk, accounts))
+        elif not accounts.users():
+            print(
+                "No users yet: add one with  cdpdesk user add NAME --role appeals  "
+                "(or run  cdpdesk serve --demo  to try the demo)."
+            )
+        secret_key(desk.settings.var_dir)
+    finally:
+        desk.close()
+    n = workers or _cores()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"Database: {describe(load_settings().database_url)}")
+    print(f"Workers: {n} process{'es' if n != 1 else ''}")
     print(f"CDP Desk is at http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)  Ctrl-C stops it.")
     if host not in ("127.0.0.1", "localhost", "::1"):
         print("Note: this serves plain HTTP; put it behind a TLS proxy before others use it.")
     sys.stdout.flush()
-    app = create_app(desk=desk)
-    try:
-        uvicorn.run(app, host=host, port=port, log_level=os.environ.get("CDPDESK_LOG", "warning").lower())
-    finally:
-        desk.close()
+    # An import string and a factory, so that each worker is a real process with its own
+    # desk (uvicorn cannot hand an application object to other processes).
+    uvicorn.run(
+        "cdpdesk.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=n,
+        log_level=os.environ.get("CDPDESK_LOG", "warning").lower(),
+    )
 
 
 @user_app.command("add")

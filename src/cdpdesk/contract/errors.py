@@ -7,9 +7,19 @@ field only (DEVELOPERS.md, Privacy).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 ERROR_FORMAT = "cdpdesk.error/1"
+
+#: How many errors a reply or a command shows; the rest are counted, not listed.
+MAX_ERRORS = 50
+
+T = TypeVar("T")
+
+
+def capped(items: list[T], limit: int = MAX_ERRORS) -> tuple[list[T], int]:
+    """The first ``limit`` items and how many more there are."""
+    return items[:limit], max(0, len(items) - limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +57,17 @@ class CaseError(ValueError):
     def lines(self) -> list[str]:
         return [item.line() for item in self.items]
 
-    def to_json(self, line: int | None = None) -> dict[str, Any]:
+    def to_json(self, line: int | None = None, limit: int = MAX_ERRORS) -> dict[str, Any]:
+        """The ``cdpdesk.error/1`` document: the first ``limit`` errors, and ``more_errors``
+        counting the rest when there are more (a case with 100,000 bad events would
+        otherwise answer tens of megabytes)."""
         out: dict[str, Any] = {"format": ERROR_FORMAT}
         if line is not None:
             out["line"] = line
-        out["errors"] = [item.to_json() for item in self.items]
+        shown, more = capped(self.items, limit)
+        out["errors"] = [item.to_json() for item in shown]
+        if more:
+            out["more_errors"] = more
         return out
 
 

@@ -7,11 +7,14 @@ Roles (``ROLES``):
 - ``representative``: an authorized representative. Sees only the cases linked to them.
 - ``taxpayer``: sees only their own cases (linked to them).
 
-Passwords are stored as scrypt hashes (stdlib ``hashlib.scrypt``, a random salt per user).
-A session is a random token kept in the browser's signed session cookie; the database keeps
+Passwords are stored as argon2id hashes (argon2-cffi's defaults: RFC 9106's low-memory
+profile, 64 MiB, 3 passes, 4 lanes; above OWASP's minimum). Hashes made before, scrypt at
+N=2^14, still verify and are replaced by an argon2id hash at the next successful sign-in, as
+is an argon2 hash made with weaker parameters. Wrong passwords are throttled per account and
+per client address *before* any hash is computed (``cdpdesk.desk.throttle``). A session is a random token kept in the browser's signed session cookie; the database keeps
 only its sha256, so a copy of the database cannot be used to sign in, and signing out ends
-the session on the server. The tables come from migration 0002 (``users``, ``case_links``,
-``web_sessions``).
+the session on the server. The tables come from migrations 0002 (``users``, ``case_links``,
+``web_sessions``) and 0003 (``auth_failures``).
 """
 
 from __future__ import annotations
@@ -23,27 +26,45 @@ import hmac
 import logging
 import re
 import secrets
+import threading
+import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, delete, inspect, select
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    delete,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cdpdesk.desk import db
 from cdpdesk.desk.models import Base, Case, UTCDateTime
 from cdpdesk.desk.record import DeskError, NotFoundError, utcnow
+from cdpdesk.desk.throttle import Throttle
 from cdpdesk.desk.workflow import Desk
 
 log = logging.getLogger("cdpdesk.desk")
 
 APPEALS, REPRESENTATIVE, TAXPAYER = "appeals", "representative", "taxpayer"
 ROLES = (APPEALS, REPRESENTATIVE, TAXPAYER)
-#: The migration that made these tables.
-ACCOUNTS_REVISION = "0002"
+#: The newest migration these tables need.
+ACCOUNTS_REVISION = "0003"
 SESSION_DAYS = 7
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_HASHER = PasswordHasher()  # argon2id with argon2-cffi's default (RFC 9106 low-memory) parameters
+#: How long a script's HTTP Basic credentials, once verified, are taken without hashing again.
+BASIC_CACHE_SECONDS = 300
 
 
 class User(Base):
@@ -104,18 +125,14 @@ def _account(row: User) -> Account:
 
 
 def hash_password(password: str) -> str:
-    """``scrypt$N$r$p$salt$hash`` (base64), with a fresh 16-byte salt."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
-    b64 = base64.b64encode
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+    """An argon2id hash in the PHC string format (``$argon2id$v=19$m=...``), fresh salt."""
+    return _HASHER.hash(password)
 
 
-def verify_password(password: str, stored: str) -> bool:
+def _verify_scrypt(password: str, stored: str) -> bool:
+    """A hash from before argon2id: ``scrypt$N$r$p$salt$hash`` (base64)."""
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
+        _scheme, n, r, p, salt, digest = stored.split("$")
         want = base64.b64decode(digest)
         got = hashlib.scrypt(
             password.encode("utf-8"),
@@ -130,7 +147,63 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got, want)
 
 
-_DUMMY_HASH = hash_password(secrets.token_hex(8))
+def verify_password(password: str, stored: str) -> bool:
+    if stored.startswith("scrypt$"):
+        return _verify_scrypt(password, stored)
+    try:
+        return _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """True for a scrypt hash, or an argon2 hash weaker than today's parameters."""
+    if stored.startswith("scrypt$"):
+        return True
+    try:
+        return _HASHER.check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
+
+
+@cache
+def _dummy_hash() -> str:
+    # A wrong username costs the same argon2 work as a wrong password.
+    return hash_password(secrets.token_hex(8))
+
+
+class _BasicCache:
+    """Credentials verified recently, so that a script sending HTTP Basic on every request
+    pays for one argon2 hash every few minutes, not one a request. Keyed by an HMAC under a
+    per-process secret (the password itself is not kept), and tied to the stored hash, so a
+    changed password no longer matches."""
+
+    def __init__(self, seconds: int = BASIC_CACHE_SECONDS, size: int = 256) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._key = secrets.token_bytes(32)
+        self._lock = threading.Lock()
+        self._entries: dict[bytes, tuple[str, float]] = {}
+
+    def _mac(self, username: str, password: str) -> bytes:
+        msg = username.encode("utf-8", "replace") + b"\0" + password.encode("utf-8", "replace")
+        return hmac.new(self._key, msg, hashlib.sha256).digest()
+
+    def hit(self, username: str, password: str, stored: str) -> bool:
+        mac = self._mac(username, password)
+        with self._lock:
+            entry = self._entries.get(mac)
+        return entry is not None and entry[1] > time.monotonic() and hmac.compare_digest(entry[0], stored)
+
+    def remember(self, username: str, password: str, stored: str) -> None:
+        mac = self._mac(username, password)
+        now = time.monotonic()
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries = {k: v for k, v in self._entries.items() if v[1] > now}
+                while len(self._entries) >= self.size:
+                    self._entries.pop(next(iter(self._entries)))
+            self._entries[mac] = (stored, now + self.seconds)
 
 
 def _token_hash(token: str) -> str:
@@ -143,9 +216,11 @@ def _token_hash(token: str) -> str:
 class Accounts:
     """Users, links and sessions in the desk's database."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, throttle: Throttle | None = None) -> None:
         self.desk = desk
         ensure_accounts_schema(desk)
+        self.throttle = throttle or Throttle(desk)
+        self._basic = _BasicCache()
 
     def _tx(self) -> AbstractContextManager[Session]:
         return self.desk._tx()
@@ -183,16 +258,43 @@ class Accounts:
         with self.desk._sessions() as s:
             return [_account(u) for u in s.scalars(select(User).order_by(User.id))]
 
-    def authenticate(self, username: str, password: str) -> Account | None:
-        """The account for this username and password, or None (same work either way)."""
+    def authenticate(
+        self, username: str, password: str, address: str | None = None, *, remember: bool = False
+    ) -> Account | None:
+        """The account for this username and password, or None (same work either way).
+
+        Raises ``Throttled`` (before any hashing) when the account or the client ``address``
+        has had too many wrong passwords lately. ``remember``: keep the verified credentials
+        a few minutes (HTTP Basic, sent again on every request)."""
+        name = username.strip().lower()
+        self.throttle.check(name, address)
         with self.desk._sessions() as s:
-            row = s.scalars(select(User).where(User.username == username.strip().lower())).first()
-        stored = row.password_hash if row is not None else _DUMMY_HASH
+            row = s.scalars(select(User).where(User.username == name)).first()
+        if row is not None and remember and self._basic.hit(name, password, row.password_hash):
+            return _account(row)
+        stored = row.password_hash if row is not None else _dummy_hash()
         ok = verify_password(password, stored)
         if row is None or not ok:
+            self.throttle.failed(name, address)
             log.info("failed sign-in for %r", username[:100])
             return None
+        self.throttle.succeeded(name)
+        if needs_rehash(stored):
+            stored = self._rehash(row.id, stored, password)
+        if remember:
+            self._basic.remember(name, password, stored)
         return _account(row)
+
+    def _rehash(self, user_id: int, old: str, password: str) -> str:
+        """Replace an old hash (scrypt, or weaker argon2) by a current argon2id one; the hash
+        is swapped only if it is still the one just verified."""
+        new = hash_password(password)
+        with self._tx() as s:
+            s.execute(
+                update(User).where(User.id == user_id, User.password_hash == old).values(password_hash=new)
+            )
+        log.info("password hash of user %s upgraded to argon2id", user_id)
+        return new
 
     # links
     def link(self, username: str, case_id: int) -> bool:
@@ -268,7 +370,7 @@ def ensure_accounts_schema(desk: Desk) -> None:
     migration; this guards a desk opened on a database another process left behind)."""
     try:
         with desk.engine.connect() as conn:
-            present = inspect(conn).has_table("users")
+            present = inspect(conn).has_table("auth_failures")
     except Exception as exc:  # noqa: BLE001 - one clear line
         raise DeskError(f"cannot open the database: {db._reason(exc)}") from None
     if not present:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from cdpdesk.contract import CaseError, CaseFile, load_case, load_case_dict
 from cdpdesk.contract.analysis import HELD_TYPES
 from cdpdesk.contract.case import HearingRequest, HearingWithdrawal
 from cdpdesk.desk import db
+from cdpdesk.desk.files import write_private
 from cdpdesk.desk.models import AnalysisCache, CaseEvent, CollectionReturn, Letter
 from cdpdesk.desk.record import (
     DeskError,
@@ -660,10 +660,7 @@ class Desk:
         for path, data in ((html, row.html), (pdf, row.pdf)):
             if path.is_file() and path.read_bytes() == data:
                 continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            write_private(path, data)  # 0600, in 0700 folders
         return self._letter_info(row)
 
 

@@ -3,7 +3,13 @@
 ``POST /api/analyze`` needs no sign-in and stores nothing; it answers exactly what
 ``cdpdesk analyze`` prints. Everything else needs a signed-in user (the session cookie of the
 pages, or HTTP Basic) and shows only the cases that user may see. Errors are
-``{"format": "cdpdesk.error/1", "errors": [{"field", "message", ...}]}``.
+``{"format": "cdpdesk.error/1", "errors": [{"field", "message", ...}]}``, the first 50 errors
+with ``more_errors`` counting the rest.
+
+Engine work (reading, checking and analysing a case file) runs in the thread pool, never on
+the event loop, so a large case does not hold up other requests. Path ids are checked to fit
+a 64-bit database integer (a 422 naming the parameter, not a 500), and an ``as_of`` must be an
+ISO date (``YYYY-MM-DD``): ``?as_of=0`` is refused, not read as 1970-01-01.
 """
 
 from __future__ import annotations
@@ -11,12 +17,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from cdpdesk.contract import CaseError, load_case
 from cdpdesk.contract.analysis import Analysis
 from cdpdesk.contract.case import CaseFile
+from cdpdesk.contract.errors import MAX_ERRORS
 from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.listing import list_cases
 from cdpdesk.desk.workflow import Desk
@@ -24,6 +33,7 @@ from cdpdesk.engine import analyze
 from cdpdesk.engine.glossary import LETTERS, find_letter
 from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
 from cdpdesk.web import ops
+from cdpdesk.web.params import MAX_ID, AsOf, CaseId, IsoDate, LetterId
 from cdpdesk.web.security import require_account, require_api_csrf, require_appeals
 
 router = APIRouter(prefix="/api")
@@ -42,7 +52,8 @@ class ErrorItemOut(BaseModel):
 
 class ErrorOut(BaseModel):
     format: Literal["cdpdesk.error/1"] = "cdpdesk.error/1"
-    errors: list[ErrorItemOut]
+    errors: list[ErrorItemOut] = Field(description=f"The first {MAX_ERRORS} errors")
+    more_errors: int | None = Field(None, description="How many more errors there are (not listed)")
 
 
 class MeOut(BaseModel):
@@ -230,16 +241,15 @@ _CASE_BODY = {
     openapi_extra=_CASE_BODY,
     tags=["engine"],
 )
-async def analyze_case(
-    request: Request,
-    as_of: Annotated[
-        dt.date | None, Query(description="Analyse as of this date; default: the file's as_of, or today")
-    ] = None,
-) -> Response:
+async def analyze_case(request: Request, as_of: AsOf = None) -> Response:
     body = await request.body()
+    # Off the event loop: a large case must not hold up every other request.
+    return await run_in_threadpool(_analyze_body, body, as_of)
+
+
+def _analyze_body(body: bytes, as_of: dt.date | None) -> Response:
     case = load_case(body)  # CaseError -> 422 with every field
-    result = analyze(case, as_of or case.as_of or dt.date.today())
-    return _json(result)
+    return _json(analyze(case, as_of or case.as_of or dt.date.today()))
 
 
 @router.get("/letters/lookup", response_model=LetterInfoOut, responses={404: ERRORS[404]}, tags=["help"])
@@ -289,7 +299,7 @@ def cases(
     stage: Annotated[
         str | None, Query(description="Only cases at this roadmap stage: " + ", ".join(STAGE_IDS))
     ] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=10**9)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Any:
     """The cases you can see, oldest first, with their stage and next deadline."""
@@ -314,9 +324,13 @@ async def import_case(request: Request, account: Signed) -> Any:
     """Store a case file (Appeals only). Checked exactly as `cdpdesk analyze` checks it."""
     require_appeals(account)
     body = await request.body()
+    return await run_in_threadpool(_import_body, _desk(request), body, account.username)
+
+
+def _import_body(desk: Desk, body: bytes, username: str) -> dict[str, Any]:
     case = load_case(body)
     analyze(case, case.as_of or dt.date.today())
-    case_id = _desk(request).import_case(body, by=account.username, source="web api")
+    case_id = desk.import_case(body, by=username, source="web api")
     return {"id": case_id, "url": f"/api/cases/{case_id}"}
 
 
@@ -329,8 +343,10 @@ async def import_case(request: Request, account: Signed) -> Any:
 def show_case(
     request: Request,
     account: Signed,
-    case_id: int,
-    as_of: Annotated[dt.date | None, Query(description="Analyse as of this date (default today)")] = None,
+    case_id: CaseId,
+    as_of: Annotated[
+        IsoDate | None, Query(description="Analyse as of this date (YYYY-MM-DD; default today)")
+    ] = None,
 ) -> Response:
     """The case (TIN masked), its log and letters, and its analysis."""
     ops.check_visible(_accounts(request), account, case_id)
@@ -343,7 +359,7 @@ def show_case(
     responses={401: ERRORS[401], 404: ERRORS[404]},
     tags=["cases"],
 )
-def explain_case(request: Request, account: Signed, case_id: int) -> Any:
+def explain_case(request: Request, account: Signed, case_id: CaseId) -> Any:
     """The plain-language answers for the case (what the "Understanding your letter" page shows)."""
     ops.check_visible(_accounts(request), account, case_id)
     return ops.explained(_desk(request), case_id).explanation
@@ -355,25 +371,43 @@ def explain_case(request: Request, account: Signed, case_id: int) -> Any:
     response_model=EventRecordedOut,
     responses=_errs(401, 403, 404, 422) | {409: {"model": ErrorOut, "description": "The case changed"}},
     dependencies=[Csrf],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "One event of cdpdesk.case/1, with a new id",
+            "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
+        }
+    },
     tags=["cases"],
 )
-def add_event(
+async def add_event(
     request: Request,
     account: Signed,
-    case_id: int,
-    event: Annotated[dict[str, Any], Body(description="One event of cdpdesk.case/1, with a new id")],
+    case_id: CaseId,
     expected_version: Annotated[
-        int | None, Query(description="Refuse unless the case is at this version")
+        int | None, Query(ge=0, le=MAX_ID, description="Refuse unless the case is at this version")
     ] = None,
 ) -> Any:
     """Append an event to the case's log (Appeals only); the engine checks the case with it."""
+    # The body is read here, after the sign-in and CSRF checks (FastAPI would parse a declared
+    # body first, and answer a stranger's bad JSON with 400 instead of 401).
+    body = await request.body()
     require_appeals(account)
-    desk = _desk(request)
+    return await run_in_threadpool(
+        _add_event, _desk(request), case_id, body, account.username, expected_version
+    )
+
+
+def _add_event(desk: Desk, case_id: int, body: bytes, username: str, expected_version: int | None) -> Any:
+    try:
+        event = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ops.FieldError("body", f"not a JSON document: {exc}") from None
+    if not isinstance(event, dict):
+        raise ops.FieldError("body", "must be a JSON object: one event of cdpdesk.case/1")
     ops.show(desk, case_id)  # 404 first
     ops.validate_new_event(desk, case_id, event)
-    return desk.add_event(
-        case_id, event, by=account.username, source="web api", expected_version=expected_version
-    )
+    return desk.add_event(case_id, event, by=username, source="web api", expected_version=expected_version)
 
 
 @router.get(
@@ -383,7 +417,7 @@ def add_event(
     | {200: {"model": CaseFile, "description": "The cdpdesk.case/1 file, with the full TIN"}},
     tags=["cases"],
 )
-def export_case(request: Request, account: Signed, case_id: int) -> Response:
+def export_case(request: Request, account: Signed, case_id: CaseId) -> Response:
     """The case as a ``cdpdesk.case/1`` file (Appeals only). It is the case file itself, so
     it carries the taxpayer's full identification number."""
     require_appeals(account)
@@ -420,7 +454,7 @@ def withdrawal_queue(request: Request, account: Signed) -> Any:
     dependencies=[Csrf],
     tags=["withdrawals"],
 )
-def acknowledge(request: Request, response: Response, account: Signed, case_id: int, event_id: str) -> Any:
+def acknowledge(request: Request, response: Response, account: Signed, case_id: CaseId, event_id: str) -> Any:
     """Issue Letter 4383 for a written withdrawal (Appeals only). Idempotent: again, it
     returns the letter already issued with ``created: false`` (status 200, not 201)."""
     require_appeals(account)
@@ -433,7 +467,9 @@ def acknowledge(request: Request, response: Response, account: Signed, case_id: 
 
 @router.get("/letters", response_model=list[LetterOut], responses={401: ERRORS[401]}, tags=["letters"])
 def letters(
-    request: Request, account: Signed, case: Annotated[int | None, Query(description="Only this case")] = None
+    request: Request,
+    account: Signed,
+    case: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this case")] = None,
 ) -> Any:
     """Issued letters of the cases you can see."""
     accounts = _accounts(request)
@@ -453,7 +489,7 @@ def letters(
     responses={401: ERRORS[401], 404: ERRORS[404]},
     tags=["letters"],
 )
-def letter(request: Request, account: Signed, letter_id: int) -> Any:
+def letter(request: Request, account: Signed, letter_id: LetterId) -> Any:
     return ops.letter_json(ops.letter_row(_desk(request), _accounts(request), account, letter_id))
 
 
@@ -470,7 +506,9 @@ def letter(request: Request, account: Signed, letter_id: int) -> Any:
     },
     tags=["letters"],
 )
-def letter_file(request: Request, account: Signed, letter_id: int, kind: Literal["pdf", "html"]) -> Response:
+def letter_file(
+    request: Request, account: Signed, letter_id: LetterId, kind: Literal["pdf", "html"]
+) -> Response:
     """Download an issued letter as PDF or HTML (the bytes stored at issue)."""
     row = ops.letter_row(_desk(request), _accounts(request), account, letter_id)
     name = f"letter-{row.number}-case-{row.case_id}-{row.id}.{kind}"
@@ -488,7 +526,7 @@ def letter_file(request: Request, account: Signed, letter_id: int, kind: Literal
 
 
 def case_error_json(exc: CaseError) -> dict[str, Any]:
-    out = exc.to_json()
+    out = exc.to_json()  # capped: the first MAX_ERRORS and more_errors
     for item in out["errors"]:
         item["message"] = ops.safe_message(item["message"])
     return out

@@ -2,11 +2,13 @@
 
 ``create_app()`` opens the desk on ``CDPDESK_DATABASE_URL`` (default ``var/cdpdesk.db``),
 brings the schema up to date (accounts included) and serves. ``cdpdesk serve`` runs it
-with uvicorn.
+with uvicorn, as an application factory (``cdpdesk.web.app:create_app``) so that each of
+``--workers N`` processes opens its own desk.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,20 +18,28 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Match, Route
 from swagger_ui_bundle import swagger_ui_path
 
 from cdpdesk.contract import CaseError
 from cdpdesk.desk.accounts import Accounts
 from cdpdesk.desk.record import DeskError, NotFoundError, StaleCaseError
+from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.letters.facts import LetterError
 from cdpdesk.privacy import RedactTins
 from cdpdesk.web import api, pages
+from cdpdesk.web.limits import (
+    ApiBodyLimit,
+    BodyLimit,
+    BodyTooLarge,
+    declared_too_large,
+    max_body,
+)
 from cdpdesk.web.ops import FieldError, safe_message
 from cdpdesk.web.security import (
     SESSION_COOKIE,
@@ -38,6 +48,7 @@ from cdpdesk.web.security import (
     CsrfError,
     ForbiddenError,
     secret_key,
+    secure_cookies,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -47,6 +58,42 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
     "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
 )
+#: /docs: Swagger UI's script and styles from this server only (its start-up script is a
+#: static file, so no inline script is allowed); it fetches /openapi.json and nothing else.
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+DOCS_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>CDP Desk API</title>
+<link rel="stylesheet" href="/docs-assets/swagger-ui.css">
+<link rel="icon" href="/docs-assets/favicon-32x32.png">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="{openapi_url}"></div>
+<script src="/docs-assets/swagger-ui-bundle.js"></script>
+<script src="/docs-init.js"></script>
+</body>
+</html>
+"""
+#: Starts Swagger UI: a script of its own, not inline, so DOCS_CSP needs no 'unsafe-inline'.
+DOCS_INIT_JS = """(function () {
+  var root = document.getElementById("swagger-ui");
+  window.ui = SwaggerUIBundle({
+    url: root.getAttribute("data-openapi-url"),
+    dom_id: "#swagger-ui",
+    layout: "BaseLayout",
+    deepLinking: true,
+    showExtensions: true,
+    showCommonExtensions: true,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+  });
+})();
+"""
 
 
 def _errors(field: str | None, message: str, event: str | None = None) -> dict[str, Any]:
@@ -71,13 +118,20 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> FastAPI:
-    """The application over one desk (opened here unless given)."""
+    """The application over one desk (opened here unless given). With no arguments it is the
+    factory ``cdpdesk serve`` gives uvicorn: each worker process opens the desk itself."""
     the_desk = desk or Desk.open(database_url)
+    body_limit = max_body()
     accounts = Accounts(the_desk)
     owns_desk = desk is None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Everything loaded so far (modules, the engine's tables, the app) lives as long as the
+        # process: keep the cycle collector from rescanning it, which took pauses of 100 ms
+        # or more under load. Requests make short-lived, acyclic objects.
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 20)
         try:
             yield
         finally:
@@ -108,21 +162,39 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     for handler in logging.getLogger("uvicorn.access").handlers + logging.getLogger("cdpdesk").handlers:
         handler.addFilter(RedactTins())
 
+    # Innermost (added first): the count raises its 413 in the handler that reads the body,
+    # where the app's error handlers answer it.
+    app.add_middleware(BodyLimit, limit=body_limit)
+
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await _screen(request) or await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        path = request.url.path
+        if path in ("/docs", "/docs-init.js"):
+            response.headers.setdefault("Content-Security-Policy", DOCS_CSP)
+        elif not path.startswith("/docs-assets"):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        # Every API answer (they are per user, or errors) and the private pages: never kept
+        # by a browser or a proxy.
+        if _is_api(request) or path.startswith(("/cases", "/queue", "/letters")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    async def _screen(request: Request) -> Response | None:
+        """A refusal before the request reaches a route, or None."""
         # A browser tells us when a request comes from another site: refuse unsafe ones
         # (a second line behind the CSRF tokens).
         if request.method in UNSAFE and request.headers.get("sec-fetch-site") == "cross-site":
             return _refuse(request, 403, None, "cross-site requests are not accepted")
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/docs", "/redoc")):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if request.url.path.startswith(("/cases", "/queue", "/letters", "/api/cases", "/api/letters/")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        # A body announced larger than the limit is refused before any of it is read (one
+        # sent without a length is counted as it arrives: BodyLimit above).
+        if declared_too_large(request.headers.get("content-length"), body_limit):
+            exc = BodyTooLarge(body_limit)
+            return _refuse(request, 413, None, str(exc.detail), dict(exc.headers or {}))
+        return None
 
     app.add_middleware(
         SessionMiddleware,
@@ -130,13 +202,37 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         session_cookie=SESSION_COOKIE,
         max_age=7 * 24 * 3600,
         same_site="lax",
-        https_only=False,
+        https_only=secure_cookies(),
+    )
+    # Outermost: API bodies read and limited at the edge (with the headers guard would add).
+    app.add_middleware(
+        ApiBodyLimit,
+        limit=body_limit,
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Content-Security-Policy": CSP,
+            "X-Frame-Options": "SAMEORIGIN",
+            "Cache-Control": "no-store",
+        },
     )
 
-    def _refuse(request: Request, status: int, field: str | None, message: str) -> Response:
+    def _refuse(
+        request: Request,
+        status: int,
+        field: str | None,
+        message: str,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         if _is_api(request):
-            return JSONResponse(_errors(field, message), status_code=status)
-        return pages.error_page(request, status, message)
+            return JSONResponse(_errors(field, message), status_code=status, headers=headers)
+        page = pages.error_page(request, status, message)
+        page.headers.update(headers or {})
+        return page
+
+    @app.exception_handler(Throttled)
+    async def _throttled(request: Request, exc: Throttled) -> Response:
+        return _refuse(request, 429, None, str(exc), {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(AuthError)
     async def _auth(request: Request, exc: AuthError) -> Response:
@@ -195,7 +291,20 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         if exc.status_code == 404 and message == "Not Found":
             message = "there is no page at this address"
-        return _refuse(request, exc.status_code, None, message)
+        headers = dict(exc.headers or {})  # Connection: close on a 413, Allow on a 405
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on this path only.
+            headers["Allow"] = _allowed(request)
+            message = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+        return _refuse(request, exc.status_code, None, message, headers)
+
+    def _allowed(request: Request) -> str:
+        methods: set[str] = set()
+        # (the routers' own lists too: newer FastAPI keeps an included router as one entry)
+        for route in [*app.router.routes, *api.router.routes, *pages.router.routes]:
+            if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+                methods |= route.methods
+        return ", ".join(sorted(methods))
 
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -204,12 +313,10 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
 
     @app.get("/docs", include_in_schema=False)
     async def api_docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title="CDP Desk API",
-            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/docs-assets/favicon-32x32.png",
-        )
+        return HTMLResponse(DOCS_HTML.format(openapi_url=app.openapi_url or "/openapi.json"))
+
+    @app.get("/docs-init.js", include_in_schema=False)
+    async def api_docs_init() -> Response:
+        return Response(DOCS_INIT_JS, media_type="text/javascript; charset=utf-8")
 
     return app

@@ -15,15 +15,25 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.listing import list_cases
+from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.authority import plain_date
 from cdpdesk.engine.glossary import LETTERS, find_letter
 from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
 from cdpdesk.web import ops
-from cdpdesk.web.security import check_csrf, csrf_token, current_account, require_account, require_appeals
+from cdpdesk.web.params import CaseId, LetterId
+from cdpdesk.web.security import (
+    check_csrf,
+    client_address,
+    csrf_token,
+    current_account,
+    require_account,
+    require_appeals,
+)
 from cdpdesk.web.svg import roadmap_svg, timeline_svg
 
 router = APIRouter(include_in_schema=False)
@@ -126,7 +136,23 @@ def login(
 ) -> Response:
     check_csrf(request, csrf_token)
     accounts = _accounts(request)
-    account = accounts.authenticate(username, password)
+    try:
+        account = accounts.authenticate(username[:200], password[:1024], client_address(request))
+    except Throttled as exc:
+        page = render(
+            request,
+            "login.html",
+            status=429,
+            title="Sign in",
+            next=_safe_next(next),
+            error=(
+                "Too many failed sign-ins for this account or from this address. "
+                f"Wait {_wait_words(exc.retry_after)} and try again."
+            ),
+            username=username[:100],
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     if account is None:
         return render(
             request,
@@ -143,6 +169,13 @@ def login(
     request.session.clear()  # a new session (and a new CSRF token) after sign-in
     request.session["sid"] = accounts.start_session(account)
     return RedirectResponse(_safe_next(next), status_code=303)
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes"
 
 
 @router.post("/logout")
@@ -176,7 +209,7 @@ def cases_page(
     request: Request,
     account: Signed,
     stage: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=10**9)] = 1,
 ) -> Response:
     stage = stage if stage in STAGE_BY_ID else None
     visible = _accounts(request).visible_cases(account)
@@ -208,7 +241,7 @@ def queue(request: Request, account: Signed) -> Response:
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, account: Signed, case_id: int) -> Response:
+def case_page(request: Request, account: Signed, case_id: CaseId) -> Response:
     accounts = _accounts(request)
     ops.check_visible(accounts, account, case_id)
     desk = _desk(request)
@@ -232,7 +265,7 @@ def case_page(request: Request, account: Signed, case_id: int) -> Response:
 
 
 @router.get("/cases/{case_id}/withdrawals/{event_id}/preview")
-def preview_page(request: Request, account: Signed, case_id: int, event_id: str) -> Response:
+def preview_page(request: Request, account: Signed, case_id: CaseId, event_id: str) -> Response:
     require_appeals(account)
     desk = _desk(request)
     ops.show(desk, case_id)
@@ -257,7 +290,7 @@ def preview_page(request: Request, account: Signed, case_id: int, event_id: str)
 
 
 @router.get("/cases/{case_id}/withdrawals/{event_id}/preview.html")
-def preview_letter(request: Request, account: Signed, case_id: int, event_id: str) -> Response:
+def preview_letter(request: Request, account: Signed, case_id: CaseId, event_id: str) -> Response:
     require_appeals(account)
     ops.show(_desk(request), case_id)
     html = ops.letter_preview_html(_desk(request), case_id, event_id)
@@ -265,19 +298,24 @@ def preview_letter(request: Request, account: Signed, case_id: int, event_id: st
 
 
 @router.post("/cases/{case_id}/withdrawals/{event_id}/acknowledge")
-def acknowledge(
-    request: Request, account: Signed, case_id: int, event_id: str, csrf_token: Annotated[str, Form()] = ""
-) -> Response:
-    check_csrf(request, csrf_token)
+async def acknowledge(request: Request, account: Signed, case_id: CaseId, event_id: str) -> Response:
+    # The form is read here, after the sign-in check: a stranger's malformed body goes to
+    # the sign-in page, not to a 400.
+    token = (await request.form()).get("csrf_token")
+    check_csrf(request, token if isinstance(token, str) else None)
     require_appeals(account)
-    ops.show(_desk(request), case_id)
-    ack = _desk(request).acknowledge(case_id, event_id, by=account.username)
+    return await run_in_threadpool(_acknowledge, _desk(request), case_id, event_id, account.username)
+
+
+def _acknowledge(desk: Desk, case_id: int, event_id: str, username: str) -> Response:
+    ops.show(desk, case_id)
+    ack = desk.acknowledge(case_id, event_id, by=username)
     flag = "issued" if ack.created else "already"
     return RedirectResponse(f"/letters/{ack.letter.id}?{flag}=1", status_code=303)
 
 
 @router.get("/letters/{letter_id}")
-def letter_page(request: Request, account: Signed, letter_id: int) -> Response:
+def letter_page(request: Request, account: Signed, letter_id: LetterId) -> Response:
     row = ops.letter_row(_desk(request), _accounts(request), account, letter_id)
     info = ops.letter_json(row)
     return render(
@@ -294,7 +332,7 @@ def letter_page(request: Request, account: Signed, letter_id: int) -> Response:
 
 
 @router.get("/cases/{case_id}/understand")
-def understand(request: Request, account: Signed, case_id: int) -> Response:
+def understand(request: Request, account: Signed, case_id: CaseId) -> Response:
     ops.check_visible(_accounts(request), account, case_id)
     ex = ops.explained(_desk(request), case_id)
     stage = ex.explanation["stage"]

@@ -9,6 +9,11 @@
   cross-site (``Sec-Fetch-Site: cross-site``) is refused outright.
 - The secret that signs the cookie comes from ``CDPDESK_SECRET_KEY``, else the file
   ``var/secret_key`` (created on first use, readable by its owner only).
+- The cookie is marked ``Secure`` when ``CDPDESK_SECURE_COOKIES`` is on (``1``, ``true``,
+  ``yes``): set it whenever the desk is reached over HTTPS (behind a TLS proxy). It is off by
+  default because a browser would not send a Secure cookie to ``http://127.0.0.1``.
+- Wrong passwords (sign-in form and HTTP Basic alike) are throttled per account and per
+  client address (``cdpdesk.desk.throttle``): 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ import binascii
 import hmac
 import os
 import secrets
+import time
 from pathlib import Path
 
 from fastapi import Request
 
 from cdpdesk.desk.accounts import Account, Accounts
+from cdpdesk.desk.files import private_dir
 
 SESSION_COOKIE = "cdpdesk_session"
 CSRF_FIELD = "csrf_token"
@@ -46,21 +53,36 @@ class CsrfError(Exception):
     """403: the form or request did not carry this session's CSRF token."""
 
 
+def secure_cookies() -> bool:
+    """``CDPDESK_SECURE_COOKIES``: mark the session cookie ``Secure`` (HTTPS only)."""
+    return os.environ.get("CDPDESK_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def secret_key(var_dir: Path) -> str:
     env = os.environ.get("CDPDESK_SECRET_KEY")
     if env:
         return env
     path = var_dir / "secret_key"
-    try:
-        return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        pass
-    var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key + "\n")
-    return key
+    for _ in range(50):
+        try:
+            key = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            pass
+        else:
+            if key:
+                return key
+            time.sleep(0.01)  # another worker is writing it
+            continue
+        private_dir(var_dir)
+        key = secrets.token_urlsafe(48)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue  # another worker made it first: read theirs
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key + "\n")
+        return key
+    raise RuntimeError(f"{path} is empty: remove it, or set CDPDESK_SECRET_KEY")
 
 
 def csrf_token(request: Request) -> str:
@@ -90,6 +112,12 @@ def _basic(request: Request) -> tuple[str, str] | None:
     return (user, password) if sep else ("", "")
 
 
+def client_address(request: Request) -> str | None:
+    """The client's address as the server sees it (behind a proxy: uvicorn's
+    ``--forwarded-allow-ips`` decides whether ``X-Forwarded-For`` is believed)."""
+    return request.client.host if request.client else None
+
+
 def current_account(request: Request) -> Account | None:
     """The signed-in account (session cookie, or HTTP Basic), or None. Cached per request."""
     if hasattr(request.state, "account"):
@@ -100,7 +128,7 @@ def current_account(request: Request) -> Account | None:
     via = None
     creds = _basic(request)
     if creds is not None:
-        account = accounts.authenticate(*creds)
+        account = accounts.authenticate(*creds, client_address(request), remember=True)
         if account is None:
             raise AuthError("wrong username or password", basic_tried=True)
         via = "basic"
