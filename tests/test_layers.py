@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "cdpdesk"
 
 # What each layer may import from the project; anything else is an arrow pointing back.
 ALLOWED = {
-    "contract": {"contract"},
+    "contract": {"contract", "privacy"},
     "engine": {"contract", "engine"},
     "letters": {"contract", "engine", "privacy", "letters"},
     "desk": {"contract", "engine", "letters", "privacy", "desk"},

@@ -32,6 +32,12 @@ _web.register(app)
 
 
 def main() -> None:
+    import sys
+
+    from cdpdesk.cli.common import RedactingStream
+
+    if not isinstance(sys.stderr, RedactingStream):
+        sys.stderr = RedactingStream(sys.stderr)  # type: ignore[assignment]
     app()
 
 

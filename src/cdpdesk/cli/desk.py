@@ -46,8 +46,9 @@ VersionOpt = Annotated[
 
 
 def _setup_logging() -> None:
-    from cdpdesk.privacy import RedactTins
+    from cdpdesk.privacy import RedactTins, install_redaction
 
+    install_redaction()
     root = logging.getLogger("cdpdesk")
     if any(getattr(h, "_cdpdesk", False) for h in root.handlers):
         return

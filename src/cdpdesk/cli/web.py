@@ -82,6 +82,7 @@ def serve(
     """Serve the web desk and its REST API on the desk's database (created and migrated first)."""
     import uvicorn
 
+    from cdpdesk.privacy import log_config
     from cdpdesk.web.app import create_app
 
     desk, accounts = _open()
@@ -105,7 +106,8 @@ def serve(
     sys.stdout.flush()
     app = create_app(desk=desk)
     try:
-        uvicorn.run(app, host=host, port=port, log_level=os.environ.get("CDPDESK_LOG", "warning").lower())
+        level = os.environ.get("CDPDESK_LOG", "warning").lower()
+        uvicorn.run(app, host=host, port=port, log_level=level, log_config=log_config(level))
     finally:
         desk.close()
 

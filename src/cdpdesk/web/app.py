@@ -28,7 +28,7 @@ from cdpdesk.desk.accounts import Accounts
 from cdpdesk.desk.record import DeskError, NotFoundError, StaleCaseError
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.letters.facts import LetterError
-from cdpdesk.privacy import RedactTins
+from cdpdesk.privacy import install_redaction
 from cdpdesk.web import api, pages
 from cdpdesk.web.ops import FieldError, safe_message
 from cdpdesk.web.security import (
@@ -50,9 +50,10 @@ CSP = (
 
 
 def _errors(field: str | None, message: str, event: str | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"field": field, "message": safe_message(message)}
+    item: dict[str, Any] = {"field": None if field is None else safe_message(field)}
+    item["message"] = safe_message(message)
     if event is not None:
-        item["event"] = event
+        item["event"] = safe_message(event)
     return {"format": "cdpdesk.error/1", "errors": [item]}
 
 
@@ -105,8 +106,9 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     app.state.desk = the_desk
     app.state.accounts = accounts
 
-    for handler in logging.getLogger("uvicorn.access").handlers + logging.getLogger("cdpdesk").handlers:
-        handler.addFilter(RedactTins())
+    # Every record this process makes is masked (uvicorn's access and error logs, a 500's
+    # traceback, ours); ``cdpdesk serve`` also hands uvicorn privacy.log_config().
+    install_redaction()
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -136,7 +138,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     def _refuse(request: Request, status: int, field: str | None, message: str) -> Response:
         if _is_api(request):
             return JSONResponse(_errors(field, message), status_code=status)
-        return pages.error_page(request, status, message)
+        return pages.error_page(request, status, safe_message(message))
 
     @app.exception_handler(AuthError)
     async def _auth(request: Request, exc: AuthError) -> Response:
@@ -185,7 +187,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         items = []
         for err in exc.errors():
             msg = str(err.get("msg", "invalid"))
-            items.append({"field": _field(err.get("loc", ())), "message": safe_message(msg)})
+            items.append({"field": safe_message(_field(err.get("loc", ()))), "message": safe_message(msg)})
         if _is_api(request):
             return JSONResponse({"format": "cdpdesk.error/1", "errors": items}, status_code=422)
         return pages.error_page(request, 422, "; ".join(f"{i['field']}: {i['message']}" for i in items))
