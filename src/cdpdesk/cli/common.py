@@ -3,11 +3,13 @@ anything shaped like a taxpayer identification number masked."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Any, NoReturn, TextIO
 
 import typer
 
+from cdpdesk.contract.case import date_problem
 from cdpdesk.contract.errors import capped
 from cdpdesk.privacy import redact
 
@@ -19,6 +21,20 @@ def fail(message: str) -> NoReturn:
     never a full TIN (a TIN typed where a date or an id belongs is echoed masked)."""
     sys.stderr.write(f"cdpdesk: error: {redact(message)}\n")
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def parse_day(value: str | None, option: str) -> dt.date | None:
+    """A date option (YYYY-MM-DD), refused clearly when it is not one or out of range."""
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a valid date (YYYY-MM-DD)")
+    problem = date_problem(day)
+    if problem:
+        fail(f"{option}: {problem}")
+    return day
 
 
 def error_lines(lines: list[str]) -> str:

@@ -11,7 +11,7 @@ import orjson
 import typer
 
 from cdpdesk.bulk.lines import run_jsonl
-from cdpdesk.cli.common import error_lines
+from cdpdesk.cli.common import error_lines, parse_day
 from cdpdesk.cli.common import fail as _fail
 from cdpdesk.contract import CaseError, load_case
 from cdpdesk.contract.schema import SCHEMAS, json_schema
@@ -21,12 +21,7 @@ app = typer.Typer()
 
 
 def _parse_as_of(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"--as-of: {value!r} is not a valid date (YYYY-MM-DD)")
+    return parse_day(value, "--as-of")
 
 
 def _read(path: Path) -> bytes:

@@ -31,8 +31,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cdpdesk.desk import db
-from cdpdesk.desk.models import Base, Case, UTCDateTime
-from cdpdesk.desk.record import DeskError, NotFoundError, utcnow
+from cdpdesk.desk.models import Base, UTCDateTime
+from cdpdesk.desk.record import DeskError, NotFoundError, get_case, utcnow
 from cdpdesk.desk.workflow import Desk
 
 log = logging.getLogger("cdpdesk.desk")
@@ -201,8 +201,7 @@ class Accounts:
             user = s.scalars(select(User).where(User.username == username)).first()
             if user is None:
                 raise NotFoundError(f"no user {username!r}")
-            if s.get(Case, case_id) is None:
-                raise NotFoundError(f"no case {case_id} in this database")
+            get_case(s, case_id)  # NotFoundError, also for an id no row can have
             exists = s.scalars(
                 select(CaseLink.id).where(CaseLink.user_id == user.id, CaseLink.case_id == case_id)
             ).first()

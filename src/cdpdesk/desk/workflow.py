@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseError, CaseFile, load_case, load_case_dict
-from cdpdesk.contract.case import HearingRequest, HearingWithdrawal
+from cdpdesk.contract.case import ID_PATTERN, HearingRequest, HearingWithdrawal, date_problem
 from cdpdesk.desk import db
 from cdpdesk.desk.models import AnalysisCache, CaseEvent, CollectionReturn, Letter
 from cdpdesk.desk.record import (
@@ -33,6 +34,8 @@ from cdpdesk.desk.record import (
     StaleCaseError,
     StoredCase,
     bump_version,
+    check_id,
+    check_text,
     dumps,
     insert_case,
     load_stored,
@@ -141,7 +144,7 @@ class Desk:
             yield session
 
     def _by(self, by: str | None) -> str:
-        return by or self.settings.user
+        return check_text(by or self.settings.user, "who records this (--by)", 200)
 
     # --- The record ----------------------------------------------------------------------
 
@@ -155,7 +158,7 @@ class Desk:
         raw = orjson.loads(text)
         now = utcnow()
         with self._tx() as s:
-            row = insert_case(s, raw, case, self._by(by), source, now)
+            row = insert_case(s, raw, case, self._by(by), _source(source), now)
             case_id = row.id
         log.info(
             "case %s imported from %s by %s (%d events)", case_id, source, self._by(by), len(case.events)
@@ -180,6 +183,7 @@ class Desk:
         return max(today, stored.row.as_of) if stored.row.as_of else today
 
     def analysis(self, case_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
+        _day(as_of, "as_of")
         stored = self.stored(case_id)
         return self._analysis(stored, as_of or self._default_as_of(stored))
 
@@ -212,6 +216,7 @@ class Desk:
 
     def show(self, case_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
         """The case, its log, its letters and returns, and its analysis (TIN masked)."""
+        _day(as_of, "as_of")
         stored = self.stored(case_id)
         analysis = self._analysis(stored, as_of or self._default_as_of(stored))
         with self._sessions() as s:
@@ -286,6 +291,9 @@ class Desk:
     ) -> dict[str, Any]:
         """Validate the case as it would be after the change, then store the change with a
         version check; retry on a concurrent edit unless the caller named a version."""
+        source = _source(source)
+        if note is not None:
+            check_text(note, "note", 4000)
         for _attempt in range(_RETRIES):
             stored = self.stored(case_id)
             if expected_version is not None and stored.version != expected_version:
@@ -499,6 +507,10 @@ class Desk:
     ) -> Acknowledgement:
         """Issue Letter 4383 for a written withdrawal and mark its periods returned to
         Collection; if the letter exists already, return it (``created`` false)."""
+        check_id(case_id, "case")
+        if not isinstance(event_id, str) or not re.match(ID_PATTERN, event_id) or len(event_id) > 200:
+            raise NotFoundError(f"case {case_id} has no event {event_id!r}")
+        _day(letter_date, "the letter's date")
         existing = self._existing_letter(case_id, event_id)
         if existing is not None:
             return Acknowledgement(self._materialize(existing), created=False)
@@ -606,10 +618,13 @@ class Desk:
         return q if case_id is None else q.where(Letter.case_id == case_id)
 
     def letters(self, case_id: int | None = None) -> list[LetterInfo]:
+        if case_id is not None:
+            check_id(case_id, "case")
         with self._sessions() as s:
             return [self._letter_info(row) for row in s.scalars(self._letters_q(case_id))]
 
     def letter(self, letter_id: int) -> Letter:
+        check_id(letter_id, "letter")
         with self._sessions() as s:
             row = s.get(Letter, letter_id)
         if row is None:
@@ -658,6 +673,18 @@ class Desk:
             tmp.write_bytes(data)
             os.replace(tmp, path)
         return self._letter_info(row)
+
+
+def _day(value: dt.date | None, what: str) -> dt.date | None:
+    problem = None if value is None else date_problem(value)
+    if problem:
+        raise DeskError(f"{what}: {problem}")
+    return value
+
+
+def _source(source: str) -> str:
+    """Where an entry came from (a file name, "api"), fit for its column."""
+    return "".join(ch if ch.isprintable() else "?" for ch in source)[:500]
 
 
 def _event_id(event: Any) -> str:
