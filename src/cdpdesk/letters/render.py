@@ -3,6 +3,8 @@
 A PDF's only time-dependent parts are its creation and modification dates; both are
 fixed to the letter's date (``dcterms.created``/``dcterms.modified`` in the HTML head), so
 rendering one snapshot twice gives byte-identical files.
+
+``write_checked`` puts a letter's file on disk durably and checks it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -98,3 +102,51 @@ def render_4383(snapshot: dict[str, Any]) -> Rendered:
 def render_withdrawal_request(data: dict[str, Any], doc_date: str) -> Rendered:
     html = render_html("withdrawal_request.html.j2", data, doc_date)
     return Rendered(html.encode("utf-8"), render_pdf(html))
+
+
+# --- Files on disk ------------------------------------------------------------------------
+# An issued letter's files are written before its row commits (the desk's order): each to a
+# temporary name beside it, flushed to the disk, renamed into place (atomic on POSIX), the
+# folder flushed, and read back against its sha256. A crash at any point leaves either the
+# old state or the whole file, never a torn one.
+
+
+def sha256_of(path: Path) -> str | None:
+    """The file's sha256, or None when there is no such file."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_checked(path: Path, data: bytes, sha256: str, step: Callable[[str], None] | None = None) -> None:
+    """Write ``data`` to ``path`` durably (owner-only), then check it reads back as ``sha256``.
+    ``step`` is told each point passed (``written``, ``placed``): the crash tests stop there."""
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise OSError(f"{path.name}: the bytes to write do not match their sha256")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if step is not None:
+        step(f"{path.suffix[1:]} written")
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+    if step is not None:
+        step(f"{path.suffix[1:]} placed")
+    if sha256_of(path) != sha256:
+        raise OSError(f"{path}: the file does not read back as written")
