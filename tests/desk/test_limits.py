@@ -86,6 +86,10 @@ def test_dates_names_and_notes_out_of_bounds_are_refused(db_url: str) -> None:
             desk.correct_event(case_id, event, by="clerk\u0000a")
         with pytest.raises(DeskError, match=r"\(--by\): too long"):
             desk.correct_event(case_id, event, by="c" * 201)
+        with pytest.raises(DeskError, match="note: must not hold a taxpayer identification number"):
+            desk.correct_event(case_id, event, note="SSN 123-45-6789 confirmed")
+        with pytest.raises(DeskError, match=r"\(--by\): must not hold a taxpayer identification number"):
+            desk.correct_event(case_id, event, by="321549876")
         assert desk.stored(case_id).version == 1
         # a long or odd source (a file name) is stored cut to fit, never refused
         out = desk.correct_event(case_id, event, note="line one\nline two", source="x\u0000" * 400)

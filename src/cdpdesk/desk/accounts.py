@@ -34,6 +34,7 @@ from cdpdesk.desk import db
 from cdpdesk.desk.models import Base, UTCDateTime
 from cdpdesk.desk.record import DeskError, NotFoundError, get_case, utcnow
 from cdpdesk.desk.workflow import Desk
+from cdpdesk.privacy import has_tin
 
 log = logging.getLogger("cdpdesk.desk")
 
@@ -154,6 +155,8 @@ class Accounts:
     def create_user(self, username: str, display_name: str, role: str, password: str) -> Account:
         if not _USERNAME.match(username):
             raise DeskError(f"username {username!r}: use 2 to 63 lower-case letters, digits, '.', '_' or '-'")
+        if has_tin(username) or has_tin(display_name):  # shown on pages and in logs
+            raise DeskError("a username or name must not hold a taxpayer identification number")
         if role not in ROLES:
             raise DeskError(f"role {role!r}: expected one of {', '.join(ROLES)}")
         if len(password) < 8:

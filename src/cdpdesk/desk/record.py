@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseFile, load_case_dict
 from cdpdesk.desk.models import Case, CaseAssessment, CaseEvent, CasePeriod, Taxpayer
+from cdpdesk.privacy import has_tin
 
 CASE_FORMAT = "cdpdesk.case/1"
 
@@ -76,11 +77,15 @@ def check_id(value: int, what: str) -> int:
 
 def check_text(value: str, what: str, max_length: int) -> str:
     """A name or note for a column: not too long, no control character but tab and line
-    break (PostgreSQL stores no NUL)."""
+    break (PostgreSQL stores no NUL), and nothing shaped like a TIN."""
     if len(value) > max_length:
         raise DeskError(f"{what}: too long (at most {max_length} characters)")
     if any((ord(ch) < 32 and ch not in "\t\n\r") or 0x7F <= ord(ch) <= 0x9F for ch in value):
         raise DeskError(f"{what}: contains a control character (such as NUL)")
+    if has_tin(value):  # it would be shown on pages and in logs
+        raise DeskError(
+            f"{what}: must not hold a taxpayer identification number (write its last four digits)"
+        )
     return value
 
 

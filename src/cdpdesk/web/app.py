@@ -145,7 +145,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         if _is_api(request):
             headers = {"WWW-Authenticate": 'Basic realm="CDP Desk"'} if exc.basic_tried else None
             return JSONResponse(_errors(None, str(exc)), status_code=401, headers=headers)
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = safe_message(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
     @app.exception_handler(ForbiddenError)
