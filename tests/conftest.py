@@ -79,8 +79,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for title, content in report.sections:
         found = full_tins(content)
-        if found:
-            _OUTPUT_LEAKS.append(f"{report.nodeid} ({title}): {sorted(set(found))}")
+        line = f"{report.nodeid} ({title}): {sorted(set(found))}"
+        if found and line not in _OUTPUT_LEAKS:  # a later phase repeats the earlier sections
+            _OUTPUT_LEAKS.append(line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
