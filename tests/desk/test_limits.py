@@ -96,3 +96,23 @@ def test_dates_names_and_notes_out_of_bounds_are_refused(db_url: str) -> None:
         assert out["version"] == 2
         entry = desk.stored(case_id).log[-1]
         assert len(entry.source) == 500 and "\u0000" not in entry.source
+
+
+def test_an_event_with_a_nul_is_refused_and_nothing_stored(db_url: str) -> None:
+    with Desk.open(db_url) as desk:
+        case_id = desk.import_case(EXAMPLE.read_bytes())
+        event = {
+            "id": "n2",
+            "type": "levy_notice",
+            "date": "2024-03-04",
+            "periods": ["1040-2019"],
+            "letter": "LT\u000011",
+        }
+        with pytest.raises(
+            DeskError, match=r"^events\[3\]\.letter \(event 'n2'\): contains a control character"
+        ):
+            desk.add_event(case_id, event)
+        with pytest.raises(DeskError, match="is not a valid id"):
+            desk.add_event(case_id, event | {"id": "n/2", "letter": "LT11"})
+        assert desk.stored(case_id).version == 1 and len(desk.stored(case_id).log) == 3
+        assert desk.add_event(case_id, event | {"letter": "LT11"})["version"] == 2
