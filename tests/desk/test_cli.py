@@ -187,3 +187,19 @@ def test_desk_commands_do_not_slow_analyze_start_up() -> None:
     code = "import sys, cdpdesk.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'weasyprint', 'jinja2', 'alembic')))"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "[]"
+
+
+def test_letters_list_and_issue_pending_write_missing_files_again(run: Runner, tmp_path: Path) -> None:
+    run("case", "import", str(EXAMPLE))
+    run("withdrawals", "acknowledge", "1", "e3", "--date", "2024-06-14")
+    folder = tmp_path / "var" / "letters" / "case-1"
+    pdf, html = (folder / "letter-1-4383.pdf").read_bytes(), (folder / "letter-1-4383.html").read_bytes()
+    (folder / "letter-1-4383.pdf").unlink()
+    res = run("letters", "list")
+    assert "letter-1-4383.pdf was missing; written again" in res.stderr
+    assert (folder / "letter-1-4383.pdf").read_bytes() == pdf
+    (folder / "letter-1-4383.html").write_bytes(b"changed")
+    res = run("letters", "issue-pending", "--date", "2024-06-14")
+    assert "letter-1-4383.html was changed; written again" in res.stderr
+    assert (folder / "letter-1-4383.html").read_bytes() == html
+    assert "Issued 0 letter(s)" in res.stdout

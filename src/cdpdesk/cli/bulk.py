@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cdpdesk.cli.common import fail
+from cdpdesk.cli.common import fail, parse_day
 from cdpdesk.extras import MissingExtra
 
 app = typer.Typer(
@@ -23,12 +23,7 @@ app = typer.Typer(
 
 
 def _as_of(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--as-of: {value!r} is not a valid date (YYYY-MM-DD)")
+    return parse_day(value, "--as-of")
 
 
 class _Bar:

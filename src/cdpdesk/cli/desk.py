@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
-from cdpdesk.cli.common import fail
+from cdpdesk.cli.common import fail, parse_day
 
 if TYPE_CHECKING:
     from cdpdesk.desk.workflow import Desk
@@ -46,8 +46,9 @@ VersionOpt = Annotated[
 
 
 def _setup_logging() -> None:
-    from cdpdesk.privacy import RedactTins
+    from cdpdesk.privacy import RedactTins, install_redaction
 
+    install_redaction()
     root = logging.getLogger("cdpdesk")
     if any(getattr(h, "_cdpdesk", False) for h in root.handlers):
         return
@@ -80,12 +81,7 @@ def _desk() -> Iterator[Desk]:
 
 
 def _date(value: str | None, option: str = "--date") -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option}: {value!r} is not a valid date (YYYY-MM-DD)")
+    return parse_day(value, option)
 
 
 def _read(path: Path) -> bytes:

@@ -11,6 +11,7 @@ import orjson
 import typer
 
 from cdpdesk.bulk.lines import run_jsonl
+from cdpdesk.cli.common import error_lines, parse_day
 from cdpdesk.cli.common import fail as _fail
 from cdpdesk.contract import CaseError, load_case
 from cdpdesk.contract.schema import SCHEMAS, json_schema
@@ -20,12 +21,7 @@ app = typer.Typer()
 
 
 def _parse_as_of(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"--as-of: {value!r} is not a valid date (YYYY-MM-DD)")
+    return parse_day(value, "--as-of")
 
 
 def _read(path: Path) -> bytes:
@@ -41,8 +37,7 @@ def _analysis_for(path: Path, as_of: date | None) -> tuple[object, dict[str, obj
         case = load_case(text)
         result = analyze(case, as_of or case.as_of or date.today())
     except CaseError as exc:
-        more = "".join(f"\n  also: {line}" for line in exc.lines()[1:])
-        _fail(f"{path}: {exc.items[0].line() if exc.items else exc}{more}")
+        _fail(f"{path}: {error_lines(exc.lines()) if exc.items else exc}")
     return case, result
 
 

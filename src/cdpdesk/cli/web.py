@@ -98,6 +98,7 @@ def serve(
     """Serve the web desk and its REST API on the desk's database (created and migrated first)."""
     import uvicorn
 
+    from cdpdesk.privacy import log_config
     from cdpdesk.web.security import secret_key
 
     # Everything that must happen once happens here, before any worker starts: the schema,
@@ -127,14 +128,17 @@ def serve(
         print("Note: this serves plain HTTP; put it behind a TLS proxy before others use it.")
     sys.stdout.flush()
     # An import string and a factory, so that each worker is a real process with its own
-    # desk (uvicorn cannot hand an application object to other processes).
+    # desk (uvicorn cannot hand an application object to other processes). The log config
+    # masks TINs in every worker's records (uvicorn applies it in each process).
+    level = os.environ.get("CDPDESK_LOG", "warning").lower()
     uvicorn.run(
         "cdpdesk.web.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=n,
-        log_level=os.environ.get("CDPDESK_LOG", "warning").lower(),
+        log_level=level,
+        log_config=log_config(level),
     )
 
 

@@ -7,26 +7,85 @@ are errors, so that a typo never silently drops a fact.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic_core import CoreSchema
 
 from cdpdesk.contract.errors import CaseError, ErrorItem
 
 CASE_FORMAT = "cdpdesk.case/1"
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Amount = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
+# Ids travel in addresses (/cases/7/withdrawals/e3), file names and logs: ASCII letters and
+# digits, then also '.', '_', ':' and '-'; no '/', no space, and never the shape of a TIN
+# (docs/decisions.md; checked in load_case: an id that refers to one is checked by the
+# engine, which knows only the ids defined).
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+TIN_PATTERN = r"^([0-9]{3}-?[0-9]{2}-?[0-9]{4}|[0-9]{2}-?[0-9]{7})$"
+_TIN_LIKE = re.compile(TIN_PATTERN)
+# A defined id is always the value of an "id" key: one quick scan of the text finds a file
+# that may hold a TIN-shaped one (a Python check per id would cost more than the parse).
+_TIN_ID = r'"id"\s*:\s*"(?:[0-9]{3}-?[0-9]{2}-?[0-9]{4}|[0-9]{2}-?[0-9]{7})"'
+_TIN_ID_TEXT, _TIN_ID_BYTES = re.compile(_TIN_ID), re.compile(_TIN_ID.encode())
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=ID_PATTERN)]
+Amount = Annotated[str, StringConstraints(max_length=40, pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 # SSN (123-45-6789), ITIN, or EIN (12-3456789); dashes optional.
-Tin = Annotated[str, StringConstraints(pattern=r"^([0-9]{3}-?[0-9]{2}-?[0-9]{4}|[0-9]{2}-?[0-9]{7})$")]
+Tin = Annotated[str, StringConstraints(pattern=TIN_PATTERN)]
 State = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 PeriodIds = Annotated[list[Id], Field(min_length=1)]
 PostLevy = Literal["jeopardy", "state_refund", "federal_contractor", "employment_tax"]
 
 
+# Every date runs from 1900 to 2199: the engine adds at most ten years and the suspensions
+# (merged, so at most the span of the case's own dates) to a date of the file, and this keeps
+# all of them far inside the calendar (docs/decisions.md). Every string without a pattern of
+# its own holds no control character (PostgreSQL stores no NUL; a name has no line break).
+DATE_MIN = dt.date(1900, 1, 1)
+DATE_MAX = dt.date(2199, 12, 31)
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
+
+def _limit(schema: Any) -> None:
+    """Put the limits on every date and string of a model's core schema: checked natively,
+    on each field a model has now or gains later."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "date":
+            schema.setdefault("ge", DATE_MIN)
+            schema.setdefault("le", DATE_MAX)
+        elif schema.get("type") == "str":
+            schema.setdefault("pattern", PLAIN_TEXT)
+        for value in schema.values():
+            _limit(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _limit(value)
+
+
+def date_problem(value: dt.date) -> str | None:
+    """Why a date (an option, a query) is outside what CDP Desk reads, or None."""
+    if DATE_MIN <= value <= DATE_MAX:
+        return None
+    return f"{value.isoformat()} is out of range (dates run from {DATE_MIN} to {DATE_MAX})"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        schema = handler(source)
+        _limit(schema)
+        return schema
 
 
 class Policies(_Model):
@@ -369,17 +428,37 @@ class CaseFile(_Model):
 def load_case(text: str | bytes) -> CaseFile:
     """Parse and validate a case file's JSON text. Raises :class:`CaseError`."""
     try:
-        return CaseFile.model_validate_json(text)
+        case = CaseFile.model_validate_json(text)
     except ValidationError as exc:
         raise _translate(exc, text) from None
+    scan = _TIN_ID_BYTES if isinstance(text, bytes) else _TIN_ID_TEXT
+    if scan.search(text):  # type: ignore[arg-type]
+        _refuse_tin_shaped_ids(case)
+    return case
+
+
+def _refuse_tin_shaped_ids(case: CaseFile) -> None:
+    ids: list[tuple[str, str, str | None]] = [
+        (f"periods[{i}].id", p.id, None) for i, p in enumerate(case.periods)
+    ]
+    ids += [(f"events[{i}].id", e.id, e.id) for i, e in enumerate(case.events)]
+    for i, p in enumerate(case.periods):
+        ids += [(f"periods[{i}].assessments[{k}].id", a.id, None) for k, a in enumerate(p.assessments)]
+    why = "must not look like a taxpayer identification number (ids appear in addresses and logs)"
+    items = [ErrorItem(field, why, event) for field, value, event in ids if _TIN_LIKE.match(value)]
+    if items:
+        raise CaseError(items)
 
 
 def load_case_dict(data: Any) -> CaseFile:
     """Validate an already-parsed case (a dict), with the same rules as the JSON text."""
     try:
         text = orjson.dumps(data)
-    except TypeError as exc:
-        raise CaseError([ErrorItem("", f"not a JSON document: {exc}")]) from None
+    except TypeError:
+        try:  # orjson stops at integers past 64 bits; the schema names where they are
+            text = json.dumps(data, allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise CaseError([ErrorItem("", f"not a JSON document: {exc}")]) from None
     return load_case(text)
 
 
@@ -387,7 +466,10 @@ def _raw(text: str | bytes) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return None
+        try:  # integers past 64 bits
+            return json.loads(text)
+        except ValueError:
+            return None
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -413,6 +495,8 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:57] + "..."
         return orjson.dumps(shown).decode()
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        return "a number past 64 bits"
     if isinstance(value, bool | int | float) or value is None:
         return orjson.dumps(value).decode()
     if isinstance(value, dict):
@@ -427,6 +511,8 @@ def _message(err: Any, field: str) -> str:
     value = err.get("input")
     secret = field.endswith("tin")
     shown = "the value" if secret else _show(value)
+    if isinstance(value, int) and not isinstance(value, bool) and _show(value) == "a number past 64 bits":
+        return "is a number past 64 bits: no field of cdpdesk.case/1 takes one"
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
@@ -450,6 +536,10 @@ def _message(err: Any, field: str) -> str:
             return f'{shown} is not a decimal amount (write it as a string like "8412.00")'
         if field.endswith("office_state"):
             return f"{shown} is not a two-letter state code"
+        if err.get("ctx", {}).get("pattern") == PLAIN_TEXT:
+            return "contains a control character (such as NUL, a tab or a line break)"
+        if err.get("ctx", {}).get("pattern") == ID_PATTERN:
+            return f"{shown} is not a valid id (ASCII letters, digits, '.', '_', ':', '-'; first a letter or digit)"
         return f"{shown} has the wrong form"
     if kind == "string_type":
         if field.endswith("amount"):
@@ -457,6 +547,10 @@ def _message(err: Any, field: str) -> str:
         return f"{shown} must be a string"
     if kind in ("string_too_short", "too_short"):
         return "must not be empty"
+    if kind in ("greater_than_equal", "less_than_equal") and isinstance(value, str):
+        return f"{shown} is out of range (dates run from {DATE_MIN} to {DATE_MAX})"
+    if kind == "string_too_long":
+        return f"is too long (at most {err.get('ctx', {}).get('max_length')} characters)"
     if field.endswith("frivolous"):
         return f"{shown} must be true or a list of period ids"
     if kind == "bool_type":

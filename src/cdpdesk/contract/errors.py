@@ -1,13 +1,18 @@
 """Errors in a case file: each names the field, the event and the reason, on one line.
 
 A taxpayer identification number is never echoed back: an error about it names the
-field only (DEVELOPERS.md, Privacy).
+field only, and every part of an error (field, event, message) is masked for anything
+TIN-shaped when it is made, whatever field the value arrived in.
+
+A list of errors is shown capped: the first ``MAX_ERRORS`` and a count of the rest.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from cdpdesk.privacy import redact
 
 ERROR_FORMAT = "cdpdesk.error/1"
 
@@ -27,6 +32,12 @@ class ErrorItem:
     field: str
     message: str
     event: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field", redact(self.field))
+        object.__setattr__(self, "message", redact(self.message))
+        if self.event is not None:
+            object.__setattr__(self, "event", redact(self.event))
 
     def line(self) -> str:
         where = self.field or "case"

@@ -49,10 +49,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cdpdesk.desk import db
-from cdpdesk.desk.models import Base, Case, UTCDateTime
-from cdpdesk.desk.record import DeskError, NotFoundError, utcnow
+from cdpdesk.desk.models import Base, UTCDateTime
+from cdpdesk.desk.record import DeskError, NotFoundError, get_case, utcnow
 from cdpdesk.desk.throttle import Throttle
 from cdpdesk.desk.workflow import Desk
+from cdpdesk.privacy import has_tin
 
 log = logging.getLogger("cdpdesk.desk")
 
@@ -229,6 +230,8 @@ class Accounts:
     def create_user(self, username: str, display_name: str, role: str, password: str) -> Account:
         if not _USERNAME.match(username):
             raise DeskError(f"username {username!r}: use 2 to 63 lower-case letters, digits, '.', '_' or '-'")
+        if has_tin(username) or has_tin(display_name):  # shown on pages and in logs
+            raise DeskError("a username or name must not hold a taxpayer identification number")
         if role not in ROLES:
             raise DeskError(f"role {role!r}: expected one of {', '.join(ROLES)}")
         if len(password) < 8:
@@ -303,8 +306,7 @@ class Accounts:
             user = s.scalars(select(User).where(User.username == username)).first()
             if user is None:
                 raise NotFoundError(f"no user {username!r}")
-            if s.get(Case, case_id) is None:
-                raise NotFoundError(f"no case {case_id} in this database")
+            get_case(s, case_id)  # NotFoundError, also for an id no row can have
             exists = s.scalars(
                 select(CaseLink.id).where(CaseLink.user_id == user.id, CaseLink.case_id == case_id)
             ).first()

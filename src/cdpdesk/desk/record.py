@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseFile, load_case_dict
 from cdpdesk.desk.models import Case, CaseAssessment, CaseEvent, CasePeriod, Taxpayer
+from cdpdesk.privacy import has_tin
 
 CASE_FORMAT = "cdpdesk.case/1"
 
@@ -62,7 +63,34 @@ class StoredCase:
         return load_case_dict(self.data)
 
 
+# Row ids are database integers: PostgreSQL's run to 2^31 - 1 (SQLite's to 2^63 - 1). An id
+# outside that range names no row; asking the database would fail with an overflow.
+ID_MAX = 2**31 - 1
+
+
+def check_id(value: int, what: str) -> int:
+    """Refuse an id no row can have (a clear "no such" error instead of an overflow)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ID_MAX:
+        raise NotFoundError(f"no {what} {value} in this database (ids run from 1 to {ID_MAX})")
+    return value
+
+
+def check_text(value: str, what: str, max_length: int) -> str:
+    """A name or note for a column: not too long, no control character but tab and line
+    break (PostgreSQL stores no NUL), and nothing shaped like a TIN."""
+    if len(value) > max_length:
+        raise DeskError(f"{what}: too long (at most {max_length} characters)")
+    if any((ord(ch) < 32 and ch not in "\t\n\r") or 0x7F <= ord(ch) <= 0x9F for ch in value):
+        raise DeskError(f"{what}: contains a control character (such as NUL)")
+    if has_tin(value):  # it would be shown on pages and in logs
+        raise DeskError(
+            f"{what}: must not hold a taxpayer identification number (write its last four digits)"
+        )
+    return value
+
+
 def get_case(session: Session, case_id: int) -> Case:
+    check_id(case_id, "case")
     row = session.get(Case, case_id)
     if row is None:
         raise NotFoundError(f"no case {case_id} in this database")

@@ -5,12 +5,23 @@ Every write is one transaction. Letters are rendered *before* the transaction op
 inserted with their period returns in it, so a failure leaves no half-issued letter; the
 unique key (case, letter number, withdrawal) and the case's version make two clerks who
 acknowledge the same withdrawal at the same moment get one letter between them.
+
+A letter's files (var/letters/case-N/letter-ID-4383.html and .pdf) are written, flushed and
+checked against their sha256 *inside* that transaction, before it commits; a failed commit
+removes them. A crash can therefore leave only stray files with no row (removed by the next
+repair, once they are old enough not to be another clerk's letter in flight), never a row
+without its files. Should a file still go missing or change (a disk restored, a hand
+edit), every read (``letters``, ``letter``, ``letter_files``, ``show``) and
+``issue_pending`` write it again from the database, byte for byte.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,9 +36,9 @@ from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseError, CaseFile, load_case, load_case_dict
 from cdpdesk.contract.analysis import HELD_TYPES
-from cdpdesk.contract.case import HearingRequest, HearingWithdrawal
+from cdpdesk.contract.case import ID_PATTERN, HearingRequest, HearingWithdrawal, date_problem
 from cdpdesk.desk import db
-from cdpdesk.desk.files import write_private
+from cdpdesk.desk.files import sha256_of, write_checked
 from cdpdesk.desk.models import AnalysisCache, CaseEvent, CollectionReturn, Letter
 from cdpdesk.desk.record import (
     DeskError,
@@ -35,6 +46,8 @@ from cdpdesk.desk.record import (
     StaleCaseError,
     StoredCase,
     bump_version,
+    check_id,
+    check_text,
     dumps,
     insert_case,
     load_stored,
@@ -70,6 +83,9 @@ __all__ = [
 ]
 
 _RETRIES = 5
+#: Files with no letter row younger than this may be a letter another process is issuing.
+ORPHAN_GRACE_SECONDS = 600
+_LETTER_FILE = re.compile(r"^\.?letter-([0-9]+)-([0-9A-Za-z]+)\.(html|pdf)(\.[0-9]+\.tmp)?$")
 
 
 def _case_error(exc: CaseError, where: str = "") -> DeskError:
@@ -130,6 +146,8 @@ class Desk:
         self._sessions = db.session_factory(self.engine)
         #: test hook: called inside the letter's transaction, after its rows are added
         self.before_letter_commit: Callable[[Session, Letter], None] | None = None
+        #: test hook: told each step of issuing a letter (the crash tests stop there)
+        self.on_letter_step: Callable[[str], None] | None = None
 
     @classmethod
     def open(cls, database_url: str | None = None) -> Desk:
@@ -150,7 +168,7 @@ class Desk:
             yield session
 
     def _by(self, by: str | None) -> str:
-        return by or self.settings.user
+        return check_text(by or self.settings.user, "who records this (--by)", 200)
 
     # --- The record ----------------------------------------------------------------------
 
@@ -164,7 +182,7 @@ class Desk:
         raw = orjson.loads(text)
         now = utcnow()
         with self._tx() as s:
-            row = insert_case(s, raw, case, self._by(by), source, now)
+            row = insert_case(s, raw, case, self._by(by), _source(source), now)
             case_id = row.id
         log.info(
             "case %s imported from %s by %s (%d events)", case_id, source, self._by(by), len(case.events)
@@ -189,6 +207,7 @@ class Desk:
         return max(today, stored.row.as_of) if stored.row.as_of else today
 
     def analysis(self, case_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
+        _day(as_of, "as_of")
         stored = self.stored(case_id)
         return self._analysis(stored, as_of or self._default_as_of(stored))
 
@@ -221,10 +240,11 @@ class Desk:
 
     def show(self, case_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
         """The case, its log, its letters and returns, and its analysis (TIN masked)."""
+        _day(as_of, "as_of")
         stored = self.stored(case_id)
         analysis = self._analysis(stored, as_of or self._default_as_of(stored))
         with self._sessions() as s:
-            letters = [self._letter_info(row) for row in s.scalars(self._letters_q(case_id))]
+            letters = [self._materialize(row) for row in s.scalars(self._letters_q(case_id))]
             returns = list(
                 s.scalars(
                     select(CollectionReturn)
@@ -295,6 +315,9 @@ class Desk:
     ) -> dict[str, Any]:
         """Validate the case as it would be after the change, then store the change with a
         version check; retry on a concurrent edit unless the caller named a version."""
+        source = _source(source)
+        if note is not None:
+            check_text(note, "note", 4000)
         for _attempt in range(_RETRIES):
             stored = self.stored(case_id)
             if expected_version is not None and stored.version != expected_version:
@@ -506,6 +529,10 @@ class Desk:
     ) -> Acknowledgement:
         """Issue Letter 4383 for a written withdrawal and mark its periods returned to
         Collection; if the letter exists already, return it (``created`` false)."""
+        check_id(case_id, "case")
+        if not isinstance(event_id, str) or not re.match(ID_PATTERN, event_id) or len(event_id) > 200:
+            raise NotFoundError(f"case {case_id} has no event {event_id!r}")
+        _day(letter_date, "the letter's date")
         existing = self._existing_letter(case_id, event_id)
         if existing is not None:
             return Acknowledgement(self._materialize(existing), created=False)
@@ -534,6 +561,8 @@ class Desk:
             from cdpdesk.letters.render import render_4383
 
             rendered = render_4383(snapshot)  # before the transaction: nothing half-issued
+            self._step("rendered")
+            written: list[Path] = []
             try:
                 with self._tx() as s:
                     version = bump_version(s, case_id, stored.version)
@@ -567,9 +596,17 @@ class Desk:
                             )
                         )
                     s.flush()
+                    self._step("row added")
+                    # the files first, checked: the row commits only once they are on disk
+                    html_path, pdf_path = self._paths(letter)
+                    written = [html_path, pdf_path]
+                    write_checked(html_path, rendered.html, rendered.html_sha256, self._step)
+                    write_checked(pdf_path, rendered.pdf, rendered.sha256, self._step)
+                    self._step("files written")
                     if self.before_letter_commit is not None:
                         self.before_letter_commit(s, letter)
             except (StaleCaseError, IntegrityError, OperationalError) as exc:
+                _remove(written)
                 existing = self._existing_letter(case_id, event_id)
                 if existing is not None:
                     log.info(
@@ -579,6 +616,16 @@ class Desk:
                 if isinstance(exc, OperationalError) and not _is_conflict(exc):
                     raise DeskError(f"case {case_id}: the letter was not issued: {db._reason(exc)}") from None
                 continue  # the case changed under us: read it again and redo the letter
+            except OSError as exc:
+                _remove(written)
+                raise DeskError(
+                    f"case {case_id}: the letter was not issued: its files could not be written "
+                    f"({exc.strerror or exc})"
+                ) from None
+            except BaseException:
+                _remove(written)
+                raise
+            self._step("committed")
             log.info(
                 "case %s: Letter 4383 %s issued for withdrawal %s by %s (sha256 %s)",
                 case_id,
@@ -587,7 +634,7 @@ class Desk:
                 issuer,
                 rendered.sha256[:16],
             )
-            return Acknowledgement(self._materialize(letter), created=True)
+            return Acknowledgement(self._letter_info(letter), created=True)
         raise DeskError(
             f"case {case_id} kept changing while the letter was issued; nothing was issued: try again"
         )
@@ -598,8 +645,12 @@ class Desk:
         by: str | None = None,
         letter_date: dt.date | None = None,
         progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+        repair: bool = True,
     ) -> list[Acknowledgement]:
-        """Acknowledge every pending written withdrawal, oldest first."""
+        """Repair the letters' files, then acknowledge every pending written withdrawal,
+        oldest first."""
+        if repair:
+            self.repair_letters()
         todo = self.pending_withdrawals()["pending"]
         done: list[Acknowledgement] = []
         for i, item in enumerate(todo):
@@ -613,15 +664,48 @@ class Desk:
         return q if case_id is None else q.where(Letter.case_id == case_id)
 
     def letters(self, case_id: int | None = None) -> list[LetterInfo]:
+        """The issued letters (of one case), each file checked and repaired if need be."""
+        if case_id is not None:
+            check_id(case_id, "case")
         with self._sessions() as s:
-            return [self._letter_info(row) for row in s.scalars(self._letters_q(case_id))]
+            return [self._materialize(row) for row in s.scalars(self._letters_q(case_id))]
 
     def letter(self, letter_id: int) -> Letter:
+        """One issued letter's row, its bytes checked against their sha256 and its files
+        repaired if need be."""
+        check_id(letter_id, "letter")
         with self._sessions() as s:
             row = s.get(Letter, letter_id)
         if row is None:
             raise NotFoundError(f"no letter {letter_id} in this database")
+        self._materialize(row)
         return row
+
+    def repair_letters(self) -> list[str]:
+        """Write again every letter file that is missing or does not match its sha256, and
+        remove stray files that belong to no letter (older than ``ORPHAN_GRACE_SECONDS``).
+        Returns one line per file repaired or removed."""
+        done: list[str] = []
+        known: set[tuple[int, int, str]] = set()
+        with self._sessions() as s:
+            for row in s.scalars(select(Letter).order_by(Letter.id).execution_options(yield_per=50)):
+                known.add((row.id, row.case_id, row.number))
+                done += self._repair(row)
+        root = self.settings.letters_dir
+        cutoff = time.time() - ORPHAN_GRACE_SECONDS
+        for folder in sorted(root.glob("case-*")) if root.is_dir() else []:
+            for path in sorted(folder.iterdir()):
+                m = _LETTER_FILE.match(path.name)
+                if m is None or not path.is_file():
+                    continue
+                key = (int(m.group(1)), _case_of(folder), m.group(2))
+                if (key in known and not m.group(4)) or path.stat().st_mtime > cutoff:
+                    continue
+                path.unlink(missing_ok=True)
+                done.append(f"removed {path}: it belongs to no issued letter")
+        for line in done:
+            log.warning("letters: %s", line)
+        return done
 
     def letter_files(self, letter_id: int) -> LetterInfo:
         """The letter's stored files under var/letters/ (written again if missing)."""
@@ -656,12 +740,75 @@ class Desk:
         )
 
     def _materialize(self, row: Letter) -> LetterInfo:
-        html, pdf = self._paths(row)
-        for path, data in ((html, row.html), (pdf, row.pdf)):
-            if path.is_file() and path.read_bytes() == data:
-                continue
-            write_private(path, data)  # 0600, in 0700 folders
+        for line in self._repair(row):
+            log.warning("letters: %s", line)
         return self._letter_info(row)
+
+    def _repair(self, row: Letter) -> list[str]:
+        """Make the letter's files match its sha256s, from the row's bytes (or, should those
+        no longer match, from its snapshot rendered again)."""
+        done: list[str] = []
+        html, pdf = self._paths(row)
+        for kind, path, digest in (("html", html, row.html_sha256), ("pdf", pdf, row.sha256)):
+            found = sha256_of(path)
+            if found == digest:
+                continue
+            data = self._good_bytes(row, kind, digest)
+            try:
+                write_checked(path, data, digest)
+            except OSError as exc:
+                raise DeskError(f"letter {row.id}: cannot write {path} ({exc.strerror or exc})") from None
+            done.append(
+                f"letter {row.id}: {path} was {'missing' if found is None else 'changed'}; written again"
+            )
+        return done
+
+    def _good_bytes(self, row: Letter, kind: str, digest: str) -> bytes:
+        data: bytes = row.html if kind == "html" else row.pdf
+        if hashlib.sha256(data).hexdigest() == digest:
+            return data
+        from cdpdesk.letters.render import render_4383
+
+        again = render_4383(orjson.loads(row.snapshot))
+        data = again.html if kind == "html" else again.pdf
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise DeskError(
+                f"letter {row.id}: the stored {kind.upper()} does not match its sha256, and rendering "
+                "its snapshot again gives other bytes: restore the database from a backup"
+            )
+        # the row is detached: the good bytes serve this read, and nothing is written back
+        if kind == "html":
+            row.html = data
+        else:
+            row.pdf = data
+        return data
+
+    def _step(self, name: str) -> None:
+        if self.on_letter_step is not None:
+            self.on_letter_step(name)
+
+
+def _remove(paths: list[Path]) -> None:
+    """Take back the files of a letter whose row did not commit."""
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _case_of(folder: Path) -> int:
+    tail = folder.name.removeprefix("case-")
+    return int(tail) if tail.isdigit() else -1
+
+
+def _day(value: dt.date | None, what: str) -> dt.date | None:
+    problem = None if value is None else date_problem(value)
+    if problem:
+        raise DeskError(f"{what}: {problem}")
+    return value
+
+
+def _source(source: str) -> str:
+    """Where an entry came from (a file name, "api"), fit for its column."""
+    return "".join(ch if ch.isprintable() else "?" for ch in source)[:500]
 
 
 def _event_id(event: Any) -> str:

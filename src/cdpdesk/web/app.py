@@ -31,7 +31,7 @@ from cdpdesk.desk.record import DeskError, NotFoundError, StaleCaseError
 from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.letters.facts import LetterError
-from cdpdesk.privacy import RedactTins
+from cdpdesk.privacy import install_redaction
 from cdpdesk.web import api, pages
 from cdpdesk.web.limits import (
     ApiBodyLimit,
@@ -97,9 +97,10 @@ DOCS_INIT_JS = """(function () {
 
 
 def _errors(field: str | None, message: str, event: str | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"field": field, "message": safe_message(message)}
+    item: dict[str, Any] = {"field": None if field is None else safe_message(field)}
+    item["message"] = safe_message(message)
     if event is not None:
-        item["event"] = event
+        item["event"] = safe_message(event)
     return {"format": "cdpdesk.error/1", "errors": [item]}
 
 
@@ -159,8 +160,9 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     app.state.desk = the_desk
     app.state.accounts = accounts
 
-    for handler in logging.getLogger("uvicorn.access").handlers + logging.getLogger("cdpdesk").handlers:
-        handler.addFilter(RedactTins())
+    # Every record this process makes is masked (uvicorn's access and error logs, a 500's
+    # traceback, ours); ``cdpdesk serve`` also hands uvicorn privacy.log_config().
+    install_redaction()
 
     # Innermost (added first): the count raises its 413 in the handler that reads the body,
     # where the app's error handlers answer it.
@@ -226,7 +228,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     ) -> Response:
         if _is_api(request):
             return JSONResponse(_errors(field, message), status_code=status, headers=headers)
-        page = pages.error_page(request, status, message)
+        page = pages.error_page(request, status, safe_message(message))
         page.headers.update(headers or {})
         return page
 
@@ -239,7 +241,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         if _is_api(request):
             headers = {"WWW-Authenticate": 'Basic realm="CDP Desk"'} if exc.basic_tried else None
             return JSONResponse(_errors(None, str(exc)), status_code=401, headers=headers)
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = safe_message(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
     @app.exception_handler(ForbiddenError)
@@ -281,7 +283,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         items = []
         for err in exc.errors():
             msg = str(err.get("msg", "invalid"))
-            items.append({"field": _field(err.get("loc", ())), "message": safe_message(msg)})
+            items.append({"field": safe_message(_field(err.get("loc", ()))), "message": safe_message(msg)})
         if _is_api(request):
             return JSONResponse({"format": "cdpdesk.error/1", "errors": items}, status_code=422)
         return pages.error_page(request, 422, "; ".join(f"{i['field']}: {i['message']}" for i in items))

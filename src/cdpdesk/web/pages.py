@@ -161,7 +161,7 @@ def login(
             title="Sign in",
             next=_safe_next(next),
             error="That username and password do not match. Check them and try again.",
-            username=username[:100],
+            username=ops.safe_message(username[:100]),
         )
     old = request.session.get("sid")
     if isinstance(old, str):
@@ -366,7 +366,7 @@ def lookup(request: Request, q: str | None = None) -> Response:
         request,
         "lookup.html",
         title="Look up a letter",
-        q=(q or "")[:40],
+        q=ops.safe_message((q or "")[:40]),
         found=found,
         stage=STAGE_BY_ID[stage_id] if stage_id else None,
         roadmap=roadmap_svg(stage_id or "", here_text="this letter"),
