@@ -182,16 +182,20 @@ def test_errors_are_capped_with_a_count_of_the_rest(web: Web) -> None:
 # --- Deliver 4: throttle, argon2id -----------------------------------------------------------------
 
 
-def test_form_sign_in_is_throttled_per_account_before_hashing(
-    web: Web, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    hashed: list[str] = []
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The passwords the accounts hash from here on, in order (each one an argon2/scrypt run)."""
+    seen: list[str] = []
     real = accounts_module.verify_password
     monkeypatch.setattr(
         accounts_module,
         "verify_password",
-        lambda p, s: hashed.append(p) or real(p, s),  # type: ignore[func-returns-value]
+        lambda p, s: seen.append(p) or real(p, s),  # type: ignore[func-returns-value]
     )
+    return seen
+
+
+def test_form_sign_in_is_throttled_per_account_before_hashing(web: Web, hashed: list[str]) -> None:
     c = web.client()
     for i in range(ACCOUNT_LIMIT.failures):
         assert _login(c, "sam", f"wrong-{i}").status_code == 401
@@ -298,14 +302,7 @@ def test_an_old_scrypt_hash_still_verifies_and_is_rehashed_at_sign_in(web: Web) 
     assert _login(web.client(), "avery", PASSWORDS["avery"]).status_code == 303
 
 
-def test_basic_credentials_are_hashed_once_for_a_while(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
-    hashed: list[str] = []
-    real = accounts_module.verify_password
-    monkeypatch.setattr(
-        accounts_module,
-        "verify_password",
-        lambda p, s: hashed.append(p) or real(p, s),  # type: ignore[func-returns-value]
-    )
+def test_basic_credentials_are_hashed_once_for_a_while(web: Web, hashed: list[str]) -> None:
     c = web.client()
     for _ in range(3):
         assert c.get("/api/me", auth=APPEALS).status_code == 200

@@ -35,6 +35,11 @@ def alternative_suspensions(evs: list[Alternative], as_of: date) -> list[S.Suspe
                 return ap
         return None
 
+    def until_after(kind: str, ended: date) -> tuple[date, str, bool]:
+        # a rejection or termination + 30 days, or the close of an appeal filed within them
+        ap = appeal_for(kind, ended)
+        return S.alternative_until(ended, ap.filed if ap else None, ap.closed if ap else None, as_of)
+
     open_ia: InstallmentAgreementEvent | None = None
     open_oic: OfferEvent | None = None
     for ev in ordered:
@@ -55,10 +60,7 @@ def alternative_suspensions(evs: list[Alternative], as_of: date) -> list[S.Suspe
                         )
                     )
             else:
-                ap = appeal_for("ia", ev.date)
-                until, how, settled = S.alternative_until(
-                    ev.date, ap.filed if ap else None, ap.closed if ap else None, as_of
-                )
+                until, how, settled = until_after("ia", ev.date)
                 out.append(
                     S.ia_pending_suspension(
                         event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of, settled
@@ -66,10 +68,7 @@ def alternative_suspensions(evs: list[Alternative], as_of: date) -> list[S.Suspe
                 )
             open_ia = None
         elif t == "ia_terminated":
-            ap = appeal_for("ia", ev.date)
-            until, how, settled = S.alternative_until(
-                ev.date, ap.filed if ap else None, ap.closed if ap else None, as_of
-            )
+            until, how, settled = until_after("ia", ev.date)
             out.append(S.ia_terminated_suspension(ev.id, ev.date, until, how, settled))
         elif t == "oic_pending":
             if open_oic is None:
@@ -78,10 +77,7 @@ def alternative_suspensions(evs: list[Alternative], as_of: date) -> list[S.Suspe
             start = open_oic.date if open_oic is not None else ev.date
             event_id = open_oic.id if open_oic is not None else ev.id
             if t == "oic_rejected":
-                ap = appeal_for("oic", ev.date)
-                until, how, settled = S.alternative_until(
-                    ev.date, ap.filed if ap else None, ap.closed if ap else None, as_of
-                )
+                until, how, settled = until_after("oic", ev.date)
                 out.append(
                     S.oic_pending_suspension(
                         event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of, settled
