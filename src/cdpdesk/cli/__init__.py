@@ -42,7 +42,7 @@ def main() -> None:
 
     # No full TIN on standard error, whoever writes it (click's own usage errors included).
     if not isinstance(sys.stderr, RedactingStream):
-        sys.stderr = RedactingStream(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = RedactingStream(sys.stderr)
     # Whichever command met it: an optional part used without its extra (bulk: Dask,
     # Parquet, the chart; postgres: psycopg), or a bad setting; one line, never a traceback.
     try:
