@@ -476,9 +476,15 @@ def withdrawals_acknowledge(
 def letters_issue_pending(
     date: DateOpt = None,
     by: ByOpt = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="Processes rendering letters at once (default 1).")
+    ] = 1,
     json_out: JsonOpt = False,
 ) -> None:
-    """Issue Letter 4383 for every pending written withdrawal, with a progress bar."""
+    """Issue Letter 4383 for every pending written withdrawal, with a progress bar (on
+    several processes with --workers; still exactly one letter per withdrawal)."""
+    if workers < 1:
+        fail("--workers: must be at least 1")
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -499,7 +505,7 @@ def letters_issue_pending(
             def step(done: int, of: int, _item: dict[str, Any]) -> None:
                 bar.update(task, completed=done, total=of)
 
-            acks = desk.issue_pending(by=by, letter_date=when, progress=step)
+            acks = desk.issue_pending(by=by, letter_date=when, progress=step, workers=workers)
         if any(a.created for a in acks):
             _sample_warning(desk)
     created = sum(1 for a in acks if a.created)

@@ -51,6 +51,9 @@ class DuplicateCaseError(DeskError):
         super().__init__(message)
         self.existing = existing
 
+    def __reduce__(self) -> Any:
+        return (type(self), (str(self), self.existing))
+
 
 @dataclass(frozen=True, slots=True)
 class Incoming:

@@ -33,6 +33,9 @@ class DeskError(ValueError):
         super().__init__(message)
         self.items: tuple[ErrorItem, ...] = tuple(items)
 
+    def __reduce__(self) -> Any:  # across processes (letters issue-pending --workers) intact
+        return (type(self), (str(self), self.items))
+
     def case_error(self) -> CaseError | None:
         """The field-level errors as the engine raised them, or None."""
         return CaseError(list(self.items)) if self.items else None

@@ -677,12 +677,19 @@ class Desk:
         letter_date: dt.date | None = None,
         progress: Callable[[int, int, dict[str, Any]], None] | None = None,
         repair: bool = True,
+        workers: int = 1,
     ) -> list[Acknowledgement]:
         """Repair the letters' files, then acknowledge every pending written withdrawal,
-        oldest first."""
+        oldest first; on ``workers`` processes when more than one (desk/issuing.py)."""
         if repair:
             self.repair_letters()
         todo = self.pending_withdrawals()["pending"]
+        if workers > 1 and len(todo) > 1:
+            from cdpdesk.desk.issuing import issue_in_parallel
+
+            return issue_in_parallel(
+                self, todo, workers=workers, by=self._by(by), letter_date=letter_date, progress=progress
+            )
         done: list[Acknowledgement] = []
         for i, item in enumerate(todo):
             done.append(self.acknowledge(item["case"], item["event"], by=by, letter_date=letter_date))
