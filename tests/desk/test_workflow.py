@@ -186,3 +186,68 @@ def test_issue_pending_does_them_all_and_is_idempotent(db_url: str) -> None:
         assert partial_returns == [
             {"period": "1040-2019", "parts": "lien and levy", "on": "2024-06-14", "letter": acks[1].letter.id}
         ]
+
+
+def _withdrawals(desk: Desk, count: int) -> None:
+    """``count`` cases, each with a written withdrawal waiting for its letter."""
+    doc = orjson.loads(EXAMPLE.read_bytes())
+    for i in range(count):
+        doc["taxpayer"]["tin"] = f"400-10-{1000 + i}"
+        desk.import_case(orjson.dumps(doc))
+
+
+def test_two_workers_issue_every_letter_once(db_url: str) -> None:
+    from cdpdesk.desk.record import NotFoundError
+
+    n = 5
+    with Desk.open(db_url) as desk:
+        _withdrawals(desk, n)
+        seen: list[int] = []
+        acks = desk.issue_pending(letter_date=DAY, workers=2, progress=lambda i, _n, _item: seen.append(i))
+        assert [a.created for a in acks] == [True] * n
+        assert [(a.letter.case, a.letter.withdrawal) for a in acks] == [(c, "e3") for c in range(1, n + 1)]
+        assert sorted(seen) == list(range(1, n + 1))
+        assert _count(desk, Letter) == n and _count(desk, CollectionReturn) == n
+        for a in acks:
+            assert hashlib.sha256(a.letter.pdf.read_bytes()).hexdigest() == a.letter.sha256
+            assert a.letter.date == DAY
+        assert desk.issue_pending(letter_date=DAY, workers=2) == []
+        # a worker's error comes back whole (the type and its message)
+        from cdpdesk.desk.issuing import issue_in_parallel
+
+        with pytest.raises(NotFoundError, match="case 1 has no event 'nope'"):
+            issue_in_parallel(
+                desk, [{"case": 1, "event": "nope"}] * 2, workers=2, by="clerk.a", letter_date=DAY
+            )
+
+
+def test_two_parallel_runs_at_once_still_issue_each_letter_once(db_url: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    n = 4
+    with Desk.open(db_url) as desk:
+        _withdrawals(desk, n)
+    env = {k: v for k, v in os.environ.items() if k != "CDPDESK_DATABASE_URL"}
+    env |= {"CDPDESK_DATABASE_URL": db_url}
+    cmd = [sys.executable, "-m", "cdpdesk", "letters", "issue-pending", "--workers", "2", "--json"]
+    runs = [
+        subprocess.Popen(
+            cmd + ["--date", DAY.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+        for _ in range(2)
+    ]
+    outs = [r.communicate(timeout=300) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], [o[1] for o in outs]
+    answers = [orjson.loads(o[0]) for o in outs]
+    assert sum(a["issued"] for a in answers) == n
+    letters = [x["letter"] for a in answers for x in a["letters"]]
+    ids = {(x["case"], x["withdrawal"]): x["id"] for x in letters}
+    assert len(ids) == n
+    for a in answers:  # whoever came second got the first one's letter
+        assert all(
+            ids[(x["letter"]["case"], x["letter"]["withdrawal"])] == x["letter"]["id"] for x in a["letters"]
+        )
+    with Desk.open(db_url) as desk:
+        assert _count(desk, Letter) == n and _count(desk, CollectionReturn) == n

@@ -255,3 +255,27 @@ def test_no_full_tin_in_pages_api_answers_or_logs(web: Web, caplog: pytest.LogCa
     for text in seen:
         for tin in FULL_TINS:
             assert tin not in text
+
+
+def test_import_refuses_a_case_already_stored_and_warns_of_a_near_one(web: Web) -> None:
+    c = web.client()
+    doc = json.loads(EXAMPLE.read_text())
+    doc["taxpayer"]["tin"] = "402-11-7731"  # not a demo taxpayer
+    first = c.post("/api/cases", auth=APPEALS, content=json.dumps(doc))
+    assert first.status_code == 201 and first.json()["warnings"] == []
+    case_id = first.json()["id"]
+    again = c.post("/api/cases", auth=APPEALS, content=json.dumps(doc))
+    assert again.status_code == 409
+    (err,) = again.json()["errors"]
+    assert err["field"] == "allow_duplicate" and f"already stored as case {case_id}" in err["message"]
+    assert "402-11-7731" not in again.text
+    forced = c.post("/api/cases", auth=APPEALS, content=json.dumps(doc), params={"allow_duplicate": "true"})
+    assert forced.status_code == 201 and forced.json()["id"] == case_id + 1
+    assert forced.json()["warnings"] == [
+        f"case {case_id + 1} repeats case {case_id} (same taxpayer, periods and events)"
+    ]
+    doc["events"] = doc["events"][:2]
+    near = c.post("/api/cases", auth=APPEALS, content=json.dumps(doc))
+    assert near.status_code == 201
+    (warning,) = near.json()["warnings"]
+    assert "near duplicate" in warning and "XXX-XX-7731" in warning and "402-11-7731" not in near.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 from typing import BinaryIO
 
 import orjson
@@ -34,6 +35,25 @@ def analyze_line(
         return orjson.dumps(analyze(case, when)), False
     except CaseError as exc:
         return orjson.dumps(exc.to_json(line=number)), True
+
+
+def error_entry(record: bytes, source_name: str, source_line: int) -> bytes:
+    """The error file's line: the error record, plus which file and line it came from."""
+    data = orjson.loads(record)
+    entry = {
+        "format": data["format"],
+        "line": data.get("line"),
+        "source": source_name,
+        "source_line": source_line,
+        "errors": data.get("errors", []),
+    }
+    return orjson.dumps(entry) + b"\n"
+
+
+def default_errors_path(out: Path) -> Path:
+    """``x.jsonl`` -> ``x.errors.jsonl`` beside it (a folder ``x`` -> ``x.errors.jsonl``)."""
+    stem = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.name
+    return out.with_name(stem + ".errors.jsonl")
 
 
 def analyze_lines(

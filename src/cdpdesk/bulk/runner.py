@@ -28,7 +28,8 @@ from typing import Any, NamedTuple, Protocol
 import orjson
 
 from cdpdesk import __version__
-from cdpdesk.bulk.lines import analyze_line, quiet_gc
+from cdpdesk.bulk.lines import analyze_line, default_errors_path, quiet_gc
+from cdpdesk.bulk.lines import error_entry as _error_entry
 from cdpdesk.contract.errors import ERROR_FORMAT
 from cdpdesk.extras import needs
 
@@ -170,19 +171,6 @@ def _internal_error(number: int, exc: Exception) -> bytes:
     return orjson.dumps(
         {"format": ERROR_FORMAT, "line": number, "errors": [{"field": "", "message": message}]}
     )
-
-
-def _error_entry(record: bytes, source_name: str, source_line: int) -> bytes:
-    """The error file's line: the error record, plus which file and line it came from."""
-    data = orjson.loads(record)
-    entry = {
-        "format": data["format"],
-        "line": data.get("line"),
-        "source": source_name,
-        "source_line": source_line,
-        "errors": data.get("errors", []),
-    }
-    return orjson.dumps(entry) + b"\n"
 
 
 # ---------------------------------------------------------------------------------------
@@ -395,11 +383,6 @@ def read_range(path: Path | str, offset: int, length: int) -> bytes:
 # atomic rename), and whoever appends the chunk in front of it appends the parked parts
 # that follow. The state is saved after the bytes it counts are written, so after any
 # interruption the partial files are cut back to the saved sizes and the run resumes.
-
-
-def default_errors_path(out: Path) -> Path:
-    stem = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.name
-    return out.with_name(stem + ".errors.jsonl")
 
 
 def work_dir_for(out: Path) -> Path:

@@ -119,17 +119,107 @@ def _sample_warning(desk: Desk) -> None:
 
 @case_app.command("import")
 def case_import(
-    case_file: Annotated[Path, typer.Argument(help="A cdpdesk.case/1 JSON file.")],
+    case_file: Annotated[
+        Path | None, typer.Argument(help="A cdpdesk.case/1 JSON file (or use --jsonl for many).")
+    ] = None,
+    jsonl: Annotated[
+        Path | None,
+        typer.Option(
+            "--jsonl",
+            help="A JSONL file of cases, one per line, or a folder of *.jsonl files (read in name order).",
+        ),
+    ] = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors", help="With --jsonl: where bad lines go (default: beside the input, .errors.jsonl)."
+        ),
+    ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate", help="Store a case even if it is already stored (same TIN, periods, events)."
+        ),
+    ] = False,
+    batch: Annotated[int, typer.Option("--batch", help="With --jsonl: cases per transaction.")] = 500,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show the progress bar (on standard error).")
+    ] = True,
     by: ByOpt = None,
 ) -> None:
-    """Store a case file (validated as `cdpdesk analyze` would) and print its case id."""
+    """Store a case file (validated as `cdpdesk analyze` would) and print its case id; with
+    --jsonl, store one case per line and print a summary."""
+    if (case_file is None) == (jsonl is None):
+        fail("give one case FILE, or --jsonl FILE_OR_FOLDER")
+    if jsonl is not None:
+        _import_jsonl(jsonl, errors, by, allow_duplicate, batch, progress)
+        return
+    assert case_file is not None
     text = _read(case_file)
     with _desk() as desk:
+        result = desk.import_one(text, by=by, source=str(case_file), allow_duplicate=allow_duplicate)
+    for warning in result.warnings:
+        sys.stderr.write(f"cdpdesk: warning: {case_file}: {warning}\n")
+    print(result.case)
+
+
+def _import_jsonl(
+    path: Path, errors: Path | None, by: str | None, allow_duplicate: bool, batch: int, progress: bool
+) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cdpdesk.cli.case_import import ImportInputError, count_lines, import_jsonl, print_summary, sources_of
+
+    if batch < 1:
+        fail("--batch: must be at least 1")
+    try:
+        total = count_lines(sources_of(path))
+    except (ImportInputError, OSError) as exc:
+        fail(
+            str(exc) if isinstance(exc, ImportInputError) else f"{path}: cannot read ({exc.strerror or exc})"
+        )
+    bar = Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=not progress,
+    )
+    with _desk() as desk, bar:
+        task = bar.add_task("import", total=total, rate="")
+
+        def advance(n: int) -> None:
+            bar.advance(task, n)
+            speed = bar.tasks[0].speed
+            bar.update(task, rate="" if speed is None else f"{speed:,.0f} lines/s")
+
+        def warn(text: str) -> None:
+            bar.console.print(f"cdpdesk: warning: {text}", markup=False, highlight=False)
+
         try:
-            case_id = desk.import_case(text, by=by, source=str(case_file))
-        except ValueError as exc:
-            fail(f"{case_file}: {exc}")
-    print(case_id)
+            summary = import_jsonl(
+                desk,
+                path,
+                errors_path=errors,
+                by=by,
+                allow_duplicate=allow_duplicate,
+                batch_size=batch,
+                advance=advance,
+                warn=warn,
+            )
+        except ImportInputError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            bar.stop()
+            sys.stderr.write(
+                "cdpdesk: interrupted; the batches already committed stay stored: run the same "
+                "command again to store the rest (the stored ones are refused as duplicates)\n"
+            )
+            raise typer.Exit(130) from None
+    print_summary(summary)
 
 
 @case_app.command("list")
@@ -386,9 +476,15 @@ def withdrawals_acknowledge(
 def letters_issue_pending(
     date: DateOpt = None,
     by: ByOpt = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="Processes rendering letters at once (default 1).")
+    ] = 1,
     json_out: JsonOpt = False,
 ) -> None:
-    """Issue Letter 4383 for every pending written withdrawal, with a progress bar."""
+    """Issue Letter 4383 for every pending written withdrawal, with a progress bar (on
+    several processes with --workers; still exactly one letter per withdrawal)."""
+    if workers < 1:
+        fail("--workers: must be at least 1")
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -409,7 +505,7 @@ def letters_issue_pending(
             def step(done: int, of: int, _item: dict[str, Any]) -> None:
                 bar.update(task, completed=done, total=of)
 
-            acks = desk.issue_pending(by=by, letter_date=when, progress=step)
+            acks = desk.issue_pending(by=by, letter_date=when, progress=step, workers=workers)
         if any(a.created for a in acks):
             _sample_warning(desk)
     created = sum(1 for a in acks if a.created)

@@ -158,3 +158,36 @@ def _reason(exc: BaseException) -> str:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# Write conflicts, told apart by the database's own codes (never by message text, which
+# changes with the server's version and language).
+#: PostgreSQL SQLSTATEs: serialization_failure, deadlock_detected, lock_not_available
+_PG_CONFLICT = frozenset({"40001", "40P01", "55P03"})
+#: PostgreSQL SQLSTATE unique_violation
+_PG_UNIQUE = "23505"
+#: SQLite primary result codes SQLITE_BUSY and SQLITE_LOCKED (the low byte of an extended code)
+_SQLITE_CONFLICT = frozenset({5, 6})
+#: SQLite extended codes SQLITE_CONSTRAINT_PRIMARYKEY and SQLITE_CONSTRAINT_UNIQUE
+_SQLITE_UNIQUE = frozenset({1555, 2067})
+
+
+def _codes(exc: BaseException) -> tuple[str | None, int | None]:
+    """(SQLSTATE, SQLite extended result code) of a driver error, where the driver has them."""
+    orig = getattr(exc, "orig", None) or exc
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    return (sqlstate if isinstance(sqlstate, str) else None, code if isinstance(code, int) else None)
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A transaction that lost a race with another writer (locked, busy, a serialization
+    failure or a deadlock): worth retrying."""
+    sqlstate, code = _codes(exc)
+    return sqlstate in _PG_CONFLICT or (code is not None and code & 0xFF in _SQLITE_CONFLICT)
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """An insert that met a unique key another writer committed first."""
+    sqlstate, code = _codes(exc)
+    return sqlstate == _PG_UNIQUE or code in _SQLITE_UNIQUE

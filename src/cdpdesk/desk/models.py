@@ -8,6 +8,7 @@ in ``cdpdesk/desk/migrations``; these classes map onto it.
 - ``Letter``: an issued letter, frozen at issue (data snapshot, HTML, PDF, hash, who, when);
   one per (case, letter number, withdrawal event).
 - ``CollectionReturn``: a period handed back to Collection by an issued letter.
+- ``DeskKey``: the desk's own secrets (the HMAC key of the duplicate fingerprints).
 - ``AnalysisCache``: the engine's analysis of one case version, keyed by engine version and
   as-of date. A cache only: the log is the truth.
 """
@@ -58,7 +59,7 @@ class Taxpayer(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
-    tin: Mapped[str | None] = mapped_column(String(20))
+    tin: Mapped[str | None] = mapped_column(String(20), index=True)
     address: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of lines
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -74,6 +75,9 @@ class Case(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(500))
+    #: keyed hashes (desk/duplicates.py): taxpayer, periods and events; taxpayer and periods
+    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
+    near_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     taxpayer: Mapped[Taxpayer | None] = relationship()
     periods: Mapped[list[CasePeriod]] = relationship(order_by="CasePeriod.position")
@@ -155,6 +159,15 @@ class CollectionReturn(Base):
     period_key: Mapped[str] = mapped_column(String(200))
     parts: Mapped[str] = mapped_column(String(20))  # lien | levy | lien and levy
     returned_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class DeskKey(Base):
+    """A secret the desk keeps with its data (the fingerprints' HMAC key)."""
+
+    __tablename__ = "desk_keys"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
 
 
 class AnalysisCache(Base):

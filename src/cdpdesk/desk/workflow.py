@@ -34,11 +34,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from cdpdesk.contract import CaseError, CaseFile, load_case, load_case_dict
+from cdpdesk.contract import CaseError, CaseFile, load_case_dict
 from cdpdesk.contract.analysis import HELD_TYPES
 from cdpdesk.contract.case import ID_PATTERN, HearingRequest, HearingWithdrawal, date_problem
-from cdpdesk.desk import db
+from cdpdesk.desk import db, intake
 from cdpdesk.desk.files import sha256_of, write_checked
+from cdpdesk.desk.intake import DuplicateCaseError
 from cdpdesk.desk.models import AnalysisCache, CaseEvent, CollectionReturn, Letter
 from cdpdesk.desk.record import (
     DeskError,
@@ -46,10 +47,10 @@ from cdpdesk.desk.record import (
     StaleCaseError,
     StoredCase,
     bump_version,
+    case_error,
     check_id,
     check_text,
     dumps,
-    insert_case,
     load_stored,
     utcnow,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "Acknowledgement",
     "Desk",
     "DeskError",
+    "DuplicateCaseError",
     "LetterInfo",
     "NotFoundError",
     "StaleCaseError",
@@ -89,10 +91,7 @@ _LETTER_FILE = re.compile(r"^\.?letter-([0-9]+)-([0-9A-Za-z]+)\.(html|pdf)(\.[0-
 
 
 def _case_error(exc: CaseError, where: str = "") -> DeskError:
-    first = exc.items[0].line() if exc.items else str(exc)
-    more = len(exc.items) - 1
-    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
-    return DeskError(f"{where}{first}{tail}")
+    return case_error(exc, where)  # one line, the engine's items kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +147,9 @@ class Desk:
         self.before_letter_commit: Callable[[Session, Letter], None] | None = None
         #: test hook: told each step of issuing a letter (the crash tests stop there)
         self.on_letter_step: Callable[[str], None] | None = None
+        #: the duplicate fingerprints' key, and whether every stored case has its fingerprints
+        self._fingerprint_key: bytes | None = None
+        self._fingerprints_complete = False
 
     @classmethod
     def open(cls, database_url: str | None = None) -> Desk:
@@ -172,22 +174,46 @@ class Desk:
 
     # --- The record ----------------------------------------------------------------------
 
-    def import_case(self, text: str | bytes, *, by: str | None = None, source: str = "api") -> int:
-        """Validate a ``cdpdesk.case/1`` text as ``cdpdesk analyze`` would and store it."""
-        try:
-            case = load_case(text)
-            analyze(case, case.as_of or dt.date.today())
-        except CaseError as exc:
-            raise _case_error(exc) from None
-        raw = orjson.loads(text)
-        now = utcnow()
-        with self._tx() as s:
-            row = insert_case(s, raw, case, self._by(by), _source(source), now)
-            case_id = row.id
-        log.info(
-            "case %s imported from %s by %s (%d events)", case_id, source, self._by(by), len(case.events)
-        )
+    def import_case(
+        self, text: str | bytes, *, by: str | None = None, source: str = "api", allow_duplicate: bool = False
+    ) -> int:
+        """Validate a ``cdpdesk.case/1`` text as ``cdpdesk analyze`` would and store it;
+        refused (:class:`DuplicateCaseError`) if it is already stored, unless
+        ``allow_duplicate``. Near duplicates are logged as warnings (see :meth:`import_one`)."""
+        case_id = self.import_one(text, by=by, source=source, allow_duplicate=allow_duplicate).case
+        assert case_id is not None
         return case_id
+
+    def import_one(
+        self, text: str | bytes, *, by: str | None = None, source: str = "api", allow_duplicate: bool = False
+    ) -> intake.Imported:
+        """:meth:`import_case`, returning the stored case with its warnings."""
+        item = intake.validate(text, _source(source))
+        (result,) = self.import_many([item], by=by, allow_duplicate=allow_duplicate)
+        if result.case is None:
+            if result.duplicate_of is not None:
+                raise intake.DuplicateCaseError(result.refused or "", result.duplicate_of)
+            raise DeskError(result.refused or "not stored")
+        return result
+
+    def import_many(
+        self, items: list[intake.Incoming], *, by: str | None = None, allow_duplicate: bool = False
+    ) -> list[intake.Imported]:
+        """Store validated cases (``intake.validate``) in one transaction; one result each."""
+        who = self._by(by)
+        results = intake.store(self, items, who, allow_duplicate)
+        for item, result in zip(items, results, strict=True):
+            if result.case is not None:
+                log.info(
+                    "case %s imported from %s by %s (%d events)",
+                    result.case,
+                    item.source,
+                    who,
+                    len(item.case.events),
+                )
+            for warning in result.warnings:
+                log.warning("%s: %s", item.source, warning)
+        return results
 
     def stored(self, case_id: int) -> StoredCase:
         with self._tx() as s:
@@ -328,12 +354,14 @@ class Desk:
             events, payload, supersedes = make(stored)
             as_of = self._default_as_of(stored)
             try:
-                analyze(load_case_dict(stored.data | {"events": events}), as_of)
+                after = load_case_dict(stored.data | {"events": events})
+                analyze(after, as_of)
             except CaseError as exc:
                 raise _case_error(exc) from None
             try:
                 with self._tx() as s:
                     version = bump_version(s, case_id, stored.version)
+                    intake.refresh(self, s, case_id, after)
                     entry = CaseEvent(
                         case_id=case_id,
                         event_key=event_key,
@@ -353,7 +381,10 @@ class Desk:
                 if expected_version is not None:
                     raise
                 continue
-            except IntegrityError:
+            except (IntegrityError, OperationalError) as exc:
+                # only a race lost to another writer (by the driver's code) is worth a retry
+                if not (db.is_unique_violation(exc) or db.is_conflict(exc)):
+                    raise DeskError(f"case {case_id}: nothing was stored: {db._reason(exc)}") from None
                 if expected_version is not None:
                     raise StaleCaseError(
                         f"case {case_id}: event {event_key!r} was changed by another edit first; "
@@ -646,12 +677,19 @@ class Desk:
         letter_date: dt.date | None = None,
         progress: Callable[[int, int, dict[str, Any]], None] | None = None,
         repair: bool = True,
+        workers: int = 1,
     ) -> list[Acknowledgement]:
         """Repair the letters' files, then acknowledge every pending written withdrawal,
-        oldest first."""
+        oldest first; on ``workers`` processes when more than one (desk/issuing.py)."""
         if repair:
             self.repair_letters()
         todo = self.pending_withdrawals()["pending"]
+        if workers > 1 and len(todo) > 1:
+            from cdpdesk.desk.issuing import issue_in_parallel
+
+            return issue_in_parallel(
+                self, todo, workers=workers, by=self._by(by), letter_date=letter_date, progress=progress
+            )
         done: list[Acknowledgement] = []
         for i, item in enumerate(todo):
             done.append(self.acknowledge(item["case"], item["event"], by=by, letter_date=letter_date))
@@ -820,8 +858,7 @@ def _event_id(event: Any) -> str:
 
 
 def _is_conflict(exc: OperationalError) -> bool:
-    text = str(getattr(exc, "orig", exc)).lower()
-    return "locked" in text or "could not serialize" in text or "deadlock" in text
+    return db.is_conflict(exc)
 
 
 def _ends(hearings: list[dict[str, Any]]) -> str:

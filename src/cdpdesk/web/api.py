@@ -99,6 +99,9 @@ class CasePageOut(BaseModel):
 class ImportedOut(BaseModel):
     id: int
     url: str
+    warnings: list[str] = Field(
+        default_factory=list, description="Near duplicates: stored cases with the same taxpayer and periods"
+    )
 
 
 class EventRecordedOut(BaseModel):
@@ -320,18 +323,24 @@ def cases(
     dependencies=[Csrf],
     tags=["cases"],
 )
-async def import_case(request: Request, account: Signed) -> Any:
-    """Store a case file (Appeals only). Checked exactly as `cdpdesk analyze` checks it."""
+async def import_case(
+    request: Request,
+    account: Signed,
+    allow_duplicate: Annotated[
+        bool, Query(description="Store the case even if it is already stored (same TIN, periods and events)")
+    ] = False,
+) -> Any:
+    """Store a case file (Appeals only). Checked exactly as `cdpdesk analyze` checks it; a
+    case already stored is refused (409) unless `allow_duplicate`."""
     require_appeals(account)
     body = await request.body()
-    return await run_in_threadpool(_import_body, _desk(request), body, account.username)
+    return await run_in_threadpool(_import_body, _desk(request), body, account.username, allow_duplicate)
 
 
-def _import_body(desk: Desk, body: bytes, username: str) -> dict[str, Any]:
-    case = load_case(body)
-    analyze(case, case.as_of or dt.date.today())
-    case_id = desk.import_case(body, by=username, source="web api")
-    return {"id": case_id, "url": f"/api/cases/{case_id}"}
+def _import_body(desk: Desk, body: bytes, username: str, allow_duplicate: bool) -> dict[str, Any]:
+    # the desk validates (a DeskError carries the engine's field-level items: 422 by field)
+    result = desk.import_one(body, by=username, source="web api", allow_duplicate=allow_duplicate)
+    return {"id": result.case, "url": f"/api/cases/{result.case}", "warnings": list(result.warnings)}
 
 
 @router.get(
@@ -406,7 +415,7 @@ def _add_event(desk: Desk, case_id: int, body: bytes, username: str, expected_ve
     if not isinstance(event, dict):
         raise ops.FieldError("body", "must be a JSON object: one event of cdpdesk.case/1")
     ops.show(desk, case_id)  # 404 first
-    ops.validate_new_event(desk, case_id, event)
+    # the desk validates once; its error carries the engine's field-level items
     return desk.add_event(case_id, event, by=username, source="web api", expected_version=expected_version)
 
 

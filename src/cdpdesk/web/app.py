@@ -27,6 +27,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from cdpdesk.contract import CaseError
 from cdpdesk.desk.accounts import Accounts
+from cdpdesk.desk.intake import DuplicateCaseError
 from cdpdesk.desk.record import DeskError, NotFoundError, StaleCaseError
 from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
@@ -260,8 +261,15 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     async def _stale(request: Request, exc: StaleCaseError) -> Response:
         return _refuse(request, 409, "expected_version", str(exc))
 
+    @app.exception_handler(DuplicateCaseError)
+    async def _duplicate(request: Request, exc: DuplicateCaseError) -> Response:
+        return _refuse(request, 409, "allow_duplicate", str(exc))
+
     @app.exception_handler(DeskError)
     async def _desk_error(request: Request, exc: DeskError) -> Response:
+        found = exc.case_error()  # the engine's items, as the desk received them
+        if found is not None and _is_api(request):
+            return JSONResponse(api.case_error_json(found), status_code=422)
         return _refuse(request, 422, None, str(exc))
 
     @app.exception_handler(LetterError)

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from cdpdesk.contract import CaseFile, load_case_dict
+from cdpdesk.contract import CaseFile
 from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.models import Letter
 from cdpdesk.desk.record import NotFoundError
@@ -64,17 +64,6 @@ def explained(desk: Desk, case_id: int) -> Explained:
     analysis = shown["analysis"]
     events = [e.payload for e in stored.active.values()]
     return Explained(case_id, case, analysis, explain(case, analysis), events, shown)
-
-
-def validate_new_event(desk: Desk, case_id: int, event: Any) -> None:
-    """Check the case with the event added the engine's way, so that a bad event gives the
-    field-by-field ``cdpdesk.error/1`` (the desk itself reports one line)."""
-    stored = desk.stored(case_id)
-    if not isinstance(event, dict) or event.get("id") in stored.active:
-        return  # the desk refuses these with its own, clearer message
-    events = [e.payload for e in stored.active.values()] + [event]
-    as_of = max(dt.date.today(), stored.row.as_of) if stored.row.as_of else dt.date.today()
-    analyze(load_case_dict(stored.data | {"events": events}), as_of)  # CaseError: 422, by field
 
 
 def letter_preview_html(desk: Desk, case_id: int, event_id: str, when: dt.date | None = None) -> bytes:
