@@ -298,4 +298,5 @@ def _insert_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> lis
     if not rows:
         return []
     result = session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows)
-    return [int(x) for x in result.scalars()]
+    ids: list[Any] = list(result.scalars())
+    return [int(x) for x in ids]
