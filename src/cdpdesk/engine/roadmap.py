@@ -118,7 +118,12 @@ STAGE_BY_ID = {s.id: s for s in STAGES}
 RANK = {s.id: i for i, s in enumerate(STAGES)}
 HELD = HELD_TYPES
 # Events that never move a case along the road by themselves.
-_NO_STAGE = (ALTERNATIVE_TYPES - {"ia_accepted", "oic_accepted", "ia_terminated"}) | set(STATUTE_EVENT_TYPES)
+# Letter 4383 confirms a withdrawal; the case reached the stage when the withdrawal arrived.
+_NO_STAGE = (
+    (ALTERNATIVE_TYPES - {"ia_accepted", "oic_accepted", "ia_terminated"})
+    | set(STATUTE_EVENT_TYPES)
+    | {"withdrawal_acknowledged"}
+)
 
 
 def event_day(ev: Any) -> date:
