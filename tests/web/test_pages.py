@@ -3,6 +3,7 @@ lookup, the Appeals flow, the pictures, and the accounts schema."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -245,3 +246,33 @@ def test_api_docs_use_local_assets(web: Web) -> None:
     assert "/docs-assets/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
     asset = client.get("/docs-assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
+
+
+def test_the_taxpayer_page_tells_before_from_after_letter_4383(web: Web) -> None:
+    c, _ = web.signed_in("avery")
+    cid = web.ids["cdp-withdrawal"]
+    received = next(e for e in web.desk.stored(cid).case_file().events if e.id == "e3").received
+    before = c.get(f"/cases/{cid}/understand").text
+    assert f"on {long_date(received)}" in before and "will confirm it with Letter 4383" in before
+    assert "confirmed it with Letter 4383" not in before and "/letters/" not in before
+    assert 'href="/docs"' not in before  # no API link for taxpayers
+    assert "$8,412.00" in before and "assessment a1" not in before and "Withdrawal e3" not in before
+
+    day = dt.date.today()
+    letter = web.desk.acknowledge(cid, "e3", by="appeals", letter_date=day).letter
+    after = c.get(f"/cases/{cid}/understand").text
+    assert after != before
+    assert f"Appeals confirmed it with Letter 4383 on {long_date(day)}." in after
+    assert "will confirm it" not in after
+    assert f'href="/letters/{letter.id}"' in after and "read your Letter 4383" in after
+    # the legal effects still date from the withdrawal's receipt (law.md 5)
+    assert f"the IRS may levy from {long_date(received)}" in after
+    page = c.get(f"/letters/{letter.id}").text
+    assert "sha256" not in page and ">e3<" not in page
+    exported = web.desk.export_case(cid)
+    assert exported["events"][-1] == {
+        "id": "e3-letter-4383",
+        "type": "withdrawal_acknowledged",
+        "date": day.isoformat(),
+        "withdrawal": "e3",
+    }

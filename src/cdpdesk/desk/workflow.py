@@ -476,8 +476,8 @@ class Desk:
                         )
                     continue
                 scope = withdrawal_scope(case, analysis, ev.id)
-                if not scope.ended:
-                    continue  # a repeat of a withdrawal in effect, or one that ends no hearing
+                if not scope.ended or all(h["acknowledged"] for h in scope.ended):
+                    continue  # a repeat, one that ends no hearing, or one the file says was acknowledged
                 pending.append(
                     base
                     | {

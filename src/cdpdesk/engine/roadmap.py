@@ -80,7 +80,7 @@ STAGES: tuple[Stage, ...] = (
         "withdrawn",
         "Hearing withdrawn; case back with Collection",
         ("12256", "4383"),
-        "You withdrew your hearing request and Appeals acknowledged it. The case is back with Collection.",
+        "You withdrew your hearing request in writing, so the hearing is over. The case is back with Collection.",
     ),
     Stage(
         "determination",
@@ -143,19 +143,25 @@ def stage_of(
         if latest < as_of:  # every CSED has passed
             return _out("csed_passed", None, latest)
     best: tuple[date, int] | None = None  # (day, rank) of the stage found so far
-    found: tuple[str, str] = ("assessed", "")
-    for ev in case.events:
+    found: tuple[str, str, date] = ("assessed", "", date.min)  # stage, event and day reached
+    # In the order things happened, so that "since" is the day the case reached its stage:
+    # a later event that leaves it there (a partial withdrawal while a hearing goes on)
+    # does not move it.
+    for ev in sorted(case.events, key=event_day):
         if ev.type in _NO_STAGE:
             continue
         sid = _stage_for_event(ev, by_request)
         if sid is None:
             continue
-        key = (event_day(ev), RANK[sid])
+        day = event_day(ev)
+        key = (day, RANK[sid])
         if best is None or key >= best:
-            best, found = key, (sid, ev.id)
+            if best is None or sid != found[0]:
+                found = (sid, ev.id, day)
+            best = key
     if best is None:
         return _out("assessed", None, None)
-    return _out(found[0], found[1], best[0])
+    return _out(found[0], found[1], found[2])
 
 
 def _stage_for_event(ev: Any, by_request: dict[str, list[Entry]]) -> str | None:

@@ -310,6 +310,7 @@ def understand(request: Request, account: Signed, case_id: int) -> Response:
         roadmap=roadmap_svg(stage["id"]),
         letters_here=letters_here,
         letters_by_stage=_letters_by_stage(),
+        case_letters=[ops.letter_json(info) for info in _desk(request).letters(case_id)],
     )
 
 
