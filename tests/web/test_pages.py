@@ -256,6 +256,7 @@ def test_the_taxpayer_page_tells_before_from_after_letter_4383(web: Web) -> None
     assert f"on {long_date(received)}" in before and "will confirm it with Letter 4383" in before
     assert "confirmed it with Letter 4383" not in before and "/letters/" not in before
     assert 'href="/docs"' not in before  # no API link for taxpayers
+    assert '<a href="tel:+18777774778">1-877-777-4778</a>' in before
     assert "$8,412.00" in before and "assessment a1" not in before and "Withdrawal e3" not in before
 
     day = dt.date.today()

@@ -38,12 +38,18 @@ HELP: tuple[dict[str, str], ...] = (
         "text": "An independent part of the IRS that helps for free when a tax problem causes "
         "financial difficulty, or when the usual IRS channels have not solved it.",
         "contact": "taxpayeradvocate.irs.gov, 1-877-777-4778",
+        "phone": "1-877-777-4778",
+        "tel": "+18777774778",
+        "web": "https://www.taxpayeradvocate.irs.gov",
     },
     {
         "name": "Low Income Taxpayer Clinics (LITCs)",
         "text": "Independent of the IRS. They represent eligible taxpayers before the IRS and in "
         "court for free or a small fee, and many serve people in several languages.",
         "contact": "IRS Publication 4134 lists the clinics",
+        "phone": "",
+        "tel": "",
+        "web": "https://www.irs.gov/pub/irs-pdf/p4134.pdf",
     },
 )
 
