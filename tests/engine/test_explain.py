@@ -95,12 +95,12 @@ def test_before_the_letter_appeals_received_and_will_confirm() -> None:
     assert "received your written withdrawal" in text and "on June 10, 2024" in text
     assert "will confirm it with Letter 4383" in text
     assert "confirmed it with Letter 4383" not in text and "acknowledged" not in text
-    assert ex["stage"] == {
-        "id": "withdrawn",
-        "title": ex["stage"]["title"],
-        "event": "e3",
-        "since": "2024-06-10",
-    }
+    stage = ex["stage"]
+    assert (stage["id"], stage["event"], stage["since"]) == ("withdrawn", "e3", "2024-06-10")
+    assert stage["passed"] == ["assessed", "levy_notice", "hearing_requested", "in_appeals"]
+    states = {s["id"]: s["state"] for s in ex["where"]["stages"]}
+    assert states["lien_filed"] == "off_road" and states["in_appeals"] == "passed"
+    assert states["withdrawn"] == "current" and states["determination"] == "ahead"
     steps = " ".join(s["text"] for s in ex["next_steps"])
     assert "before your Letter 4383 arrives" in steps
 

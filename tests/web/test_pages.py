@@ -78,7 +78,7 @@ def test_understanding_your_letter_gives_the_four_answers_with_dates(web: Web) -
     for step in ex["how"]:
         assert long_date(step["date"]) in html
     assert "Taxpayer Advocate Service" in html and "Low Income Taxpayer Clinics" in html
-    assert 'aria-label="8. Determination (you are here)"' in html
+    assert '<a href="#stage-determination" class="stop stop-current">' in html
     for stage in STAGES:
         assert f'id="stage-{stage.id}"' in html and f'href="#stage-{stage.id}"' in html
 
@@ -98,7 +98,8 @@ def test_letter_lookup_explains_and_places_the_letter(web: Web, typed: str, code
     html = c.get("/lookup", params={"q": typed}).text
     assert f"{code}:" in html
     title = next(s.title for s in STAGES if s.id == stage)
-    assert f'{title} (this letter)"' in html
+    assert f'<a href="#stage-{stage}" class="stop stop-current">' in html
+    assert f">{title}</text>" in html and ">this letter</text>" in html
     api = c.get("/api/letters/lookup", params={"q": typed}).json()
     assert api["code"] == code and api["stage"]["id"] == stage
 
@@ -150,8 +151,14 @@ def test_case_page_shows_the_timeline_and_the_dates(web: Web) -> None:
 
 
 def test_pictures_are_plain_svg_with_labels() -> None:
-    svg = roadmap_svg("withdrawn")
-    assert svg.count("<a ") == len(STAGES) and "YOU ARE HERE" in svg
+    svg = roadmap_svg("withdrawn", states={"assessed": "passed", "lien_filed": "off_road"})
+    assert svg.count("<a ") == len(STAGES) and ">you are here</text>" in svg
+    assert 'aria-label="' not in svg and 'role="group"' in svg and 'role="img"' not in svg
+    assert '<a href="#stage-assessed" class="stop stop-passed">' in svg and ">passed</text>" in svg
+    assert (
+        '<a href="#stage-lien_filed" class="stop stop-off_road">' in svg and ">not on your road</text>" in svg
+    )
+    assert '<a href="#stage-levy_notice" class="stop stop-ahead">' in svg
     analysis = {
         "as_of": "2024-07-01",
         "hearings": [

@@ -198,6 +198,8 @@ class StageOut(_Out):
     """The stage's name in plain words."""
     event: str | None
     """Id of the event that put the case at this stage, if one did."""
+    passed: list[str] = []
+    """The stages this case went through before the current one, in the order it reached them (the roadmap draws them as passed; a stage not listed and before the current one is not on this case's road)."""
     since: dt.date | None
     """The day the case reached this stage, if known."""
 

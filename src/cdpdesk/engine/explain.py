@@ -92,6 +92,7 @@ def explain(case: CaseFile, analysis: dict[str, Any]) -> dict[str, Any]:
                     "letters": list(s.letters),
                     "about": s.about,
                     "current": s.id == stage["id"],
+                    "state": _stage_state(s.id, stage),
                 }
                 for s in STAGES
             ],
@@ -105,6 +106,17 @@ def money(amount: str) -> str:
     value = Decimal(amount)
     sign = "-" if value < 0 else ""
     return f"{sign}${abs(value):,.2f}"
+
+
+def _stage_state(sid: str, stage: dict[str, Any]) -> str:
+    """``current``, ``passed`` (the case went through it), ``off_road`` (before the current
+    stage on the road but not on this case's: a levy case with no lien) or ``ahead``."""
+    if sid == stage["id"]:
+        return "current"
+    if sid in stage.get("passed", ()):
+        return "passed"
+    order = [s.id for s in STAGES]
+    return "off_road" if order.index(sid) < order.index(stage["id"]) else "ahead"
 
 
 def _csed_lines(

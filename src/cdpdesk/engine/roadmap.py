@@ -144,6 +144,7 @@ def stage_of(
             return _out("csed_passed", None, latest)
     best: tuple[date, int] | None = None  # (day, rank) of the stage found so far
     found: tuple[str, str, date] = ("assessed", "", date.min)  # stage, event and day reached
+    passed: list[str] = ["assessed"] if any(p.assessments for p in case.periods) else []
     # In the order things happened, so that "since" is the day the case reached its stage:
     # a later event that leaves it there (a partial withdrawal while a hearing goes on)
     # does not move it.
@@ -151,6 +152,10 @@ def stage_of(
         if ev.type in _NO_STAGE:
             continue
         sid = _stage_for_event(ev, by_request)
+        if isinstance(ev, HearingRequest):
+            # A request went through these stops even once its hearings have ended.
+            held = any(e.cls.type in HELD for e in by_request.get(ev.id, ()))
+            passed.extend(x for x in ("hearing_requested", "in_appeals")[: 1 + held] if x not in passed)
         if sid is None:
             continue
         day = event_day(ev)
@@ -159,9 +164,11 @@ def stage_of(
             if best is None or sid != found[0]:
                 found = (sid, ev.id, day)
             best = key
+        if sid not in passed:
+            passed.append(sid)
     if best is None:
         return _out("assessed", None, None)
-    return _out(found[0], found[1], found[2])
+    return _out(found[0], found[1], found[2], [s for s in passed if s != found[0]])
 
 
 def _stage_for_event(ev: Any, by_request: dict[str, list[Entry]]) -> str | None:
@@ -208,10 +215,11 @@ def _stage_for_event(ev: Any, by_request: dict[str, list[Entry]]) -> str | None:
     return None
 
 
-def _out(sid: str, event: str | None, since: date | None) -> dict[str, Any]:
+def _out(sid: str, event: str | None, since: date | None, passed: list[str] | None = None) -> dict[str, Any]:
     return {
         "id": sid,
         "title": STAGE_BY_ID[sid].title,
         "event": event,
         "since": None if since is None else iso_day(since),
+        "passed": passed or [],
     }

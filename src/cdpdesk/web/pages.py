@@ -307,7 +307,9 @@ def understand(request: Request, account: Signed, case_id: int) -> Response:
         case=ex.shown["case"],
         ex=ex.explanation,
         analysis=ex.analysis,
-        roadmap=roadmap_svg(stage["id"]),
+        roadmap=roadmap_svg(
+            stage["id"], states={s["id"]: s["state"] for s in ex.explanation["where"]["stages"]}
+        ),
         letters_here=letters_here,
         letters_by_stage=_letters_by_stage(),
         case_letters=[ops.letter_json(info) for info in _desk(request).letters(case_id)],
