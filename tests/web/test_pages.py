@@ -284,3 +284,25 @@ def test_the_taxpayer_page_tells_before_from_after_letter_4383(web: Web) -> None
         "date": day.isoformat(),
         "withdrawal": "e3",
     }
+
+
+def test_the_one_page_summary_pdf_has_the_taxpayers_dates(web: Web) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    c, _ = web.signed_in("jamie")
+    cid = web.ids["determination"]
+    ex = c.get(f"/api/cases/{cid}/explain").json()
+    assert f'href="/cases/{cid}/summary.pdf"' in c.get(f"/cases/{cid}/understand").text
+    r = c.get(f"/cases/{cid}/summary.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(r.content))
+    assert len(reader.pages) == 1
+    text = " ".join(reader.pages[0].extract_text().split())
+    petition = next(s for s in ex["next_steps"] if s["date"] and "Tax Court" in s["text"])
+    assert long_date(petition["date"]) in text and "Jamie Ortiz" in text
+    assert "Taxpayer Advocate Service" in text and "Determination" in text
+    assert reader.trailer["/Root"]["/Lang"] == "en" and "/StructTreeRoot" in reader.trailer["/Root"]
+    # another taxpayer's summary is refused
+    assert c.get(f"/cases/{web.ids['cdp-withdrawal']}/summary.pdf").status_code == 404

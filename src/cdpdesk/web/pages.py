@@ -316,6 +316,19 @@ def understand(request: Request, account: Signed, case_id: int) -> Response:
     )
 
 
+@router.get("/cases/{case_id}/summary.pdf")
+def summary(request: Request, account: Signed, case_id: int) -> Response:
+    """The taxpayer's case on one printable page (PDF)."""
+    from cdpdesk.web.summary import summary_pdf
+
+    ops.check_visible(_accounts(request), account, case_id)
+    ex = ops.explained(_desk(request), case_id)
+    taxpayer = ex.shown["case"].get("taxpayer") or {}
+    pdf = summary_pdf(ex.explanation, ex.analysis["as_of"], taxpayer.get("name"))
+    headers = {"Content-Disposition": f'inline; filename="case-{case_id}-summary.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
 def _letters_by_stage() -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     for letter in LETTERS:
