@@ -243,6 +243,56 @@ BAD: list[tuple[str, str, list[str]]] = [
         ["events[3].date", "'d1'", "already withdrawn"],
     ),
     (
+        "acknowledgement of an unknown withdrawal",
+        mutate(
+            add({"id": "k1", "type": "withdrawal_acknowledged", "date": "2024-06-14", "withdrawal": "w9"})
+        ),
+        ["events[3].withdrawal", "'k1'", "unknown withdrawal 'w9'"],
+    ),
+    (
+        "acknowledgement of a request",
+        mutate(
+            add({"id": "k1", "type": "withdrawal_acknowledged", "date": "2024-06-14", "withdrawal": "e2"})
+        ),
+        ["events[3].withdrawal", "'k1'", "not a hearing_withdrawal"],
+    ),
+    (
+        "acknowledgement of an oral withdrawal",
+        mutate(
+            lambda c: (
+                c["events"][2].update(written=False),
+                c["events"].append(
+                    {"id": "k1", "type": "withdrawal_acknowledged", "date": "2024-06-14", "withdrawal": "e3"}
+                ),
+            )
+        ),
+        ["events[3].withdrawal", "'k1'", "was oral"],
+    ),
+    (
+        "acknowledgement before the withdrawal arrived",
+        mutate(
+            add({"id": "k1", "type": "withdrawal_acknowledged", "date": "2024-06-07", "withdrawal": "e3"})
+        ),
+        ["events[3].date", "'k1'", "2024-06-07 is before withdrawal 'e3' was received (2024-06-10)"],
+    ),
+    (
+        "acknowledged twice",
+        mutate(
+            lambda c: c["events"].extend(
+                [
+                    {"id": "k1", "type": "withdrawal_acknowledged", "date": "2024-06-14", "withdrawal": "e3"},
+                    {"id": "k2", "type": "withdrawal_acknowledged", "date": "2024-06-20", "withdrawal": "e3"},
+                ]
+            )
+        ),
+        ["events[4].withdrawal", "'k2'", "already acknowledged by 'k1'"],
+    ),
+    (
+        "acknowledgement without a date",
+        mutate(add({"id": "k1", "type": "withdrawal_acknowledged", "withdrawal": "e3"})),
+        ["events[3].date", "'k1'", "is required"],
+    ),
+    (
         "bad tin",
         mutate(lambda c: c["taxpayer"].update(tin="123-45-678")),
         ["taxpayer.tin", "9-digit"],

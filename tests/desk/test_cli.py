@@ -91,8 +91,19 @@ def test_the_readme_walkthrough(run: Runner, tmp_path: Path) -> None:
         first["letter"]["pdf"]
     ).read_bytes()
     # round trip
-    exported = run("case", "export", case_id).stdout
-    assert json.loads(exported) == json.loads(EXAMPLE.read_text())
+    # round trip: the file as imported, plus the Letter 4383 the desk issued, as a case event
+    exported = json.loads(run("case", "export", case_id).stdout)
+    original = json.loads(EXAMPLE.read_text())
+    ack = {
+        "id": "e3-letter-4383",
+        "type": "withdrawal_acknowledged",
+        "date": "2024-06-14",
+        "withdrawal": "e3",
+    }
+    assert exported == original | {"events": [*original["events"], ack]}
+    (tmp_path / "exported.json").write_text(json.dumps(exported))
+    reread = json.loads(run("analyze", str(tmp_path / "exported.json")).stdout)
+    assert [(h["withdrawn"], h["acknowledged"]) for h in reread["hearings"]] == [("2024-06-10", "2024-06-14")]
 
 
 def test_event_add_refuses_an_invalid_event_with_one_line(run1: Runner, tmp_path: Path) -> None:

@@ -240,6 +240,12 @@ def test_withdrawal_covers_periods_and_parts() -> None:
     assert H.withdrawal_ends_hearing(D(2024, 6, 10), "CDP").date == D(2024, 6, 10)
 
 
+def test_withdrawal_acknowledged_dates_the_letter_not_the_ending() -> None:
+    w = H.withdrawal_acknowledged(D(2024, 6, 10), D(2024, 6, 14))
+    assert (w.field, w.date, w.rule.id) == ("acknowledged", D(2024, 6, 14), "withdrawal-acknowledged")
+    assert "2024-06-14" in w.says and "received, 2024-06-10" in w.says
+
+
 def test_levy_allowed_rules() -> None:
     pre = N.earliest_pre_levy_day(D(2024, 3, 1), None)
     assert H.levy_allowed_after_cdp(pre.value, D(2024, 6, 10), "withdrawn").value == D(2024, 6, 10)

@@ -222,3 +222,25 @@ def test_page_one_as_a_picture(tmp_path: Path) -> None:
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (425, 550)  # US Letter at 50 dpi
     assert (ROOT / "docs" / "images" / "letter-4383.png").is_file()
+
+
+def test_the_pdf_is_tagged_with_its_language_and_title() -> None:
+    import io
+
+    reader = PdfReader(io.BytesIO(_letter("example", "e3").pdf))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root  # structure tags a screen reader can follow
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en"
+    assert (
+        reader.metadata is not None
+        and reader.metadata.title == "Letter 4383: we received your hearing withdrawal"
+    )
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+
+
+def test_on_a_phone_screen_the_contact_box_does_not_cover_the_letterhead() -> None:
+    html = _letter("example", "e3").html
+    text = html if isinstance(html, str) else html.decode()
+    screen = text[text.index("@media screen and (max-width: 7in)") :]
+    assert ".agency, .contact, .window { position: static;" in screen

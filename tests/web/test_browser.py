@@ -83,11 +83,18 @@ def test_taxpayer_sees_their_stage_and_dates_and_not_another_case(server: Runnin
     deadline = page.locator(".next li.dated").first
     expect(deadline).to_contain_text("Tax Court")
     expect(deadline).to_contain_text(long_date(determination + dt.timedelta(days=30))[:-6])
-    here = page.locator('svg.roadmap a[aria-label$="(you are here)"]')
+    here = page.locator("svg.roadmap a.stop-current")
     expect(here).to_have_count(1)
-    expect(here).to_have_attribute("aria-label", "8. Determination (you are here)")
-    page.locator('svg.roadmap a[href="#stage-tax_court"]').click()
+    expect(here).to_have_accessible_name(re.compile(r"^Determination\s*you are here$"))
+    # the road so far: passed stops differ from the current one and from those not on it
+    expect(page.locator("svg.roadmap a.stop-passed")).to_have_count(4)  # assessed, levy, request, appeals
+    expect(page.locator('svg.roadmap a.stop-off_road[href="#stage-lien_filed"]')).to_have_count(1)
+    expect(page.locator('svg.roadmap a.stop-passed[href="#stage-lien_filed"]')).to_have_count(0)
+    # Enter on a stop moves the focus to its card
+    page.locator('svg.roadmap a[href="#stage-tax_court"]').focus()
+    page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"#stage-tax_court$"))
+    expect(page.locator("#stage-tax_court")).to_be_focused()
     expect(page.locator("#stage-tax_court")).to_be_in_viewport()
     expect(page.locator(".help")).to_contain_text("Taxpayer Advocate Service")
     # another taxpayer's case: refused, and it says nothing about that case
@@ -110,7 +117,9 @@ def test_letter_lookup_by_keyboard_on_a_phone(server: Running, browser: Browser)
     page.get_by_label("Letter, notice or form number").fill("CP504")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=re.compile("Notice CP504"))).to_be_visible()
-    expect(page.locator('svg.roadmap a[aria-label="2. Balance-due notices (this letter)"]')).to_have_count(1)
+    expect(page.locator("svg.roadmap a.stop-current")).to_have_accessible_name(
+        re.compile(r"^Balance-due notices\s*this letter$")
+    )
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
     page.close()
@@ -125,4 +134,43 @@ def test_api_docs_render_with_no_outside_network(server: Running, browser: Brows
     page.goto(f"{server.url}/docs")
     expect(page.locator(".opblock-summary-path", has_text="/api/analyze").first).to_be_visible(timeout=15000)
     assert outside == []
+    page.close()
+
+
+# --- Accessibility: axe-core (vendored, tests/web/vendor/axe-core, MPL-2.0) -----------------
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+
+
+def axe_problems(page: Page) -> list[str]:
+    """Serious and critical axe-core violations on the page, as 'rule: target' lines."""
+    page.evaluate(AXE)  # evaluated over the DevTools protocol: the page's CSP does not apply
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .flatMap(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ')))"""
+    )
+    return [str(x) for x in found]
+
+
+@pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
+def test_taxpayer_pages_have_no_serious_axe_violations(server: Running, browser: Browser, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    problems: dict[str, list[str]] = {}
+
+    def check(path: str) -> None:
+        response = page.goto(f"{server.url}{path}")
+        assert response is not None and response.status == 200, path
+        found = axe_problems(page)
+        if found:
+            problems[path] = found
+
+    for path in ("/", "/login", "/lookup", "/lookup?q=4383", "/lookup?q=nothing"):
+        check(path)
+    for user, key in (("avery", "cdp-withdrawal"), ("sam", "pending-hearing"), ("jamie", "determination")):
+        page.context.clear_cookies()
+        sign_in(page, server.url, user)
+        check("/cases")
+        check(f"/cases/{server.demo['cases'][key]}/understand")
+    assert problems == {}
     page.close()

@@ -3,6 +3,7 @@ lookup, the Appeals flow, the pictures, and the accounts schema."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -77,7 +78,7 @@ def test_understanding_your_letter_gives_the_four_answers_with_dates(web: Web) -
     for step in ex["how"]:
         assert long_date(step["date"]) in html
     assert "Taxpayer Advocate Service" in html and "Low Income Taxpayer Clinics" in html
-    assert 'aria-label="8. Determination (you are here)"' in html
+    assert '<a href="#stage-determination" class="stop stop-current">' in html
     for stage in STAGES:
         assert f'id="stage-{stage.id}"' in html and f'href="#stage-{stage.id}"' in html
 
@@ -97,7 +98,8 @@ def test_letter_lookup_explains_and_places_the_letter(web: Web, typed: str, code
     html = c.get("/lookup", params={"q": typed}).text
     assert f"{code}:" in html
     title = next(s.title for s in STAGES if s.id == stage)
-    assert f'{title} (this letter)"' in html
+    assert f'<a href="#stage-{stage}" class="stop stop-current">' in html
+    assert f">{title}</text>" in html and ">this letter</text>" in html
     api = c.get("/api/letters/lookup", params={"q": typed}).json()
     assert api["code"] == code and api["stage"]["id"] == stage
 
@@ -149,8 +151,14 @@ def test_case_page_shows_the_timeline_and_the_dates(web: Web) -> None:
 
 
 def test_pictures_are_plain_svg_with_labels() -> None:
-    svg = roadmap_svg("withdrawn")
-    assert svg.count("<a ") == len(STAGES) and "YOU ARE HERE" in svg
+    svg = roadmap_svg("withdrawn", states={"assessed": "passed", "lien_filed": "off_road"})
+    assert svg.count("<a ") == len(STAGES) and ">you are here</text>" in svg
+    assert 'aria-label="' not in svg and 'role="group"' in svg and 'role="img"' not in svg
+    assert '<a href="#stage-assessed" class="stop stop-passed">' in svg and ">passed</text>" in svg
+    assert (
+        '<a href="#stage-lien_filed" class="stop stop-off_road">' in svg and ">not on your road</text>" in svg
+    )
+    assert '<a href="#stage-levy_notice" class="stop stop-ahead">' in svg
     analysis = {
         "as_of": "2024-07-01",
         "hearings": [
@@ -246,3 +254,56 @@ def test_api_docs_use_local_assets(web: Web) -> None:
     assert "/docs-assets/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
     asset = client.get("/docs-assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
+
+
+def test_the_taxpayer_page_tells_before_from_after_letter_4383(web: Web) -> None:
+    c, _ = web.signed_in("avery")
+    cid = web.ids["cdp-withdrawal"]
+    received = next(e for e in web.desk.stored(cid).case_file().events if e.id == "e3").received
+    before = c.get(f"/cases/{cid}/understand").text
+    assert f"on {long_date(received)}" in before and "will confirm it with Letter 4383" in before
+    assert "confirmed it with Letter 4383" not in before and "/letters/" not in before
+    assert 'href="/docs"' not in before  # no API link for taxpayers
+    assert '<a href="tel:+18777774778">1-877-777-4778</a>' in before
+    assert "$8,412.00" in before and "assessment a1" not in before and "Withdrawal e3" not in before
+
+    day = dt.date.today()
+    letter = web.desk.acknowledge(cid, "e3", by="appeals", letter_date=day).letter
+    after = c.get(f"/cases/{cid}/understand").text
+    assert after != before
+    assert f"Appeals confirmed it with Letter 4383 on {long_date(day)}." in after
+    assert "will confirm it" not in after
+    assert f'href="/letters/{letter.id}"' in after and "read your Letter 4383" in after
+    # the legal effects still date from the withdrawal's receipt (law.md 5)
+    assert f"the IRS may levy from {long_date(received)}" in after
+    page = c.get(f"/letters/{letter.id}").text
+    assert "sha256" not in page and ">e3<" not in page
+    exported = web.desk.export_case(cid)
+    assert exported["events"][-1] == {
+        "id": "e3-letter-4383",
+        "type": "withdrawal_acknowledged",
+        "date": day.isoformat(),
+        "withdrawal": "e3",
+    }
+
+
+def test_the_one_page_summary_pdf_has_the_taxpayers_dates(web: Web) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    c, _ = web.signed_in("jamie")
+    cid = web.ids["determination"]
+    ex = c.get(f"/api/cases/{cid}/explain").json()
+    assert f'href="/cases/{cid}/summary.pdf"' in c.get(f"/cases/{cid}/understand").text
+    r = c.get(f"/cases/{cid}/summary.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(r.content))
+    assert len(reader.pages) == 1
+    text = " ".join(reader.pages[0].extract_text().split())
+    petition = next(s for s in ex["next_steps"] if s["date"] and "Tax Court" in s["text"])
+    assert long_date(petition["date"]) in text and "Jamie Ortiz" in text
+    assert "Taxpayer Advocate Service" in text and "Determination" in text
+    assert reader.trailer["/Root"]["/Lang"] == "en" and "/StructTreeRoot" in reader.trailer["/Root"]
+    # another taxpayer's summary is refused
+    assert c.get(f"/cases/{web.ids['cdp-withdrawal']}/summary.pdf").status_code == 404

@@ -75,12 +75,16 @@ class HearingOut(_Out):
     """The written withdrawal (event id) that ended this hearing: the first one received that covers it (law.md 5); null when none did. The desk and the letters read this; they never work it out again."""
     withdrawals: list[str]
     """Every withdrawal event (written or oral) that names this hearing, earliest received first; the first written one is withdrawn_by, later ones repeat it."""
+    acknowledged: dt.date | None
+    """The date of the Letter 4383 with which Appeals confirmed the withdrawal in withdrawn_by (a withdrawal_acknowledged event); null until it is issued. It moves no date: the hearing ended on withdrawn."""
+    acknowledged_by: str | None
+    """The withdrawal_acknowledged event (Letter 4383) for withdrawn_by; null until it is issued."""
     determination: dt.date | None
     """Date of the Notice of Determination or decision letter."""
     petition_deadline: dt.date | None
     """Last day to petition the Tax Court; only for a determined cdp hearing."""
     final: dt.date | None
-    """The day the determination or Tax Court decision became final (where the CDP suspension ends); null until it is final on as_of, while it can still be petitioned or appealed (status determined), the day it becomes final if nothing is filed being in deadlines."""
+    """The day the determination or Tax Court decision became final (where the CDP suspension ends); null until it is final on as_of. While it can still be petitioned or appealed the status is determined, and the day it becomes final if nothing is filed is in deadlines."""
     tax_court_review: bool
     """True while this cdp hearing's determination can still reach the Tax Court: the petition window is open on as_of or a timely petition is pending."""
     levy_allowed_from: dt.date | None
@@ -194,6 +198,8 @@ class StageOut(_Out):
     """The stage's name in plain words."""
     event: str | None
     """Id of the event that put the case at this stage, if one did."""
+    passed: list[str] = []
+    """The stages this case went through before the current one, in the order it reached them (the roadmap draws them as passed; a stage not listed and before the current one is not on this case's road)."""
     since: dt.date | None
     """The day the case reached this stage, if known."""
 

@@ -229,6 +229,18 @@ class HearingWithdrawal(_Event):
     """False records an oral withdrawal: noted with a warning, it changes nothing until one in writing follows (default true)."""
 
 
+class WithdrawalAcknowledged(_Event):
+    """Appeals' Letter 4383, acknowledging a written withdrawal. A fact of the case for the
+    taxpayer's pages; the withdrawal's legal effects still date from its receipt (law.md 5)."""
+
+    type: Literal["withdrawal_acknowledged"]
+    """Appeals issued Letter 4383, confirming a written withdrawal of a hearing request."""
+    date: dt.date
+    """The day Letter 4383 was issued; never before the withdrawal was received. It moves no deadline and no CSED."""
+    withdrawal: Id
+    """Id of the written hearing_withdrawal event the letter acknowledges."""
+
+
 class Determination(_Event):
     """Notice of Determination (CDP, Letter 3193) or decision letter (EH, Letter 3210)."""
 
@@ -357,6 +369,7 @@ Event = Annotated[
     | LienNotice
     | HearingRequest
     | HearingWithdrawal
+    | WithdrawalAcknowledged
     | Determination
     | TaxCourtPetition
     | TaxCourtDecision
@@ -387,6 +400,7 @@ EVENT_TYPES: tuple[str, ...] = _type_names(
     LienNotice,
     HearingRequest,
     HearingWithdrawal,
+    WithdrawalAcknowledged,
     Determination,
     TaxCourtPetition,
     TaxCourtDecision,

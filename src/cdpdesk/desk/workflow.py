@@ -530,8 +530,8 @@ class Desk:
                         )
                     continue
                 scope = withdrawal_scope(case, analysis, ev.id)
-                if not scope.ended:
-                    continue  # a repeat of a withdrawal in effect, or one that ends no hearing
+                if not scope.ended or all(h["acknowledged"] for h in scope.ended):
+                    continue  # a repeat, one that ends no hearing, or one the file says was acknowledged
                 pending.append(
                     base
                     | {
@@ -589,6 +589,22 @@ class Desk:
                 raise _case_error(exc, f"case {case_id}: ") from None
             except LetterError as exc:
                 raise DeskError(f"case {case_id}: {exc}") from None
+            # The letter becomes a fact of the case (law.md 5: its effects still date from the
+            # withdrawal's receipt), checked by the engine before anything is stored.
+            ack_key = f"{event_id}-letter-4383"
+            while ack_key in stored.active:
+                ack_key += "-1"
+            ack = {
+                "id": ack_key,
+                "type": "withdrawal_acknowledged",
+                "date": when.isoformat(),
+                "withdrawal": event_id,
+            }
+            try:
+                events = [e.payload for e in stored.active.values()] + [ack]
+                analyze(load_case_dict(stored.data | {"events": events}), as_of_for(case, when))
+            except CaseError as exc:
+                raise _case_error(exc, f"case {case_id}: ") from None
             from cdpdesk.letters.render import render_4383
 
             rendered = render_4383(snapshot)  # before the transaction: nothing half-issued
@@ -616,6 +632,20 @@ class Desk:
                     )
                     s.add(letter)
                     s.flush()
+                    s.add(
+                        CaseEvent(
+                            case_id=case_id,
+                            event_key=ack_key,
+                            kind="record",
+                            payload=dumps(ack),
+                            supersedes=None,
+                            case_version=version,
+                            recorded_by=issuer,
+                            recorded_at=utcnow(),
+                            source="letter",
+                            note=f"Letter 4383 {letter.id}",
+                        )
+                    )
                     for row in snapshot["withdrawn"]:
                         s.add(
                             CollectionReturn(

@@ -262,6 +262,13 @@ WITHDRAWAL = R(
     "a written withdrawal ends the hearing on the day Appeals receives it",
     "5",
 )
+WITHDRAWAL_ACKNOWLEDGED = R(
+    "withdrawal-acknowledged",
+    ("IRM 8.22.9.5.1", "IRM Exhibit 8.22.4-2"),
+    "Appeals confirms a written withdrawal with Letter 4383; the letter's date moves nothing, "
+    "the withdrawal's effects date from its receipt",
+    "5",
+)
 DETERMINATION_ISSUED = R(
     "determination-issued",
     ("IRC 6330(c)(3)", "Reg. 301.6330-1(e)(3) Q&A-E8", "Reg. 301.6330-1(i)(1)"),

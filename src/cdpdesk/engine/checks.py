@@ -23,6 +23,7 @@ from cdpdesk.contract.case import (
     LienNotice,
     TaxCourtDecision,
     TaxCourtPetition,
+    WithdrawalAcknowledged,
 )
 from cdpdesk.contract.errors import CaseError, ErrorItem
 
@@ -108,6 +109,7 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
     for _, ev in buckets.get("tax_court_petition", ()):
         petitions.setdefault(ev.request, []).append(ev)
 
+    acknowledged: dict[str, str] = {}  # withdrawal id -> the acknowledgement naming it first
     for i, ev in enumerate(case.events):
         shape = _SHAPES[type(ev)]
         for name in shape.dates:
@@ -199,6 +201,8 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
                         f"{d.id!r} issued {d.date.isoformat()}; a determined hearing cannot be withdrawn",
                         ev.id,
                     )
+        elif isinstance(ev, WithdrawalAcknowledged):
+            _check_acknowledgement(i, ev, by_id, acknowledged, err)
         elif isinstance(ev, Determination):
             req = ref_request(i, ev, ev.request)
             if req is None:
@@ -250,3 +254,42 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
     if errors:
         raise CaseError(errors)
     return buckets
+
+
+def _check_acknowledgement(
+    i: int,
+    ev: WithdrawalAcknowledged,
+    by_id: dict[str, tuple[int, Event]],
+    acknowledged: dict[str, str],
+    err: Any,
+) -> None:
+    """Letter 4383 acknowledges one written withdrawal, once, on or after its receipt
+    (law.md 5: acknowledged once; an oral withdrawal changes nothing, so it gets no letter)."""
+    found = by_id.get(ev.withdrawal)
+    if found is None:
+        err(f"events[{i}].withdrawal", f"names unknown withdrawal {ev.withdrawal!r}", ev.id)
+        return
+    w = found[1]
+    if not isinstance(w, HearingWithdrawal):
+        err(f"events[{i}].withdrawal", f"{ev.withdrawal!r} is a {w.type}, not a hearing_withdrawal", ev.id)
+        return
+    if not w.written:
+        err(
+            f"events[{i}].withdrawal",
+            f"withdrawal {w.id!r} was oral; Letter 4383 acknowledges only a written withdrawal",
+            ev.id,
+        )
+    if ev.date < w.received:
+        err(
+            f"events[{i}].date",
+            f"Letter 4383 dated {ev.date.isoformat()} is before withdrawal {w.id!r} was received "
+            f"({w.received.isoformat()})",
+            ev.id,
+        )
+    first = acknowledged.setdefault(w.id, ev.id)
+    if first != ev.id:
+        err(
+            f"events[{i}].withdrawal",
+            f"withdrawal {w.id!r} is already acknowledged by {first!r}; Letter 4383 is issued once",
+            ev.id,
+        )

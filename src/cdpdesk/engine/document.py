@@ -97,6 +97,8 @@ def hearing_json(e: Entry) -> dict[str, Any]:
         "withdrawn": iso(e.withdrawn),
         "withdrawn_by": e.withdrawn_by,
         "withdrawals": list(e.withdrawals),
+        "acknowledged": iso(e.acknowledged),
+        "acknowledged_by": e.acknowledged_by,
         "determination": iso(e.determination),
         "petition_deadline": None if e.petition_deadline is None else iso_day(e.petition_deadline.value),
         "final": None if e.final is None else iso_day(e.final.value),

@@ -7,6 +7,7 @@ Built from the case and its analysis only, so the web pages and letters can use 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from cdpdesk.contract.analysis import HELD_TYPES
@@ -26,6 +27,7 @@ from cdpdesk.contract.case import (
     TasApplication,
     TaxCourtDecision,
     TaxCourtPetition,
+    WithdrawalAcknowledged,
 )
 from cdpdesk.engine.authority import plain_date
 from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
@@ -36,12 +38,18 @@ HELP: tuple[dict[str, str], ...] = (
         "text": "An independent part of the IRS that helps for free when a tax problem causes "
         "financial difficulty, or when the usual IRS channels have not solved it.",
         "contact": "taxpayeradvocate.irs.gov, 1-877-777-4778",
+        "phone": "1-877-777-4778",
+        "tel": "+18777774778",
+        "web": "https://www.taxpayeradvocate.irs.gov",
     },
     {
         "name": "Low Income Taxpayer Clinics (LITCs)",
         "text": "Independent of the IRS. They represent eligible taxpayers before the IRS and in "
         "court for free or a small fee, and many serve people in several languages.",
         "contact": "IRS Publication 4134 lists the clinics",
+        "phone": "",
+        "tel": "",
+        "web": "https://www.irs.gov/pub/irs-pdf/p4134.pdf",
     },
 )
 
@@ -84,6 +92,7 @@ def explain(case: CaseFile, analysis: dict[str, Any]) -> dict[str, Any]:
                     "letters": list(s.letters),
                     "about": s.about,
                     "current": s.id == stage["id"],
+                    "state": _stage_state(s.id, stage),
                 }
                 for s in STAGES
             ],
@@ -92,10 +101,32 @@ def explain(case: CaseFile, analysis: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _csed_lines(analysis: dict[str, Any], names: dict[str, str]) -> list[str]:
+def money(amount: str) -> str:
+    """``"12900.00"`` -> ``$12,900.00``: amounts as people write them."""
+    value = Decimal(amount)
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
+def _stage_state(sid: str, stage: dict[str, Any]) -> str:
+    """``current``, ``passed`` (the case went through it), ``off_road`` (before the current
+    stage on the road but not on this case's: a levy case with no lien) or ``ahead``."""
+    if sid == stage["id"]:
+        return "current"
+    if sid in stage.get("passed", ()):
+        return "passed"
+    order = [s.id for s in STAGES]
+    return "off_road" if order.index(sid) < order.index(stage["id"]) else "ahead"
+
+
+def _csed_lines(
+    analysis: dict[str, Any], names: dict[str, str], periods: set[str] | None = None
+) -> list[str]:
     out = []
     for a in analysis["assessments"]:
-        bound = " at the earliest (a suspension is still running)" if a["open"] else ""
+        if periods is not None and a["period"] not in periods:
+            continue
+        bound = " at the earliest (a pause is still running)" if a["open"] else ""
         out.append(
             f"For {names.get(a['period'], a['period'])}, the IRS can collect the tax assessed on "
             f"{_d(a['assessed'])} until {_d(a['csed'])}{bound}."
@@ -103,55 +134,133 @@ def _csed_lines(analysis: dict[str, Any], names: dict[str, str]) -> list[str]:
     return out
 
 
-def _means(sid: str, analysis: dict[str, Any], names: dict[str, str]) -> list[str]:
+def _cdp_pause(analysis: dict[str, Any], h: dict[str, Any]) -> dict[str, Any] | None:
+    """The CDP suspension this hearing's request put on its period's collection statute."""
+    for a in analysis["assessments"]:
+        if a["period"] != h["period"]:
+            continue
+        for sp in a["suspensions"]:
+            if sp["cause"] == "cdp_hearing" and sp["event"] == h["request"]:
+                return dict(sp)
+    return None
+
+
+def _letter_words(h: dict[str, Any]) -> str:
+    """Before and after Letter 4383: the letter is a fact only once Appeals has issued it."""
+    if h.get("acknowledged"):
+        return f"Appeals confirmed it with Letter 4383 on {_d(h['acknowledged'])}."
+    return "Appeals will confirm it with Letter 4383; the withdrawal took effect the day they received it."
+
+
+def _withdrawn_lines(analysis: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """Each written withdrawal, period by period: what ended, on which day, and what runs
+    again (law.md 5), from the analysis's own dates."""
     hs = analysis["hearings"]
-    out: list[str] = [STAGE_BY_ID[sid].about]
-    if sid == "withdrawn":
-        for kind in HELD_TYPES:
-            mine = [h for h in hs if h["type"] == kind and h["status"] == "withdrawn"]
-            if not mine:
-                continue
-            about = _join([_ABOUT[h["statute"]] for h in mine])
-            periods = _join([names.get(h["period"], h["period"]) for h in mine])
+    out: list[str] = []
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for h in hs:
+        if h["status"] == "withdrawn" and h["type"] in HELD_TYPES:
+            groups.setdefault((h.get("withdrawn_by") or "", h["type"]), []).append(h)
+    for (_w, kind), mine in groups.items():
+        about = _join([_ABOUT[h["statute"]] for h in mine])
+        periods = _join([names.get(h["period"], h["period"]) for h in mine])
+        out.append(
+            f"Appeals received your written withdrawal of your {_HEARING_NAME[kind]} about {about} "
+            f"on {_d(mine[0]['withdrawn'])}, for {periods}. {_letter_words(mine[0])}"
+        )
+        if kind == "equivalent":
+            h0 = mine[0]
+            if h0.get("cdp_deadline"):
+                out.append(
+                    f"It was an equivalent hearing, not a CDP hearing, because your request arrived "
+                    f"on {_d(h0['filed'])}, after the CDP deadline of {_d(h0['cdp_deadline'])}."
+                )
             out.append(
-                f"Appeals received your written withdrawal of your {_HEARING_NAME[kind]} about "
-                f"{about} on {_d(mine[0]['withdrawn'])}, for {periods}."
-            )
-            out.append(
-                "Because you withdrew, Appeals will not make a determination and will not check "
+                "Because you withdrew, Appeals will not send a decision letter and will not check "
                 "whether the IRS met the legal and administrative requirements."
             )
-            if kind == "cdp":
-                out.append("You gave up the right to ask the U.S. Tax Court to review this hearing.")
-                levy = [h["levy_allowed_from"] for h in mine if h.get("levy_allowed_from")]
-                if levy:
-                    out.append(f"The hold on levy ended: the IRS may levy from {_d(min(levy))}.")
-                out.append("The time the IRS has to collect (the collection statute) is running again.")
-            else:
-                out.append(
-                    "You will not get a decision letter. An equivalent hearing never paused the "
-                    "collection statute, and the IRS's usual hold on levy during it has ended."
-                )
-        out.append("You keep your other appeal rights, such as the Collection Appeals Program (CAP).")
-        out.extend(_csed_lines(analysis, names))
-    elif sid == "in_appeals":
-        for h in hs:
-            if h["status"] != "pending":
-                continue
+            out.append(
+                f"The IRS's usual hold on levy during the hearing ended on {_d(h0['withdrawn'])}. An "
+                "equivalent hearing never paused the time the IRS has to collect, and its outcome "
+                "could not have gone to the U.S. Tax Court."
+            )
+            continue
+        out.append(
+            "Because you withdrew, Appeals will not make a determination and will not check whether "
+            "the IRS met the legal and administrative requirements. You gave up the right to ask the "
+            "U.S. Tax Court to review this hearing."
+        )
+        for h in mine:
             what = names.get(h["period"], h["period"])
-            if h["type"] == "cdp":
+            if h["statute"] == "IRC 6330" and h.get("levy_allowed_from"):
                 out.append(
-                    f"Your request filed {_d(h['filed'])} was on time, so you have a "
-                    f"{_HEARING_NAME['cdp']} about {_ABOUT[h['statute']]} for {what}. While it "
-                    "lasts, the IRS cannot levy for that period and the collection statute is paused."
+                    f"For {what}, the hold on levy ended: the IRS may levy from {_d(h['levy_allowed_from'])}."
+                )
+            pause = _cdp_pause(analysis, h)
+            if pause is None:
+                continue
+            if not pause["open"] and pause["until"] == h["withdrawn"]:
+                out.append(
+                    f"For {what}, the time the IRS has to collect was paused from {_d(pause['from'])} "
+                    f"and runs again from {_d(pause['until'])}."
                 )
             else:
                 out.append(
-                    f"Your request filed {_d(h['filed'])} came after the 30-day deadline but within "
-                    f"one year, so you have an {_HEARING_NAME['equivalent']} about "
-                    f"{_ABOUT[h['statute']]} for {what}. It does not pause the collection statute, "
-                    "and its decision cannot be taken to the Tax Court."
+                    f"For {what}, the time the IRS has to collect stays paused while your other "
+                    "hearing for that period goes on."
                 )
+        out.extend(_csed_lines(analysis, names, {h["period"] for h in mine}))
+    return list(dict.fromkeys(out))
+
+
+def _continuing_lines(analysis: dict[str, Any], names: dict[str, str]) -> list[str]:
+    out: list[str] = []
+    for h in analysis["hearings"]:
+        if h["status"] != "pending" or h["type"] not in HELD_TYPES:
+            continue
+        what = names.get(h["period"], h["period"])
+        if h["type"] == "cdp":
+            out.append(
+                f"Your request received {_d(h['filed'])} was on time, so you have a "
+                f"{_HEARING_NAME['cdp']} about {_ABOUT[h['statute']]} for {what}, and it continues. While "
+                "it lasts, the IRS cannot levy for that period and the time it has to collect is paused."
+            )
+        else:
+            out.append(
+                f"Your request received {_d(h['filed'])} came after the CDP deadline of "
+                f"{_d(h['cdp_deadline'])} but within one year, so you have an "
+                f"{_HEARING_NAME['equivalent']} about {_ABOUT[h['statute']]} for {what}, and it continues. "
+                "It does not pause the time the IRS has to collect, and its decision cannot be taken to "
+                "the U.S. Tax Court."
+            )
+    return out
+
+
+# What Letter 4383's situation means beyond the dates, in our own words (roadmap.md: the
+# consequences of law.md 5, keeping IA/OIC terms, CAP, help).
+WITHDRAWN_POINTS = (
+    "People usually withdraw when they have reached an agreement with the IRS or no longer need a hearing.",
+    "You keep your other appeal rights, such as the Collection Appeals Program (CAP).",
+    "Your case goes back to IRS Collection. For the periods you withdrew, Collection can again "
+    "take enforcement action, such as a levy.",
+)
+
+
+def _means(sid: str, analysis: dict[str, Any], names: dict[str, str]) -> list[str]:
+    hs = analysis["hearings"]
+    # The stage's general words, except where they would name both hearing types: the lines
+    # below say which one this case had.
+    out: list[str] = [] if sid == "determination" else [STAGE_BY_ID[sid].about]
+    withdrawn = _withdrawn_lines(analysis, names)
+    if sid == "withdrawn":
+        out.extend(withdrawn)
+        out.extend(WITHDRAWN_POINTS)
+    elif sid == "in_appeals":
+        out.extend(_continuing_lines(analysis, names))
+        if withdrawn:
+            out.append("You withdrew part of your hearing request:")
+            out.extend(withdrawn)
+            out.extend(WITHDRAWN_POINTS[1:])
     elif sid == "hearing_requested":
         out.append(
             "Your request did not earn a hearing on a CDP notice (it came too early, too late, or "
@@ -159,35 +268,70 @@ def _means(sid: str, analysis: dict[str, Any], names: dict[str, str]) -> list[st
         )
     elif sid in ("lien_filed", "levy_notice"):
         for d in analysis["deadlines"]:
-            if "hearing" in d["what"]:
-                out.append(f"{d['what']}: {_d(d['date'])}.")
+            if d["what"].startswith("Last day to request"):
+                out.append(f"{_deadline_words(d, analysis, names)}: {_d(d['date'])}.")
     elif sid == "determination":
         for h in hs:
             if h["determination"] and h["type"] == "cdp" and h["status"] == "determined":
                 out.append(
-                    f"Appeals issued a Notice of Determination on {_d(h['determination'])}. You can "
-                    f"petition the U.S. Tax Court until {_d(h['petition_deadline'])}."
+                    f"Appeals issued a Notice of Determination (Letter 3193) on {_d(h['determination'])} "
+                    f"after your CDP hearing about {_ABOUT[h['statute']]} for "
+                    f"{names.get(h['period'], h['period'])}. If you disagree, you can ask the U.S. Tax Court "
+                    f"to review it: the court must receive your petition by {_d(h['petition_deadline'])}. "
+                    "You file it with the Tax Court, not the IRS (ustaxcourt.gov explains how)."
                 )
             elif h["determination"] and h["type"] == "equivalent":
                 out.append(
-                    f"Appeals issued a decision letter on {_d(h['determination'])} after your "
-                    "equivalent hearing. It cannot be taken to the U.S. Tax Court."
+                    f"Appeals issued a decision letter (Letter 3210) on {_d(h['determination'])} after your "
+                    f"equivalent hearing about {_ABOUT[h['statute']]} for "
+                    f"{names.get(h['period'], h['period'])}. A decision after an equivalent hearing cannot "
+                    "be taken to the U.S. Tax Court."
                 )
+        out.extend(withdrawn)
     elif sid == "tax_court":
         out.append(
             "The Tax Court case is open. Collection by levy and the collection statute stay paused "
             "for the periods in the case until the court's decision is final."
         )
     elif sid in ("collection", "alternative", "csed_passed"):
+        out.extend(withdrawn)
         out.extend(_csed_lines(analysis, names))
     return list(dict.fromkeys(out))
+
+
+def _deadline_words(d: dict[str, Any], analysis: dict[str, Any], names: dict[str, str]) -> str:
+    """A deadline in plain words, with the taxpayer's period names, never internal ids."""
+    what: str = d["what"]
+    periods = _join([names.get(p, p) for p in d.get("periods") or ()])
+    for_periods = f" for {periods}" if periods else ""
+    kind = "levy" if "levy notice" in what else "lien"
+    if what.startswith("Last day to request a CDP hearing"):
+        return f"Last day to ask for a CDP hearing about the {kind} notice{for_periods} (send Form 12153)"
+    if what.startswith("Last day to request an equivalent hearing"):
+        return f"Last day to ask for an equivalent hearing about the {kind} notice{for_periods}"
+    if what.startswith("Last day to petition"):
+        return f"Last day for the U.S. Tax Court to receive your petition{for_periods}"
+    if what.startswith("The Notice of Determination becomes final"):
+        return f"Appeals' determination{for_periods} becomes final if you do not petition the Tax Court"
+    if what.startswith("The Tax Court decision becomes final"):
+        return f"The Tax Court's decision{for_periods} becomes final if no appeal is filed"
+    if what.startswith("Collection statute ends"):
+        assessed = [
+            a["assessed"]
+            for a in analysis["assessments"]
+            if a["csed"] == d["date"] and a["period"] in (d.get("periods") or ())
+        ]
+        on = f" (assessed {_d(assessed[0])})" if assessed else ""
+        bound = " at the earliest" if "lower bound" in what else ""
+        return f"The IRS's time to collect the tax{for_periods}{on} ends{bound}"
+    return what
 
 
 def _how(case: CaseFile, analysis: dict[str, Any], names: dict[str, str]) -> list[dict[str, str]]:
     steps: list[tuple[str, str]] = []
     for p in case.periods:
         for a in p.assessments:
-            amount = f" of ${a.amount}" if a.amount else ""
+            amount = f" of {money(a.amount)}" if a.amount else ""
             steps.append((a.date.isoformat(), f"The IRS assessed tax{amount} for {names[p.id]}."))
     types: dict[str, set[str]] = {}
     for h in analysis["hearings"]:
@@ -224,7 +368,10 @@ def _event_words(ev: Any, types: dict[str, set[str]], names: dict[str, str]) -> 
     if isinstance(ev, HearingWithdrawal):
         if not ev.written:
             return "You withdrew your hearing request orally; it counts only once confirmed in writing."
-        return "Appeals received your written withdrawal of the hearing request (Form 12256)."
+        scope = f" for {periods}" if periods else ""
+        return f"Appeals received your written withdrawal of the hearing request (Form 12256){scope}."
+    if isinstance(ev, WithdrawalAcknowledged):
+        return "Appeals confirmed your withdrawal with Letter 4383."
     if isinstance(ev, Determination):
         return "Appeals issued its determination on your hearing."
     if isinstance(ev, TaxCourtPetition):
@@ -251,9 +398,10 @@ def _event_words(ev: Any, types: dict[str, set[str]], names: dict[str, str]) -> 
 
 
 def _next_steps(sid: str, case: CaseFile, analysis: dict[str, Any]) -> list[dict[str, str | None]]:
+    names = _period_names(case)
     out: list[dict[str, str | None]] = []
     for d in analysis["deadlines"]:
-        out.append({"date": d["date"], "text": f"{d['what']}: {_d(d['date'])}."})
+        out.append({"date": d["date"], "text": f"{_deadline_words(d, analysis, names)}: {_d(d['date'])}."})
     advice = {
         "assessed": ["Pay what you owe, or ask for a payment plan (installment agreement)."],
         "balance_due": ["Pay what you can now; look at payment plans and other options."],
@@ -270,12 +418,7 @@ def _next_steps(sid: str, case: CaseFile, analysis: dict[str, Any]) -> list[dict
             "Prepare for the Appeals conference: gather financial information (Form 433-A "
             "or 433-F) and think about a payment plan or an offer."
         ],
-        "withdrawn": [
-            "Call the Appeals contact on your Letter 4383 if you have questions.",
-            "If you agreed to a payment plan or an offer, pay as agreed and keep filing and "
-            "paying on time (for an offer, for five years after it is accepted).",
-            "You can still use the Collection Appeals Program (Form 9423).",
-        ],
+        "withdrawn": _withdrawn_steps(analysis),
         "determination": [
             "Read the determination carefully; for a CDP determination, the Tax Court "
             "deadline above is strict."
@@ -293,6 +436,29 @@ def _next_steps(sid: str, case: CaseFile, analysis: dict[str, Any]) -> list[dict
     }
     out.extend({"date": None, "text": t} for t in advice[sid])
     return out
+
+
+def _withdrawn_steps(analysis: dict[str, Any]) -> list[str]:
+    """What to do after a withdrawal: the IRS's own advice on Letter 4383, in our words."""
+    letter = any(h.get("acknowledged") for h in analysis["hearings"] if h["status"] == "withdrawn")
+    call = (
+        "If you have questions, call the Appeals contact named at the top of your Letter 4383."
+        if letter
+        else "If you have questions before your Letter 4383 arrives, call the Appeals office that "
+        "has your hearing request (its number is on the letters Appeals sent you)."
+    )
+    return [
+        call,
+        "If you made a payment plan (installment agreement) or an offer in compromise, keep to its "
+        "terms, and keep filing your returns and paying your taxes on time while it lasts. For an "
+        "accepted offer, that means for five years after the IRS accepts it.",
+        "If you have not settled the balance, Collection can still discuss a payment plan or an "
+        "offer in compromise. If paying now would leave you unable to meet basic living costs, you "
+        "can ask Collection to delay collection because of hardship (the account is then marked "
+        '"currently not collectible").',
+        "If Collection takes an action you disagree with, you can ask for a Collection Appeals "
+        "Program review (Form 9423).",
+    ]
 
 
 def explain_text(case: CaseFile, analysis: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from cdpdesk.contract.case import (
     LevyNotice,
     TaxCourtDecision,
     TaxCourtPetition,
+    WithdrawalAcknowledged,
 )
 from cdpdesk.contract.errors import CaseError, ErrorItem
 from cdpdesk.engine import hearings as H
@@ -45,6 +46,10 @@ def end_hearings(
         petitions.setdefault(ev.request, []).append(ev)
     for _, ev in buckets.get("tax_court_decision", ()):
         decisions.setdefault(ev.request, []).append(ev)
+    # Letter 4383 per withdrawal (the checks allow one each).
+    acks: dict[str, WithdrawalAcknowledged] = {
+        ev.withdrawal: ev for _, ev in buckets.get("withdrawal_acknowledged", ())
+    }
 
     errors: list[ErrorItem] = []
     for rid, mine in by_request.items():
@@ -66,6 +71,10 @@ def end_hearings(
         for e in mine:
             _status(e, as_of)
             _levy_allowed(e)
+            ack = acks.get(e.withdrawn_by) if e.withdrawn_by is not None else None
+            if ack is not None and e.withdrawn is not None:
+                e.acknowledged, e.acknowledged_by = ack.date, ack.id
+                e.why.append(H.withdrawal_acknowledged(e.withdrawn, ack.date))
     if errors:
         raise CaseError(errors)
 

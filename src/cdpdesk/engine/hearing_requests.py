@@ -27,6 +27,8 @@ class Entry:
     withdrawn: date | None = None
     withdrawn_by: str | None = None  # the written withdrawal that ended it (law.md 5)
     withdrawals: list[str] = field(default_factory=list)  # every withdrawal naming it
+    acknowledged: date | None = None  # Letter 4383's date for withdrawn_by, once issued
+    acknowledged_by: str | None = None  # the withdrawal_acknowledged event
     determination: date | None = None
     petition_deadline: Dated | None = None
     final: Dated | None = None

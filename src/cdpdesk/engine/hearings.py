@@ -338,6 +338,17 @@ def withdrawal_covers(
     )
 
 
+@A.implements(A.WITHDRAWAL_ACKNOWLEDGED)
+def withdrawal_acknowledged(received: date, letter: date) -> Why:
+    """Letter 4383 is a fact for the taxpayer, not a legal step: the hearing ended on
+    ``received`` whatever the letter's date (law.md 5)."""
+    says = (
+        f"Appeals confirmed the withdrawal with Letter 4383 dated {iso_day(letter)}; the hearing "
+        f"ended when the withdrawal was received, {iso_day(received)}."
+    )
+    return Why(A.WITHDRAWAL_ACKNOWLEDGED, says, "acknowledged", letter)
+
+
 @lru_cache(maxsize=1 << 16)
 @A.implements(A.WITHDRAWAL)
 def withdrawal_ends_hearing(received: date, kind: str) -> Why:

@@ -80,7 +80,7 @@ STAGES: tuple[Stage, ...] = (
         "withdrawn",
         "Hearing withdrawn; case back with Collection",
         ("12256", "4383"),
-        "You withdrew your hearing request and Appeals acknowledged it. The case is back with Collection.",
+        "You withdrew your hearing request in writing, so the hearing is over. The case is back with Collection.",
     ),
     Stage(
         "determination",
@@ -118,7 +118,12 @@ STAGE_BY_ID = {s.id: s for s in STAGES}
 RANK = {s.id: i for i, s in enumerate(STAGES)}
 HELD = HELD_TYPES
 # Events that never move a case along the road by themselves.
-_NO_STAGE = (ALTERNATIVE_TYPES - {"ia_accepted", "oic_accepted", "ia_terminated"}) | set(STATUTE_EVENT_TYPES)
+# Letter 4383 confirms a withdrawal; the case reached the stage when the withdrawal arrived.
+_NO_STAGE = (
+    (ALTERNATIVE_TYPES - {"ia_accepted", "oic_accepted", "ia_terminated"})
+    | set(STATUTE_EVENT_TYPES)
+    | {"withdrawal_acknowledged"}
+)
 
 
 def event_day(ev: Any) -> date:
@@ -138,19 +143,32 @@ def stage_of(
         if latest < as_of:  # every CSED has passed
             return _out("csed_passed", None, latest)
     best: tuple[date, int] | None = None  # (day, rank) of the stage found so far
-    found: tuple[str, str] = ("assessed", "")
-    for ev in case.events:
+    found: tuple[str, str, date] = ("assessed", "", date.min)  # stage, event and day reached
+    passed: list[str] = ["assessed"] if any(p.assessments for p in case.periods) else []
+    # In the order things happened, so that "since" is the day the case reached its stage:
+    # a later event that leaves it there (a partial withdrawal while a hearing goes on)
+    # does not move it.
+    for ev in sorted(case.events, key=event_day):
         if ev.type in _NO_STAGE:
             continue
         sid = _stage_for_event(ev, by_request)
+        if isinstance(ev, HearingRequest):
+            # A request went through these stops even once its hearings have ended.
+            held = any(e.cls.type in HELD for e in by_request.get(ev.id, ()))
+            passed.extend(x for x in ("hearing_requested", "in_appeals")[: 1 + held] if x not in passed)
         if sid is None:
             continue
-        key = (event_day(ev), RANK[sid])
+        day = event_day(ev)
+        key = (day, RANK[sid])
         if best is None or key >= best:
-            best, found = key, (sid, ev.id)
+            if best is None or sid != found[0]:
+                found = (sid, ev.id, day)
+            best = key
+        if sid not in passed:
+            passed.append(sid)
     if best is None:
         return _out("assessed", None, None)
-    return _out(found[0], found[1], best[0])
+    return _out(found[0], found[1], found[2], [s for s in passed if s != found[0]])
 
 
 def _stage_for_event(ev: Any, by_request: dict[str, list[Entry]]) -> str | None:
@@ -197,10 +215,11 @@ def _stage_for_event(ev: Any, by_request: dict[str, list[Entry]]) -> str | None:
     return None
 
 
-def _out(sid: str, event: str | None, since: date | None) -> dict[str, Any]:
+def _out(sid: str, event: str | None, since: date | None, passed: list[str] | None = None) -> dict[str, Any]:
     return {
         "id": sid,
         "title": STAGE_BY_ID[sid].title,
         "event": event,
         "since": None if since is None else iso_day(since),
+        "passed": passed or [],
     }

@@ -86,7 +86,9 @@ def render_pdf(html: str) -> bytes:
         logging.getLogger(name).setLevel(logging.ERROR)
     import weasyprint
 
-    pdf: bytes = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    # Tagged for screen readers (PDF/UA-1: structure tags, the document's language and
+    # title from the HTML's lang and <title>).
+    pdf: bytes = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(pdf_variant="pdf/ua-1")
     return pdf
 
 

@@ -345,10 +345,26 @@ def understand(request: Request, account: Signed, case_id: CaseId) -> Response:
         case=ex.shown["case"],
         ex=ex.explanation,
         analysis=ex.analysis,
-        roadmap=roadmap_svg(stage["id"]),
+        roadmap=roadmap_svg(
+            stage["id"], states={s["id"]: s["state"] for s in ex.explanation["where"]["stages"]}
+        ),
         letters_here=letters_here,
         letters_by_stage=_letters_by_stage(),
+        case_letters=[ops.letter_json(info) for info in _desk(request).letters(case_id)],
     )
+
+
+@router.get("/cases/{case_id}/summary.pdf")
+def summary(request: Request, account: Signed, case_id: int) -> Response:
+    """The taxpayer's case on one printable page (PDF)."""
+    from cdpdesk.web.summary import summary_pdf
+
+    ops.check_visible(_accounts(request), account, case_id)
+    ex = ops.explained(_desk(request), case_id)
+    taxpayer = ex.shown["case"].get("taxpayer") or {}
+    pdf = summary_pdf(ex.explanation, ex.analysis["as_of"], taxpayer.get("name"))
+    headers = {"Content-Disposition": f'inline; filename="case-{case_id}-summary.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
 
 
 def _letters_by_stage() -> dict[str, list[Any]]:

@@ -18,11 +18,24 @@ AS_OF = "#9a4a00"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 
 
-def roadmap_svg(current: str, link: str = "#stage-{id}", here_text: str = "you are here") -> str:
-    """Every stage as a stop on a vertical road; the current one is filled, framed and
-    labelled. Each stop links to ``link`` (``{id}`` is replaced) so a reader can click (or
-    tab to it and press Enter) to read about it."""
-    step, top, width, here_extra = 42, 26, 420, 18
+_STATE_WORDS = {"passed": "passed", "off_road": "not on your road", "ahead": ""}
+
+
+def roadmap_svg(
+    current: str,
+    link: str = "#stage-{id}",
+    here_text: str = "you are here",
+    states: dict[str, str] | None = None,
+) -> str:
+    """Every stage as a stop on a vertical road. The current one is filled, framed and
+    labelled; with ``states`` (stage id -> passed, off_road or ahead, as the explainer
+    gives them) a passed stop is solid with a check and a stop not on this case's road is
+    dashed and faded, each with its state in words. Each stop links to ``link`` (``{id}``
+    is replaced): click it, or tab to it and press Enter, to read about it. The group has a
+    name and each link's name is its visible text, so screen readers and voice control
+    agree (axe-core: nested-interactive, label-content-name-mismatch)."""
+    states = states or {}
+    step, top, width, here_extra = 46, 26, 480, 18
     ys: list[float] = []
     y = float(top)
     for stage in STAGES:
@@ -32,7 +45,7 @@ def roadmap_svg(current: str, link: str = "#stage-{id}", here_text: str = "you a
         y += step + (here_extra / 2 if stage.id == current else 0)
     height = ys[-1] + top
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" role="group" '
         f'aria-labelledby="roadmap-title" class="roadmap" font-family="{FONT}">',
         '<title id="roadmap-title">The collection road, from the tax assessed to the end of the '
         f"collection period{'; the highlighted stop is ' + escape(here_text) if current else ''}</title>",
@@ -41,31 +54,49 @@ def roadmap_svg(current: str, link: str = "#stage-{id}", here_text: str = "you a
     for i, stage in enumerate(STAGES):
         y = ys[i]
         here = stage.id == current
+        state = "current" if here else states.get(stage.id, "ahead")
         href = escape(link.replace("{id}", stage.id))
         label = escape(stage.title)
-        suffix = f" ({here_text})" if here else ""
         box = step + here_extra - 6 if here else step - 4
-        parts.append(f'<a href="{href}" aria-label="{i + 1}. {label}{escape(suffix)}" class="stop">')
+        parts.append(f'<a href="{href}" class="stop stop-{state}">')
         parts.append(
             f'<rect class="hit" x="2" y="{y - box / 2:.0f}" width="{width - 4}" height="{box}" rx="8" '
             f'fill="{SOFT if here else "#ffffff"}" fill-opacity="{1 if here else 0}" '
             f'stroke="{ACCENT if here else "none"}" stroke-width="2"/>'
         )
-        parts.append(
-            f'<circle cx="26" cy="{y}" r="{12 if here else 8}" fill="{ACCENT if here else "#ffffff"}" '
-            f'stroke="{ACCENT if here else LINE}" stroke-width="3"/>'
-        )
         if here:
-            parts.append(f'<circle cx="26" cy="{y}" r="4" fill="#ffffff"/>')
             parts.append(
+                f'<circle cx="26" cy="{y}" r="12" fill="{ACCENT}" stroke="{ACCENT}" stroke-width="3"/>'
+                f'<circle cx="26" cy="{y}" r="4" fill="#ffffff"/>'
                 f'<text x="50" y="{y - 3}" font-size="16" font-weight="700" fill="{INK}" '
                 f'text-decoration="underline">{label}</text>'
                 f'<text x="50" y="{y + 15}" font-size="13" font-weight="700" fill="{ACCENT}" '
-                f'letter-spacing="0.5">{escape(here_text.upper())}</text>'
+                f'letter-spacing="0.5">{escape(here_text)}</text>'
+            )
+            parts.append("</a>")
+            continue
+        if state == "passed":
+            parts.append(
+                f'<circle cx="26" cy="{y}" r="9" fill="{MUTED}" stroke="{MUTED}" stroke-width="3"/>'
+                f'<path d="M21 {y} l3.5 3.5 l6 -7" fill="none" stroke="#ffffff" stroke-width="2.5"/>'
+            )
+        elif state == "off_road":
+            parts.append(
+                f'<circle cx="26" cy="{y}" r="8" fill="#ffffff" stroke="{LINE}" stroke-width="2" '
+                'stroke-dasharray="3 3"/>'
+            )
+        else:
+            parts.append(f'<circle cx="26" cy="{y}" r="8" fill="#ffffff" stroke="{LINE}" stroke-width="3"/>')
+        words = _STATE_WORDS.get(state, "")
+        colour = MUTED if state == "off_road" else "#3d444d"
+        if words:
+            parts.append(
+                f'<text x="50" y="{y - 1}" font-size="16" fill="{colour}" text-decoration="underline">{label}</text>'
+                f'<text x="50" y="{y + 15}" font-size="12" fill="{MUTED}">{escape(words)}</text>'
             )
         else:
             parts.append(
-                f'<text x="50" y="{y + 5}" font-size="16" fill="#3d444d" text-decoration="underline">{label}</text>'
+                f'<text x="50" y="{y + 5}" font-size="16" fill="{colour}" text-decoration="underline">{label}</text>'
             )
         parts.append("</a>")
     parts.append("</svg>")
