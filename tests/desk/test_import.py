@@ -5,6 +5,7 @@ told by the driver's codes. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 import subprocess
@@ -84,6 +85,18 @@ def test_the_rule_follows_the_events_a_case_gains(db_url: str) -> None:
         # the file as first imported is now only a near duplicate
         assert desk.import_one(EXAMPLE.read_bytes()).warnings != ()
 
+
+
+def test_the_rule_follows_the_letter_event_the_desk_records(db_url: str) -> None:
+    # Issuing Letter 4383 adds a withdrawal_acknowledged event: the export then carries it,
+    # and that export is the case as stored.
+    with Desk.open(db_url) as desk:
+        case_id = desk.import_case(EXAMPLE.read_bytes())
+        desk.acknowledge(case_id, "e3", letter_date=dt.date(2024, 6, 14))
+        exported = desk.export_case(case_id)
+        assert [e["type"] for e in exported["events"]][-1] == "withdrawal_acknowledged"
+        with pytest.raises(DuplicateCaseError, match=f"case {case_id}"):
+            desk.import_case(json.dumps(exported))
 
 def test_fingerprints_are_keyed_hashes_not_the_tin(db_url: str) -> None:
     with Desk.open(db_url) as desk:

@@ -602,7 +602,8 @@ class Desk:
             }
             try:
                 events = [e.payload for e in stored.active.values()] + [ack]
-                analyze(load_case_dict(stored.data | {"events": events}), as_of_for(case, when))
+                after = load_case_dict(stored.data | {"events": events})
+                analyze(after, as_of_for(case, when))
             except CaseError as exc:
                 raise _case_error(exc, f"case {case_id}: ") from None
             from cdpdesk.letters.render import render_4383
@@ -613,6 +614,7 @@ class Desk:
             try:
                 with self._tx() as s:
                     version = bump_version(s, case_id, stored.version)
+                    intake.refresh(self, s, case_id, after)  # the export now carries the letter
                     letter = Letter(
                         case_id=case_id,
                         number=LETTER_4383,
