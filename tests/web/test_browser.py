@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cdpdesk.web.pages import long_date
@@ -172,5 +173,16 @@ def test_taxpayer_pages_have_no_serious_axe_violations(server: Running, browser:
         sign_in(page, server.url, user)
         check("/cases")
         check(f"/cases/{server.demo['cases'][key]}/understand")
+    # and once Appeals has issued Letter 4383 (idempotent, whichever test issued it first):
+    # the taxpayer's own letter page, and their page that now says so
+    case_id = server.demo["cases"]["cdp-withdrawal"]
+    issued = httpx.post(
+        f"{server.url}/api/cases/{case_id}/withdrawals/e3/acknowledge", auth=("appeals", "appeals-demo")
+    )
+    assert issued.status_code in (200, 201), issued.text
+    page.context.clear_cookies()
+    sign_in(page, server.url, "avery")
+    check(f"/letters/{issued.json()['letter']['id']}")
+    check(f"/cases/{case_id}/understand")
     assert problems == {}
     page.close()
