@@ -86,7 +86,6 @@ def test_the_rule_follows_the_events_a_case_gains(db_url: str) -> None:
         assert desk.import_one(EXAMPLE.read_bytes()).warnings != ()
 
 
-
 def test_the_rule_follows_the_letter_event_the_desk_records(db_url: str) -> None:
     # Issuing Letter 4383 adds a withdrawal_acknowledged event: the export then carries it,
     # and that export is the case as stored.
@@ -97,6 +96,7 @@ def test_the_rule_follows_the_letter_event_the_desk_records(db_url: str) -> None
         assert [e["type"] for e in exported["events"]][-1] == "withdrawal_acknowledged"
         with pytest.raises(DuplicateCaseError, match=f"case {case_id}"):
             desk.import_case(json.dumps(exported))
+
 
 def test_fingerprints_are_keyed_hashes_not_the_tin(db_url: str) -> None:
     with Desk.open(db_url) as desk:
