@@ -417,6 +417,9 @@ Notice = LevyNotice | LienNotice
 EVENT_MODELS: tuple[type[_Event], ...] = get_args(get_args(Event)[0])
 # Every date field any event type has (for the latest date a case records).
 EVENT_DATE_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(n for m in EVENT_MODELS for n in m.DATE_FIELDS))
+# The field holding the day each event type happened (its model's ``DAY``), for readers of
+# event JSON such as the web timeline.
+EVENT_DAY: dict[str, str] = {name: m.DAY for m in EVENT_MODELS for name in _type_names(m)}
 
 
 class CaseFile(_Model):

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from html import escape
 from typing import Any
 
+from cdpdesk.contract.case import EVENT_DAY
 from cdpdesk.engine.roadmap import STAGES
 
 INK, MUTED, ACCENT, SOFT, LINE = "#1b1f24", "#57606a", "#0b5cad", "#dbe9f7", "#8c959f"
@@ -105,7 +106,6 @@ def roadmap_svg(
 
 # --- The case timeline ---------------------------------------------------------------------------
 
-_EVENT_DATE = ("date", "received", "filed", "entered", "left")
 _EVENT_WORDS = {
     "levy_notice": "levy notice",
     "lien_notice": "lien notice",
@@ -206,10 +206,9 @@ def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
     width, left, right = 820, 170, 800
     points: list[tuple[date, dict[str, Any]]] = []
     for ev in events:
-        for key in _EVENT_DATE:
-            if key in ev:
-                points.append((date.fromisoformat(ev[key]), ev))
-                break
+        field = EVENT_DAY.get(ev.get("type", ""))
+        if field and field in ev:
+            points.append((date.fromisoformat(ev[field]), ev))
     points.sort(key=lambda p: p[0])
     hearings = [h for h in analysis["hearings"] if h["type"] in ("cdp", "equivalent") and h["filed"]]
     suspensions = [(s, a["period"]) for a in analysis["assessments"] for s in a["suspensions"]]
