@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseError, CaseFile, load_case_dict
-from cdpdesk.contract.analysis import HELD_TYPES
+from cdpdesk.contract.analysis import CDP, EQUIVALENT, HELD_TYPES, LIEN_STATUTE
 from cdpdesk.contract.case import ID_PATTERN, HearingRequest, HearingWithdrawal, date_problem
 from cdpdesk.desk import db, intake
 from cdpdesk.desk.files import sha256_of, write_checked
@@ -896,8 +896,8 @@ def _is_conflict(exc: OperationalError) -> bool:
 def _ends(hearings: list[dict[str, Any]]) -> str:
     """'CDP hearing (levy)', 'equivalent hearing (lien and levy)', ... for a list."""
     out = []
-    for kind, label in (("cdp", "CDP hearing"), ("equivalent", "equivalent hearing")):
-        found = {"lien" if h["statute"] == "IRC 6320" else "levy" for h in hearings if h["type"] == kind}
+    for kind, label in ((CDP, "CDP hearing"), (EQUIVALENT, "equivalent hearing")):
+        found = {"lien" if h["statute"] == LIEN_STATUTE else "levy" for h in hearings if h["type"] == kind}
         parts = [p for p in ("lien", "levy") if p in found]
         if parts:
             out.append(f"{label} ({' and '.join(parts)})")
