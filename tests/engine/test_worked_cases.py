@@ -36,7 +36,8 @@ def test_worked_case(path: Path) -> None:
     want_a = {(a["period"], a["assessment"]): a for a in expected["assessments"]}
     assert set(got_a) == set(want_a)
     for key, want in want_a.items():
-        got = {k: got_a[key][k] for k in want}
+        # A nested object (irs_csed) is compared on the keys the case gives for it.
+        got = {k: _subset(got_a[key][k], want[k]) for k in want}
         assert got == want, f"assessment {key}"
 
     if "stage" in expected:
@@ -56,6 +57,14 @@ def test_worked_case(path: Path) -> None:
         # The exact set of warnings, each as [code, event].
         got_w = sorted([w["code"], w["event"]] for w in out["warnings"])
         assert got_w == sorted(expected["warnings"]), "the warnings differ"
+
+
+def _subset(got: object, want: object) -> object:
+    if isinstance(want, dict) and isinstance(got, dict):
+        return {k: _subset(got.get(k), v) for k, v in want.items()}
+    if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
+        return [_subset(g, w) for g, w in zip(got, want, strict=True)]
+    return got
 
 
 def _order(d: dict[str, object]) -> str:

@@ -103,6 +103,7 @@ class SuspensionOut(_Out):
         "outside_us",
         "tas_application",
         "innocent_spouse",
+        "combat_zone",
     ]
     """What suspends the collection statute."""
     event: str
@@ -140,6 +141,42 @@ class FloorOut(_Out):
     """True when this floor, not the suspensions, set the CSED."""
 
 
+class IrsCsedExplanationOut(_Out):
+    code: str
+    """Which reading of the facts lands on the IRS's date: ia_rejection_45_days (a known IRS practice), suspension_not_counted:<event>, tail_not_counted:<event>, floor_not_applied, both_end_days_counted or leap_day; two joined by '+' when it takes both."""
+    days: int
+    """How many days this reading moves the computed CSED (positive: later)."""
+    known_practice: bool
+    """True when the reading is a documented IRS practice (such as CCA 2017-04-04), not an error in the records."""
+    rule: str
+    """Id of the rule behind the reading (docs/rules.md)."""
+    authority: list[str]
+    """Citations for the reading."""
+    says: str
+    """One plain sentence: what the reading does and the CSED it gives."""
+
+
+class IrsCsedOut(_Out):
+    date: dt.date
+    """The CSED as the IRS's records show it (the case file's irs_csed)."""
+    difference_days: int
+    """The IRS's date minus the computed CSED, in days: positive when the IRS's date is later."""
+    result: Literal["matches", "later", "earlier"]
+    """matches, or whether the IRS's date is later or earlier than the computed CSED."""
+    explained: bool
+    """True when the dates match or some reading of the recorded facts lands exactly on the IRS's date."""
+    explanations: list[IrsCsedExplanationOut]
+    """Each reading (or pair of readings) that lands exactly on the IRS's date, known IRS practices first."""
+    look_for: list[str]
+    """When nothing explains the difference: what to look for (a suspension missing from the facts, an end posted differently, a wrong assessment date)."""
+    rule: str
+    """Id of the rule that made the check (irs-csed-check)."""
+    authority: list[str]
+    """Citations of the law the check rests on."""
+    says: str
+    """One plain sentence: the two dates, the difference and what accounts for it."""
+
+
 class AssessmentOut(_Out):
     period: str
     """Id of the tax period."""
@@ -159,6 +196,8 @@ class AssessmentOut(_Out):
     """Every floor that applies to this CSED."""
     why: list[WhyOut]
     """The reasons for base_csed and csed."""
+    irs_csed: IrsCsedOut | None = None
+    """The IRS's posted CSED checked against csed, when the case file gives one (irs_csed on the assessment); null otherwise."""
 
 
 class DeadlineOut(_Out):

@@ -118,6 +118,8 @@ class Assessment(_Model):
     """Assessment date: the 10-year collection period (IRC 6502(a)) runs from it."""
     amount: Amount | None = None
     """Amount assessed, as a decimal string such as "8412.00"; shown on letters and pages, never used in a date."""
+    irs_csed: dt.date | None = None
+    """The CSED as the IRS's own records show it (an account transcript or IDRS). Optional: the analysis checks it against the computed CSED and explains any difference; it never changes the computed date."""
 
 
 class Period(_Model):
@@ -142,12 +144,17 @@ class _Event(_Model):
     DAY: ClassVar[str] = "date"
     END: ClassVar[str | None] = None
     DATE_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # Date fields that are announced ahead rather than happened (the last day of a disaster
+    # relief period): they may fall after ``as_of`` and are left out of ``DATE_FIELDS``.
+    ANNOUNCED: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         cls.DATE_FIELDS = tuple(
-            name for name, f in cls.model_fields.items() if f.annotation in (dt.date, dt.date | None)
+            name
+            for name, f in cls.model_fields.items()
+            if f.annotation in (dt.date, dt.date | None) and name not in cls.ANNOUNCED
         )
 
 
@@ -252,6 +259,8 @@ class Determination(_Event):
     """Id of the hearing_request event decided."""
     periods: Annotated[list[Id], Field(min_length=1)] | None = None
     """Ids of the periods decided, when fewer than the request's."""
+    form_12257: bool = False
+    """True when Appeals closed the CDP hearing with Form 12257 (summary notice of determination, with the taxpayer's waivers of Tax Court review and of the levy suspension) instead of a Notice of Determination: final on its date, no petition window."""
 
 
 class TaxCourtPetition(_Event):
@@ -264,6 +273,8 @@ class TaxCourtPetition(_Event):
     """Id of the hearing_request event whose determination is petitioned."""
     postmark: dt.date | None = None
     """A U.S. postmark or designated private delivery service date that can make a late-arriving petition timely."""
+    equitable_tolling: bool | None = None
+    """True records the Tax Court's finding that the 30-day petition window was equitably tolled (Boechler, P.C. v. Commissioner, 596 U.S. 199 (2022)), which makes a late petition timely. Never presumed."""
 
 
 class TaxCourtDecision(_Event):
@@ -306,8 +317,8 @@ class AlternativeAppeal(_Event):
     END: ClassVar[str | None] = "closed"
     filed: dt.date
     """The day the appeal was filed; within 30 days of the rejection or termination it extends the suspension."""
-    closed: dt.date
-    """The day the appeal ended."""
+    closed: dt.date | None = None
+    """The day the appeal ended; absent while it is still open (the suspension then runs to as_of and the CSED is a lower bound)."""
     periods: PeriodIds
     """Ids of the tax periods concerned."""
 
@@ -364,6 +375,41 @@ class InnocentSpouseClaim(_Event):
     """The day the bar on collection ended; the suspension runs 60 days more. Absent while it lasts."""
 
 
+class DisasterRelief(_Event):
+    """A postponement of deadlines for a federally declared disaster (IRC 7508A)."""
+
+    type: Literal["disaster_relief"]
+    """Disaster relief the IRS announced under IRC 7508A: acts due inside the relief period may be done by its last day."""
+    DAY: ClassVar[str] = "first_day"
+    END: ClassVar[str | None] = "last_day"
+    ANNOUNCED: ClassVar[tuple[str, ...]] = ("last_day",)
+    first_day: dt.date
+    """The first day of the relief period (usually the disaster's incident date)."""
+    last_day: dt.date
+    """The last day of the relief period, to which deadlines falling inside it move. It may be after as_of: the IRS announces it ahead."""
+    relief: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    """The relief's identifier as published, as free text (for example the IRS news release number or the FEMA declaration); shown in the reasons."""
+    periods: Annotated[list[Id], Field(min_length=1)] | None = None
+    """Ids of the tax periods the relief covers; absent for all of the case's periods (the usual case: relief goes to the affected taxpayer)."""
+
+
+class CombatZone(_Event):
+    """Service in a combat zone or a contingency operation (IRC 7508)."""
+
+    type: Literal["combat_zone"]
+    """Service in a combat zone (or a contingency operation, or a qualified hazardous duty area): the time is disregarded for the hearing and petition deadlines and the collection statute (IRC 7508)."""
+    DAY: ClassVar[str] = "entered"
+    END: ClassVar[str | None] = "departed"
+    entered: dt.date
+    """The first day of service in the combat zone."""
+    departed: dt.date | None = None
+    """The last day of service there; absent while the service (or a continuous qualified hospitalization after it) goes on."""
+    hospitalized_until: dt.date | None = None
+    """The last day of a continuous qualified hospitalization for an injury from that service, when it ran past departed; the 180 days then run from it."""
+    periods: Annotated[list[Id], Field(min_length=1)] | None = None
+    """Ids of the tax periods concerned; absent for all of the case's periods (the relief is the taxpayer's, whatever the period)."""
+
+
 Event = Annotated[
     LevyNotice
     | LienNotice
@@ -379,7 +425,9 @@ Event = Annotated[
     | Bankruptcy
     | OutsideUS
     | TasApplication
-    | InnocentSpouseClaim,
+    | InnocentSpouseClaim
+    | DisasterRelief
+    | CombatZone,
     Field(discriminator="type"),
 ]
 
@@ -394,7 +442,9 @@ IA_TYPES = _type_names(InstallmentAgreementEvent)
 OIC_TYPES = _type_names(OfferEvent)
 APPEAL_TYPES = _type_names(AlternativeAppeal)
 ALTERNATIVE_TYPES = frozenset(IA_TYPES + OIC_TYPES + APPEAL_TYPES)  # IRC 6331(k) events
-STATUTE_EVENT_TYPES = _type_names(Bankruptcy, OutsideUS, TasApplication, InnocentSpouseClaim)
+STATUTE_EVENT_TYPES = _type_names(
+    Bankruptcy, OutsideUS, TasApplication, InnocentSpouseClaim, CombatZone, DisasterRelief
+)  # they suspend the collection statute or the taxpayer's deadlines
 EVENT_TYPES: tuple[str, ...] = _type_names(
     LevyNotice,
     LienNotice,
@@ -411,6 +461,8 @@ EVENT_TYPES: tuple[str, ...] = _type_names(
     OutsideUS,
     TasApplication,
     InnocentSpouseClaim,
+    DisasterRelief,
+    CombatZone,
 )
 
 Notice = LevyNotice | LienNotice

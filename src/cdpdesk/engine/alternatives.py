@@ -62,14 +62,24 @@ def alternative_suspensions(evs: list[Alternative], as_of: date) -> list[S.Suspe
             else:
                 until, how, settled = until_after("ia", ev.date)
                 out.append(
-                    S.ia_pending_suspension(
-                        event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of, settled
+                    _tailed(
+                        S.ia_pending_suspension(
+                            event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of, settled
+                        ),
+                        S.TAIL_IA_REJECTION,
+                        ev.date,
                     )
                 )
             open_ia = None
         elif t == "ia_terminated":
             until, how, settled = until_after("ia", ev.date)
-            out.append(S.ia_terminated_suspension(ev.id, ev.date, until, how, settled))
+            out.append(
+                _tailed(
+                    S.ia_terminated_suspension(ev.id, ev.date, until, how, settled),
+                    S.TAIL_IA_TERMINATION,
+                    ev.date,
+                )
+            )
         elif t == "oic_pending":
             if open_oic is None:
                 open_oic = ev  # type: ignore[assignment]
@@ -79,8 +89,12 @@ def alternative_suspensions(evs: list[Alternative], as_of: date) -> list[S.Suspe
             if t == "oic_rejected":
                 until, how, settled = until_after("oic", ev.date)
                 out.append(
-                    S.oic_pending_suspension(
-                        event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of, settled
+                    _tailed(
+                        S.oic_pending_suspension(
+                            event_id, start, until, f"rejected {iso_day(ev.date)}; {how}", as_of, settled
+                        ),
+                        S.TAIL_OIC_REJECTION,
+                        ev.date,
                     )
                 )
             elif open_oic is not None:
@@ -94,3 +108,11 @@ def alternative_suspensions(evs: list[Alternative], as_of: date) -> list[S.Suspe
     if open_oic is not None:
         out.append(S.oic_pending_suspension(open_oic.id, open_oic.date, None, "", as_of))
     return out
+
+
+def _tailed(s: S.Suspension, tail: str, ended: date) -> S.Suspension:
+    """Mark a run that ends on the 30 days after a rejection or termination (and not on the
+    later close of an appeal) with that tail, for the IRS CSED check."""
+    if s.until == date.fromordinal(ended.toordinal() + S.ALTERNATIVE_GRACE_DAYS):
+        s.tail, s.tail_from = tail, ended
+    return s

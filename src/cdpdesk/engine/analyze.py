@@ -35,11 +35,11 @@ def analyze(case: CaseFile, as_of: date | None = None) -> dict[str, Any]:
         raise CaseError([ErrorItem("as_of", "is required (the engine has no clock)")])
     buckets = check_case(case, as_of)  # references, order of events, nothing after as_of
     log = WarningLog()
-    notices = notice_windows(buckets, log)  # 1. notices and their windows
+    notices = notice_windows(buckets, log, as_of)  # 1. notices, their windows, relief
     hearings = hearings_requested(case, buckets, notices, log)  # 2. the hearing each request earned
     end_hearings(case, buckets, as_of, hearings.by_request, log)  # 3. withdrawals, determinations
     per_period = suspensions_by_period(  # 4. suspensions, alternatives under IRC 6331(k) among them
-        buckets, as_of, hearings.entries, case.policies.floor_after_withdrawal
+        buckets, as_of, hearings.entries, case.policies.floor_after_withdrawal, [p.id for p in case.periods]
     )
     cseds = csed_by_assessment(case, per_period)  # 5. the CSED walk
     deadlines = deadlines_due(  # 6. deadlines

@@ -410,3 +410,61 @@ CSED_PASSED = R(
     "the collection period is over",
     "4.1",
 )
+
+# --- Issue 15: relief from deadlines, the rest of the CSED law, the IRS's posted CSED ------
+
+DISASTER_POSTPONEMENT = R(
+    "disaster-postponement",
+    ("IRC 7508A(a)", "Reg. 301.7508A-1(c)(1)(iv)", "Rev. Proc. 2018-58", "IRC 7503"),
+    "a hearing-request or Tax Court petition deadline that falls inside a disaster relief period "
+    "moves to the period's last day (rolled)",
+    "3.4",
+)
+COMBAT_ZONE_DEADLINE = R(
+    "combat-zone-deadline",
+    ("IRC 7508(a)(1)", "Rev. Proc. 2018-58", "IRM 5.1.19.3.8", "IRC 7503"),
+    "combat-zone service, a continuous qualified hospitalization after it and the next 180 days "
+    "are not counted in a hearing-request or petition window",
+    "3.4",
+)
+PETITION_WINDOW_BANKRUPTCY = R(
+    "petition-window-bankruptcy",
+    ("IRC 6330(d)(2)", "11 U.S.C. 362(a)(8)", "IRC 7503"),
+    "the 30-day petition window does not run while a bankruptcy stay bars a Tax Court petition, "
+    "nor for 30 days after",
+    "3.4",
+)
+PETITION_EQUITABLE_TOLLING = R(
+    "petition-equitable-tolling",
+    ("Boechler, P.C. v. Commissioner, 596 U.S. 199 (2022)", "IRC 6330(d)(1)"),
+    "a recorded court finding that the petition window was equitably tolled makes a late petition timely",
+    "4.5",
+)
+FORM_12257 = R(
+    "form-12257-summary-determination",
+    ("IRC 6330(c)(3)", "IRC 6330(d)(1)", "IRC 6330(e)(1)", "IRM 8.22", "Form 12257"),
+    "a CDP hearing closed by Form 12257 (with waivers of Tax Court review and of the levy "
+    "suspension) is final on the form's date: no petition window; levy and the CSED run again",
+    "4.5",
+)
+COMBAT_ZONE_SUSPENSION = R(
+    "combat-zone-suspension",
+    ("IRC 7508(a)(1)(I)", "IRM 5.1.19.3.8"),
+    "combat-zone service, a continuous qualified hospitalization after it and the next 180 days "
+    "suspend the CSED",
+    "4.3",
+)
+IRS_CSED_CHECK = R(
+    "irs-csed-check",
+    ("IRC 6502(a)", "IRM 5.1.19.2.2", "IRM 5.1.19.3"),
+    "whether the CSED the IRS posted agrees with the computed one, and which recorded facts "
+    "account for a difference",
+    "4.6",
+)
+IRS_IA_REJECTION_45_DAYS = R(
+    "irs-ia-rejection-45-days",
+    ("CCA 2017-04-04", "IRC 6331(k)(2)", "IRC 6331(k)(3)"),
+    "a known IRS practice: the IA-pending suspension reversed 45 days after a rejection instead "
+    "of 30, so the posted CSED runs 15 days late",
+    "4.6",
+)

@@ -15,6 +15,7 @@ from cdpdesk.contract.case import (
     EVENT_MODELS,
     STATUTE_EVENT_TYPES,
     CaseFile,
+    CombatZone,
     Determination,
     Event,
     HearingRequest,
@@ -78,6 +79,12 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
                     f"periods[{i}].assessments[{j}].date",
                     f"{a.date.isoformat()} is after as_of {as_of.isoformat()}",
                 )
+            if a.irs_csed is not None and a.irs_csed <= a.date:
+                err(
+                    f"periods[{i}].assessments[{j}].irs_csed",
+                    f"{a.irs_csed.isoformat()} is not after the assessment date {a.date.isoformat()} "
+                    "(a CSED is 10 years or more after it); check the date copied from the IRS's records",
+                )
 
     by_id: dict[str, tuple[int, Event]] = {}
     buckets: Buckets = {}
@@ -140,6 +147,20 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
                 )
 
         t = ev.type
+        if isinstance(ev, CombatZone) and ev.hospitalized_until is not None:
+            if ev.departed is None:
+                err(
+                    f"events[{i}].hospitalized_until",
+                    "needs departed (the last day in the combat zone); leave both out while the "
+                    "service or the hospitalization goes on",
+                    ev.id,
+                )
+            elif ev.hospitalized_until < ev.departed:
+                err(
+                    f"events[{i}].hospitalized_until",
+                    f"{ev.hospitalized_until.isoformat()} is before departed {ev.departed.isoformat()}",
+                    ev.id,
+                )
         if t in _UNCHECKED:
             continue
         # A levy notice ``mailed`` before its printed date is valid (law.md 3.1): nothing to check.

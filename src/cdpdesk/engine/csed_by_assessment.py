@@ -9,6 +9,7 @@ from typing import Any
 from cdpdesk.contract.case import Assessment, CaseFile
 from cdpdesk.engine.authority import Dated
 from cdpdesk.engine.csed import CsedResult, base_csed, merge_suspensions, walk_csed
+from cdpdesk.engine.irs_csed import IrsCsedCheck, check_irs_csed
 from cdpdesk.engine.suspensions import Suspension
 
 
@@ -19,6 +20,7 @@ class AssessmentCsed:
     base: Dated
     result: CsedResult
     suspensions: list[dict[str, Any]]  # the period's, as JSON, each cause as recorded (not merged)
+    irs_check: IrsCsedCheck | None = None  # the IRS's posted CSED beside it (law.md 4.6)
 
 
 def csed_by_assessment(case: CaseFile, per_period: dict[str, list[Suspension]]) -> list[AssessmentCsed]:
@@ -31,5 +33,7 @@ def csed_by_assessment(case: CaseFile, per_period: dict[str, list[Suspension]]) 
         susp_json = [s.to_json() for s in susp]  # built once a period; each assessment copies it
         for a in p.assessments:
             base = base_csed(a.date, leap)
-            out.append(AssessmentCsed(p.id, a, base, walk_csed(base, a.date, runs), susp_json))
+            result = walk_csed(base, a.date, runs)
+            check = None if a.irs_csed is None else check_irs_csed(a.irs_csed, result, a.date, susp, leap)
+            out.append(AssessmentCsed(p.id, a, base, result, susp_json, check))
     return out

@@ -4,6 +4,7 @@ Collection must act by, soonest first, each with its rule and its sentence (case
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -36,6 +37,19 @@ def _deadline(
     return out
 
 
+def _by_deadline(
+    deadline_for: Callable[[str], Dated], periods: list[str], what: str
+) -> list[tuple[Dated, str, list[str]]]:
+    """The periods of one notice grouped by their deadline: one group unless a relief
+    (law.md 3.4) moved the deadline for some periods only."""
+    groups: dict[int, tuple[Dated, list[str]]] = {}
+    for p in periods:
+        d = deadline_for(p)
+        groups.setdefault(id(d), (d, []))[1].append(p)
+    bound = " (at the earliest)"
+    return [(d, what + ("" if d.complete else bound), ps) for d, ps in groups.values()]
+
+
 def deadlines_due(
     buckets: Buckets,
     as_of: date,
@@ -53,12 +67,12 @@ def deadlines_due(
         kind = "levy" if n.statute == LEVY_STATUTE else "lien"
         cdp_periods = [p for p in open_periods if p not in n.repeat_of]
         for deadline, what, periods in (
-            (
-                n.cdp.deadline,
-                f"Last day to request a CDP hearing (Form 12153) on the {kind} notice",
-                cdp_periods,
+            *_by_deadline(
+                n.cdp_for, cdp_periods, f"Last day to request a CDP hearing (Form 12153) on the {kind} notice"
             ),
-            (n.eh.deadline, f"Last day to request an equivalent hearing on the {kind} notice", open_periods),
+            *_by_deadline(
+                n.eh_for, open_periods, f"Last day to request an equivalent hearing on the {kind} notice"
+            ),
         ):
             if periods and deadline.value >= as_of:
                 out.append(
@@ -78,7 +92,8 @@ def deadlines_due(
             out.append(
                 _deadline(
                     pd.value,
-                    "Last day to petition the U.S. Tax Court (IRC 6330(d)(1))",
+                    "Last day to petition the U.S. Tax Court (IRC 6330(d)(1))"
+                    + ("" if pd.complete else " (at the earliest)"),
                     e.request.id,
                     pd.why.rule,
                     pd.why.says,

@@ -55,6 +55,7 @@ def assessment_json(c: AssessmentCsed) -> dict[str, Any]:
         "suspensions": [_fresh(s) for s in c.suspensions],  # no output shares a dict or list
         "floors": [dict(f.to_json(), binding=raised) for f, raised in res.floors],
         "why": [w.to_json() for w in res.trail],
+        "irs_csed": None if c.irs_check is None else c.irs_check.to_json(),
     }
 
 
@@ -66,7 +67,7 @@ def hearing_json(e: Entry) -> dict[str, Any]:
         if n.fifth is not None:
             why.insert(0, n.fifth.why)
         if e.period not in n.repeat_of:
-            cdp_deadline = n.cdp.deadline
+            cdp_deadline = n.cdp_for(e.period)
             why.append(cdp_deadline.why)
         else:
             why.append(
@@ -79,7 +80,7 @@ def hearing_json(e: Entry) -> dict[str, Any]:
                     ("repeat-notice",),
                 )
             )
-        eh_deadline = n.eh.deadline
+        eh_deadline = n.eh_for(e.period)
         why.append(eh_deadline.why)
     why.extend(e.why)
     if e.levy_allowed_from is not None:

@@ -4,7 +4,7 @@ and the first day levy is allowed as far as it goes (IRC 6330(a)(2), (e)(1), (f)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from cdpdesk.contract.analysis import CDP, EQUIVALENT, HELD_TYPES, LEVY_STATUTE
 from cdpdesk.contract.case import (
@@ -18,8 +18,9 @@ from cdpdesk.contract.case import (
 )
 from cdpdesk.contract.errors import CaseError, ErrorItem
 from cdpdesk.engine import hearings as H
+from cdpdesk.engine import postponements as P
 from cdpdesk.engine.authority import Dated, iso_day
-from cdpdesk.engine.calendar import Calendar, calendar_for
+from cdpdesk.engine.calendar import ONE_DAY, Calendar, calendar_for
 from cdpdesk.engine.checks import Buckets
 from cdpdesk.engine.hearing_requests import Entry
 
@@ -51,6 +52,8 @@ def end_hearings(
         ev.withdrawal: ev for _, ev in buckets.get("withdrawal_acknowledged", ())
     }
 
+    # Disaster relief, combat-zone service and bankruptcy stays move petition deadlines (law.md 3.4).
+    reliefs = P.reliefs_in(buckets, as_of, petition=True) if determinations else []
     errors: list[ErrorItem] = []
     for rid, mine in by_request.items():
         # Most requests have no withdrawal, and many no determination: skip those steps.
@@ -67,6 +70,7 @@ def end_hearings(
                 as_of,
                 errors,
                 log,
+                reliefs,
             )
         for e in mine:
             _status(e, as_of)
@@ -152,6 +156,7 @@ def _apply_determinations(
     as_of: date,
     errors: list[ErrorItem],
     log: H.WarningLog,
+    reliefs: list[P.Relief],
 ) -> None:
     """Determinations of one request's hearings, and their petitions and decisions (law.md 4.5)."""
     pets = sorted(petitions, key=lambda p: p.filed)
@@ -184,7 +189,21 @@ def _apply_determinations(
                 e.final = H.eh_decision_final(d.date)
                 e.why.append(e.final.why)
                 continue
-            e.petition_deadline = H.petition_deadline(dc, d.date)
+            if d.form_12257:
+                # Form 12257: the waivers leave no petition window; final on its date.
+                e.final = H.form_12257_final(d.date)
+                e.ended, e.ended_how = d.date, "Form 12257 summary determination, waivers signed"
+                e.why.append(e.final.why)
+                continue
+            e.petition_deadline = P.relieved_deadline(
+                dc,
+                d.date + ONE_DAY,
+                d.date + timedelta(days=H.PETITION_DAYS),
+                H.petition_deadline(dc, d.date),
+                e.period,
+                reliefs,
+                "petition",
+            )
             e.why.append(e.petition_deadline.why)
             _cdp_finality(e, d, pets, decs, dc, as_of, log)
     # A petition answers the latest determination on or before it. Against a decision letter
@@ -198,6 +217,8 @@ def _apply_determinations(
         if decided and all(e.cls.type == EQUIVALENT for e in decided):
             warning = H.petition_from_eh_decision(pet.id, pet.filed, answered.id, answered.date)
             log.add(warning)
+        elif answered.form_12257 and any(e.cls.type == CDP for e in decided):
+            log.add(H.petition_after_form_12257(pet.id, pet.filed, answered.id, answered.date))
 
 
 def _cdp_finality(
@@ -215,6 +236,11 @@ def _cdp_finality(
     dec = next((x for x in decs if pet is not None and x.entered >= pet.filed), None)
     if pet is not None:
         timely, _, _ = H.timely_by(deadline, pet.filed, pet.postmark)
+        if not timely and pet.equitable_tolling:
+            # Boechler: a court's finding of equitable tolling makes the late petition timely.
+            timely = True
+            e.why.append(H.petition_tolled(pet.filed, deadline))
+            log.add(H.petition_tolling_warning(pet.id, pet.filed, deadline))
         if timely:
             e.petitioned_timely = True
             if dec is None:

@@ -84,8 +84,8 @@ def hearings_requested(
                     equitable_tolling=bool(ev.equitable_tolling),
                     statute=info.statute,
                     trigger=info.trigger,
-                    cdp_deadline=None if repeat else info.cdp.deadline,
-                    eh_deadline=info.eh.deadline,
+                    cdp_deadline=None if repeat else info.cdp_for(pid),
+                    eh_deadline=info.eh_for(pid),
                     fifth_business_day=info.fifth.value if info.fifth else None,
                     repeat_of=repeat,
                 )

@@ -312,6 +312,59 @@ def untimely_petition(petition: str, filed: date, deadline: date) -> Warning:
     )
 
 
+@lru_cache(maxsize=1 << 16)
+@A.implements(A.FORM_12257)
+def form_12257_final(signed: date) -> Dated:
+    """Form 12257: Appeals' summary notice of determination, with the taxpayer's waivers of
+    Tax Court review (IRC 6330(d)(1)) and of the levy suspension (IRC 6330(e)(1)). Our
+    reading (docs/decisions.md): the determination is final on the form's date, the day
+    Appeals accepted the signed waivers; there is no petition window, the CDP suspension of
+    levy and of the CSED ends that day, and the 90-day floor of IRC 6330(e)(1) runs from it
+    as after any final determination."""
+    says = (
+        f"Appeals closed the hearing with Form 12257 dated {iso_day(signed)}: the taxpayer waived "
+        "Tax Court review and the levy suspension, so the determination is final that day, with "
+        "no petition window."
+    )
+    return Dated(signed, Why(A.FORM_12257, says, "final", signed, ("form-12257",)))
+
+
+@A.implements(A.FORM_12257)
+def petition_after_form_12257(petition: str, filed: date, determination: str, signed: date) -> Warning:
+    """A petition against a Form 12257 determination: the waiver gave up Tax Court review, so
+    the petition is reported and changes no date."""
+    return Warning(
+        "petition_after_form_12257",
+        petition,
+        f"The Tax Court petition filed {iso_day(filed)} answers determination {determination}, a "
+        f"Form 12257 dated {iso_day(signed)} whose waiver gave up Tax Court review; the petition "
+        "changes no date.",
+    )
+
+
+@A.implements(A.PETITION_EQUITABLE_TOLLING)
+def petition_tolled(filed: date, deadline: date) -> Why:
+    """Boechler, P.C. v. Commissioner, 596 U.S. 199 (2022): the 30-day petition deadline of
+    IRC 6330(d)(1) is not jurisdictional and can be equitably tolled. The engine never
+    presumes it; a finding recorded on the petition makes a late one timely, and the hearing
+    then stays under review until the Tax Court's decision is final."""
+    says = (
+        f"The petition was filed {iso_day(filed)}, after the deadline {iso_day(deadline)}, but the "
+        "Tax Court found the deadline equitably tolled (Boechler), so it counts as timely."
+    )
+    return Why(A.PETITION_EQUITABLE_TOLLING, says, "petition_deadline", deadline, ("equitable-tolling",))
+
+
+@A.implements(A.PETITION_EQUITABLE_TOLLING)
+def petition_tolling_warning(petition: str, filed: date, deadline: date) -> Warning:
+    return Warning(
+        "petition_equitable_tolling",
+        petition,
+        f"Equitable tolling is recorded for the petition filed {iso_day(filed)} after the deadline "
+        f"{iso_day(deadline)} (Boechler, P.C. v. Commissioner, 596 U.S. 199 (2022)).",
+    )
+
+
 @A.implements(A.EH_DECISION_FINAL)
 def petition_from_eh_decision(petition: str, filed: date, decision: str, decided: date) -> Warning:
     """Reg. 301.6330-1(i)(2) Q&A-I5 (and 301.6320-1(i)(2)); Moorhous v. Commissioner, 116 T.C.

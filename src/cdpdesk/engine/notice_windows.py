@@ -12,6 +12,7 @@ from cdpdesk.contract.case import HearingRequest, LevyNotice, LienNotice
 from cdpdesk.engine import authority as A
 from cdpdesk.engine import hearings as H
 from cdpdesk.engine import notices as N
+from cdpdesk.engine import postponements as P
 from cdpdesk.engine.authority import Dated, iso_day
 from cdpdesk.engine.calendar import calendar_for
 from cdpdesk.engine.checks import Buckets
@@ -30,10 +31,23 @@ class NoticeInfo:
     fifth: Dated | None
     pre_levy: Dated | None
     repeat_of: dict[str, str] = field(default_factory=dict)  # period -> the notice it repeats
+    # Deadlines a relief moved for some periods (law.md 3.4), by period; the rest keep the
+    # notice's own (cdp.deadline, eh.deadline).
+    cdp_moved: dict[str, Dated] = field(default_factory=dict)
+    eh_moved: dict[str, Dated] = field(default_factory=dict)
+
+    def cdp_for(self, period: str) -> Dated:
+        """The CDP deadline for one of the notice's periods, after any relief."""
+        return self.cdp_moved.get(period, self.cdp.deadline)
+
+    def eh_for(self, period: str) -> Dated:
+        """The equivalent-hearing deadline for one of the notice's periods, after any relief."""
+        return self.eh_moved.get(period, self.eh.deadline)
 
 
-def notice_windows(buckets: Buckets, log: H.WarningLog) -> dict[str, NoticeInfo]:
-    """Every CDP notice in file order, with its windows (law.md 3.1, 3.2)."""
+def notice_windows(buckets: Buckets, log: H.WarningLog, as_of: date) -> dict[str, NoticeInfo]:
+    """Every CDP notice in file order, with its windows (law.md 3.1, 3.2) and the deadlines
+    relief moved (law.md 3.4)."""
     notices: dict[str, NoticeInfo] = {}
     for i, ev in sorted(buckets.get("levy_notice", []) + buckets.get("lien_notice", [])):
         cal = calendar_for(ev.office_state)
@@ -89,7 +103,25 @@ def notice_windows(buckets: Buckets, log: H.WarningLog) -> dict[str, NoticeInfo]
                     )
                 )
     mark_repeated_notices(list(notices.values()))
+    reliefs = P.reliefs_in(buckets, as_of, petition=False)
+    if reliefs:
+        for info in notices.values():
+            apply_reliefs(info, reliefs)
     return notices
+
+
+def apply_reliefs(info: NoticeInfo, reliefs: list[P.Relief]) -> None:
+    """Law.md 3.4: each period's CDP and equivalent-hearing deadlines after the disaster
+    postponements and combat-zone service that cover it (``postponements.relieved_deadline``)."""
+    cal = calendar_for(info.ev.office_state)
+    for pid in info.ev.periods:
+        for window, moved, what in (
+            (info.cdp, info.cdp_moved, "CDP request"),
+            (info.eh, info.eh_moved, "equivalent-hearing request"),
+        ):
+            got = P.relieved_deadline(cal, window.opens, window.last_day, window.deadline, pid, reliefs, what)
+            if got is not window.deadline:
+                moved[pid] = got
 
 
 @A.implements(A.ONE_HEARING_PER_PERIOD)

@@ -41,11 +41,13 @@ SECTION_TITLES = {
     "3.1": "Levy notice (IRC 6330)",
     "3.2": "Lien notice (IRC 6320)",
     "3.3": "Classification",
+    "3.4": "Deadlines moved or stretched by relief",
     "4.1": "The base date",
     "4.2": "How suspension is counted",
     "4.3": "What suspends, and for how long",
     "4.4": "Floors",
     "4.5": "When a CDP determination becomes final",
+    "4.6": "The IRS's posted CSED, checked",
     "5": "What a withdrawal does (Letter 4383)",
 }
 

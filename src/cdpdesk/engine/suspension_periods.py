@@ -15,9 +15,14 @@ from cdpdesk.engine.hearing_requests import Entry
 
 
 def suspensions_by_period(
-    buckets: Buckets, as_of: date, entries: list[Entry], floor_after_withdrawal: bool
+    buckets: Buckets,
+    as_of: date,
+    entries: list[Entry],
+    floor_after_withdrawal: bool,
+    all_periods: list[str] | None = None,
 ) -> dict[str, list[S.Suspension]]:
-    """Every suspension of law.md 4.3, per period."""
+    """Every suspension of law.md 4.3, per period. ``all_periods``: the case's periods, for
+    an event that names none (combat-zone service covers them all then)."""
     out: dict[str, list[S.Suspension]] = {}
     seen: set[tuple[str, str, date, date]] = set()
 
@@ -60,6 +65,11 @@ def suspensions_by_period(
         add(ev.periods, S.tas_suspension(ev.id, ev.filed, ev.decided, as_of))
     for _, ev in buckets.get("innocent_spouse_claim", ()):
         add(ev.periods, S.innocent_spouse_suspension(ev.id, ev.filed, ev.bar_ended, as_of))
+    for _, ev in buckets.get("combat_zone", ()):
+        add(
+            ev.periods if ev.periods is not None else (all_periods or ()),
+            S.combat_zone_suspension(ev.id, ev.entered, ev.departed, ev.hospitalized_until, as_of),
+        )
     for pid, evs in alt.items():
         for s in alternative_suspensions(evs, as_of):
             add((pid,), s)

@@ -15,6 +15,14 @@ ABROAD_MONTHS = 6  # IRC 6503(c)
 BANKRUPTCY_MONTHS = 6  # IRC 6503(h)
 INNOCENT_SPOUSE_DAYS = 60  # IRC 6015(e)(2)
 CDP_FLOOR_DAYS = 90  # IRC 6330(e)(1)
+COMBAT_ZONE_DAYS = 180  # IRC 7508(a): the next 180 days after service or hospitalization
+
+# The statutory tails a suspension can carry (``Suspension.tail``).
+TAIL_BANKRUPTCY = "bankruptcy_6_months"
+TAIL_INNOCENT_SPOUSE = "innocent_spouse_60_days"
+TAIL_IA_REJECTION = "ia_rejection_30_days"
+TAIL_IA_TERMINATION = "ia_termination_30_days"
+TAIL_OIC_REJECTION = "oic_rejection_30_days"
 
 
 @dataclass(slots=True)
@@ -44,6 +52,12 @@ class Suspension:
     rule: A.Rule
     says: str
     floor: Floor | None = None
+    # A statutory tail after the event that ends it (the 6 months after a bankruptcy stay,
+    # the 30 days after a rejection, the 60 days after an innocent spouse bar): its code and
+    # the day it began. The IRS CSED check (engine/irs_csed.py) asks what the CSED would be
+    # without it, or with the IRS's own reckoning of it; the CSED itself never reads these.
+    tail: str = ""
+    tail_from: date | None = None
 
     @property
     def days(self) -> int:
@@ -127,8 +141,23 @@ def alternative_until(
     ``as_of`` if it falls there (law.md 4.2 step 4), but while the 30 days still run on
     ``as_of`` with no appeal recorded, an appeal could still extend it: not settled, so the
     CSED is a lower bound. An appeal may be filed on the 30th day itself, so that day counts.
+
+    Exception ``appeal-still-open``: an appeal filed within the 30 days and not yet closed on
+    ``as_of`` keeps the suspension running: it is counted to ``as_of`` (never short of the
+    30 days, which the facts already fix) and is not settled, so the CSED is a lower bound
+    (law.md 4.2 step 4: an IA or offer still pending).
     """
     grace = ended + timedelta(days=ALTERNATIVE_GRACE_DAYS)
+    if appeal_filed is not None and appeal_closed is None and appeal_filed <= grace:
+        until = max(grace, as_of)
+        return (
+            until,
+            (
+                f"an appeal filed {iso_day(appeal_filed)} (within 30 days) is still open on "
+                f"{iso_day(as_of)}, so the suspension is counted to {iso_day(until)}"
+            ),
+            False,
+        )
     if appeal_filed is not None and appeal_closed is not None and appeal_filed <= grace:
         if appeal_closed > grace:
             return (
@@ -212,7 +241,9 @@ def bankruptcy_suspension(event: str, filed: date, stay_ended: date | None, as_o
         f"The bankruptcy petition was filed {iso_day(filed)}; the stay ended "
         f"{iso_day(stay_ended)}, and 6 months more run to {iso_day(until)}."
     )
-    return Suspension("bankruptcy", event, filed, until, False, A.BANKRUPTCY, says)
+    return Suspension(
+        "bankruptcy", event, filed, until, False, A.BANKRUPTCY, says, None, TAIL_BANKRUPTCY, stay_ended
+    )
 
 
 @A.implements(A.OUTSIDE_US, A.RETURN_FLOOR)
@@ -275,4 +306,45 @@ def innocent_spouse_suspension(event: str, filed: date, bar_ended: date | None, 
         f"An innocent spouse claim was filed {iso_day(filed)}; the collection bar ended "
         f"{iso_day(bar_ended)}, and 60 days more run to {iso_day(until)}."
     )
-    return Suspension("innocent_spouse", event, filed, until, False, A.INNOCENT_SPOUSE, says)
+    return Suspension(
+        "innocent_spouse",
+        event,
+        filed,
+        until,
+        False,
+        A.INNOCENT_SPOUSE,
+        says,
+        None,
+        TAIL_INNOCENT_SPOUSE,
+        bar_ended,
+    )
+
+
+@A.implements(A.COMBAT_ZONE_SUSPENSION)
+def combat_zone_suspension(
+    event: str, entered: date, departed: date | None, hospitalized_until: date | None, as_of: date
+) -> Suspension:
+    """IRC 7508(a)(1)(I), IRM 5.1.19.3.8: the time in a combat zone, any continuous qualified
+    hospitalization after it, and the next 180 days are disregarded for collection. As a
+    half-open run: from ``entered`` until the day after the 180th day after the later of
+    ``departed`` and ``hospitalized_until``; a fixed end counts in full even past ``as_of``.
+
+    Exception ``still-serving``: with no ``departed`` the end is not yet known; the run is
+    counted to ``as_of`` and is open (law.md 4.2 step 4), so the CSED is a lower bound."""
+    if departed is None:
+        says = (
+            f"Combat-zone service began {iso_day(entered)} and has not ended; the time is "
+            "disregarded for collection while it lasts and for 180 days after." + _open_note(True, as_of)
+        )
+        return Suspension("combat_zone", event, entered, as_of, True, A.COMBAT_ZONE_SUSPENSION, says)
+    end = departed
+    what = f"the service ended {iso_day(departed)}"
+    if hospitalized_until is not None and hospitalized_until > departed:
+        end = hospitalized_until
+        what += f", and a continuous qualified hospitalization after it ended {iso_day(hospitalized_until)}"
+    until = end + timedelta(days=COMBAT_ZONE_DAYS + 1)
+    says = (
+        f"Combat-zone service began {iso_day(entered)}; {what}. The time, and the 180 days after "
+        f"{iso_day(end)}, are disregarded for collection: the statute runs again {iso_day(until)}."
+    )
+    return Suspension("combat_zone", event, entered, until, False, A.COMBAT_ZONE_SUSPENSION, says)
