@@ -107,6 +107,7 @@ class CaseAssessment(Base):
     assessed: Mapped[dt.date] = mapped_column(Date)
     amount: Mapped[str | None] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
+    irs_csed: Mapped[dt.date | None] = mapped_column(Date)  # the IRS's posted CSED (migration 0007)
 
 
 class CaseEvent(Base):

@@ -154,6 +154,8 @@ def case_document(session: Session, row: Case, events: list[dict[str, Any]]) -> 
             item: dict[str, Any] = {"id": a.assessment_key, "date": a.assessed.isoformat()}
             if a.amount is not None:
                 item["amount"] = a.amount
+            if a.irs_csed is not None:
+                item["irs_csed"] = a.irs_csed.isoformat()
             assessments.append(item)
         periods.append(
             {
@@ -282,7 +284,14 @@ def insert_cases(
             )
     period_ids = _insert_ids(session, CasePeriod, period_rows)
     assessment_rows = [
-        {"period_id": pid, "assessment_key": a.id, "assessed": a.date, "amount": a.amount, "position": k}
+        {
+            "period_id": pid,
+            "assessment_key": a.id,
+            "assessed": a.date,
+            "amount": a.amount,
+            "position": k,
+            "irs_csed": a.irs_csed,
+        }
         for pid, assessments in zip(period_ids, period_assessments, strict=True)
         for k, a in enumerate(assessments)
     ]

@@ -15,7 +15,9 @@ from cdpdesk.contract.case import (
     AlternativeAppeal,
     Bankruptcy,
     CaseFile,
+    CombatZone,
     Determination,
+    DisasterRelief,
     HearingRequest,
     HearingWithdrawal,
     InnocentSpouseClaim,
@@ -98,6 +100,7 @@ def explain(case: CaseFile, analysis: dict[str, Any]) -> dict[str, Any]:
             ],
         },
         "help": [dict(h) for h in HELP],
+        "irs_csed": irs_csed_lines(analysis, names),
     }
 
 
@@ -394,7 +397,7 @@ def _event_words(ev: Any, types: dict[str, set[str]], names: dict[str, str]) -> 
         return "You asked the Taxpayer Advocate for help (Form 911)."
     if isinstance(ev, InnocentSpouseClaim):
         return "You asked for innocent spouse relief."
-    return ""
+    return relief_event_words(ev)
 
 
 def _next_steps(sid: str, case: CaseFile, analysis: dict[str, Any]) -> list[dict[str, str | None]]:
@@ -481,9 +484,102 @@ def explain_text(case: CaseFile, analysis: dict[str, Any]) -> str:
         mark = ">>" if s["current"] else "  "
         lines.append(f"  {mark} {s['title']}" + ("   <- you are here" if s["current"] else ""))
     lines.append("")
+    if ex["irs_csed"]:
+        lines.append("The IRS's own collection date, checked")
+        lines.extend(f"  {t}" for t in ex["irs_csed"])
+        lines.append("")
     lines.append("Where to get help")
     for h in ex["help"]:
         lines.append(f"  {h['name']}: {h['text']} ({h['contact']})")
     for w in analysis["warnings"]:
         lines.append(f"Note: {w['message']}")
     return "\n".join(lines) + "\n"
+
+
+# --- Issue 15: relief events and the IRS's own CSED, in plain words --------------------------
+
+
+def relief_event_words(ev: Any) -> str:
+    """Disaster relief and combat-zone service in the "how you got here" steps."""
+    if isinstance(ev, DisasterRelief):
+        return (
+            f"The IRS gave disaster relief ({ev.relief}): deadlines from {_d(ev.first_day.isoformat())} "
+            f"to {_d(ev.last_day.isoformat())} move to {_d(ev.last_day.isoformat())}."
+        )
+    if isinstance(ev, CombatZone):
+        return (
+            "Your service in a combat zone began; that time and 180 days after it do not count against you."
+        )
+    return ""
+
+
+# Known IRS practices, in plain words (law.md 4.6); other readings use the analysis's sentence.
+_PRACTICE_WORDS = {
+    "ia_rejection_45_days": (
+        "The difference is a known IRS practice: after turning down a payment plan request, the IRS "
+        "keeps the pause on its clock for 45 days, while the law gives 30. By law the date we worked "
+        "out is the right one, and you can ask the IRS to correct its record."
+    ),
+}
+
+
+_PAUSE_WORDS = {
+    "cdp_hearing": "your CDP hearing",
+    "ia_pending": "your payment plan request",
+    "ia_terminated": "your ended payment plan",
+    "oic_pending": "your offer in compromise",
+    "bankruptcy": "your bankruptcy",
+    "outside_us": "your time outside the United States",
+    "tas_application": "your request to the Taxpayer Advocate",
+    "innocent_spouse": "your innocent spouse claim",
+    "combat_zone": "your combat-zone service",
+}
+
+
+def _reading_words(first: dict[str, Any], a: dict[str, Any]) -> str:
+    """One explanation of the check in plain words; the analysis's own sentence otherwise."""
+    code: str = first["code"]
+    if code in _PRACTICE_WORDS:
+        return _PRACTICE_WORDS[code]
+    kind, _, event = code.partition(":")
+    pause = next((s for s in a["suspensions"] if s["event"] == event), None)
+    if kind == "suspension_not_counted" and pause is not None:
+        return (
+            f"The IRS's date is what you get if the pause for {_PAUSE_WORDS.get(pause['cause'], 'this event')} "
+            f"({_d(pause['from'])} to {_d(pause['until'])}) is not counted. The IRS's records may be "
+            "missing it; if the facts here are right, our date is the right one."
+        )
+    if kind == "tail_not_counted" and pause is not None:
+        return (
+            f"The IRS's date is what you get if the pause for {_PAUSE_WORDS.get(pause['cause'], 'this event')} "
+            "stops without the extra time the law adds after it. If the facts here are right, our date "
+            "is the right one."
+        )
+    return str(first["says"])
+
+
+def irs_csed_lines(analysis: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """For each assessment with the IRS's posted CSED (``irs_csed`` in the analysis): the two
+    dates, the difference, and what explains it or what to look for. Read from the analysis
+    only; the check itself is the engine's (engine/irs_csed.py)."""
+    out: list[str] = []
+    for a in analysis["assessments"]:
+        check = a.get("irs_csed")
+        if not check:
+            continue
+        what = f"For {names.get(a['period'], a['period'])} (tax assessed {_d(a['assessed'])})"
+        days = abs(check["difference_days"])
+        n = f"{days} day{'' if days == 1 else 's'}"
+        if check["result"] == "matches":
+            out.append(f"{what}, the IRS's records show {_d(check['date'])}, the same date we worked out.")
+            continue
+        out.append(
+            f"{what}, the IRS's records show {_d(check['date'])}, {n} {check['result']} than the date we "
+            f"worked out, {_d(a['csed'])}."
+        )
+        if check["explained"]:
+            out.append(_reading_words(check["explanations"][0], a))
+        else:
+            out.append("The facts recorded in this case do not explain the difference. Things to look for:")
+            out.extend(f"- {t}" for t in check["look_for"])
+    return out
