@@ -57,3 +57,9 @@ def test_cdpdesk_explain_prints_the_check(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "77 days earlier than the date we worked out" in result.stdout
     assert "pause for your CDP hearing (March 25, 2024 to June 10, 2024) is not counted" in result.stdout
+
+
+def test_a_deadline_a_running_stay_can_move_says_at_the_earliest() -> None:
+    case, analysis = _case("104-petition-window-bankruptcy-stay-in-force.json")
+    steps = [s["text"] for s in explain(case, analysis)["next_steps"]]  # type: ignore[arg-type]
+    assert any("receive your petition" in t and "at the earliest" in t and "September 7, 2023" in t for t in steps)

@@ -309,11 +309,13 @@ def _deadline_words(d: dict[str, Any], analysis: dict[str, Any], names: dict[str
     for_periods = f" for {periods}" if periods else ""
     kind = "levy" if "levy notice" in what else "lien"
     if what.startswith("Last day to request a CDP hearing"):
-        return f"Last day to ask for a CDP hearing about the {kind} notice{for_periods} (send Form 12153)"
+        return f"Last day to ask for a CDP hearing about the {kind} notice{for_periods} (send Form 12153){_earliest(what)}"
     if what.startswith("Last day to request an equivalent hearing"):
-        return f"Last day to ask for an equivalent hearing about the {kind} notice{for_periods}"
+        return (
+            f"Last day to ask for an equivalent hearing about the {kind} notice{for_periods}{_earliest(what)}"
+        )
     if what.startswith("Last day to petition"):
-        return f"Last day for the U.S. Tax Court to receive your petition{for_periods}"
+        return f"Last day for the U.S. Tax Court to receive your petition{for_periods}{_earliest(what)}"
     if what.startswith("The Notice of Determination becomes final"):
         return f"Appeals' determination{for_periods} becomes final if you do not petition the Tax Court"
     if what.startswith("The Tax Court decision becomes final"):
@@ -497,6 +499,11 @@ def explain_text(case: CaseFile, analysis: dict[str, Any]) -> str:
 
 
 # --- Issue 15: relief events and the IRS's own CSED, in plain words --------------------------
+
+
+def _earliest(what: str) -> str:
+    """A deadline a relief still running can push later (law.md 3.4) says so."""
+    return " (at the earliest: it can still move later)" if what.endswith("(at the earliest)") else ""
 
 
 def relief_event_words(ev: Any) -> str:

@@ -144,15 +144,19 @@ def relieved_deadline(
     mine = [r for r in reliefs if r.covers(period)]
     if not mine:
         return deadline
-    gaps = [r for r in mine if r.kind != DISASTER and r.last >= opens and r.first <= last_day]
+    candidates = [r for r in mine if r.kind != DISASTER and r.last >= opens]
     sentences: list[str] = []
     labels: list[str] = []
     rule = deadline.why.rule
     complete = deadline.complete
     day = deadline.value
+    days = (last_day - opens).days + 1
+    end = (
+        window_end_skipping(opens, days, [(g.first, g.last) for g in candidates]) if candidates else last_day
+    )
+    # The gaps that began before the (stretched) window ran out: a later one touched nothing.
+    gaps = [g for g in candidates if g.first <= end]
     if gaps:
-        days = (last_day - opens).days + 1
-        end = window_end_skipping(opens, days, [(g.first, g.last) for g in gaps])
         day = cal.roll(end)
         rule = A.PETITION_WINDOW_BANKRUPTCY if gaps[-1].kind == BANKRUPTCY else A.COMBAT_ZONE_DEADLINE
         complete = complete and all(g.complete for g in gaps)
