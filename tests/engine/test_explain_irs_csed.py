@@ -62,4 +62,6 @@ def test_cdpdesk_explain_prints_the_check(tmp_path: Path) -> None:
 def test_a_deadline_a_running_stay_can_move_says_at_the_earliest() -> None:
     case, analysis = _case("104-petition-window-bankruptcy-stay-in-force.json")
     steps = [s["text"] for s in explain(case, analysis)["next_steps"]]  # type: ignore[arg-type]
-    assert any("receive your petition" in t and "at the earliest" in t and "September 7, 2023" in t for t in steps)
+    assert any(
+        "receive your petition" in t and "at the earliest" in t and "September 7, 2023" in t for t in steps
+    )
