@@ -117,6 +117,17 @@ def test_bankruptcy_petition_gap_stay_ended_and_in_force() -> None:
     assert got.value == D(2023, 9, 7) and not got.complete and "earliest" in got.why.says
 
 
+def test_petition_during_stay_is_reported_only_inside_the_stay() -> None:
+    b = Bankruptcy(id="b1", type="bankruptcy", filed=D(2023, 6, 12), stay_ended=D(2023, 8, 15), periods=["p"])
+    g = P.bankruptcy_petition_gap(b, D(2023, 9, 20))
+    w = P.petition_during_stay("t1", D(2023, 8, 14), "p", [g])
+    assert w is not None and (w.code, w.event) == ("petition_during_bankruptcy_stay", "t1")
+    assert "Prevo" in w.message
+    assert P.petition_during_stay("t1", D(2023, 8, 15), "p", [g]) is None  # the stay had ended
+    assert P.petition_during_stay("t1", D(2023, 6, 11), "p", [g]) is None  # before the stay
+    assert P.petition_during_stay("t1", D(2023, 7, 1), "other", [g]) is None  # another period
+
+
 def test_reliefs_in_reads_the_buckets() -> None:
     b = Bankruptcy(id="b1", type="bankruptcy", filed=D(2023, 6, 12), periods=["p"])
     buckets = {"bankruptcy": [(0, b)], "disaster_relief": [(1, _relief(D(2023, 1, 1), D(2023, 2, 1)))]}

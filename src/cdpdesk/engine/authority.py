@@ -429,7 +429,7 @@ COMBAT_ZONE_DEADLINE = R(
 )
 PETITION_WINDOW_BANKRUPTCY = R(
     "petition-window-bankruptcy",
-    ("IRC 6330(d)(2)", "11 U.S.C. 362(a)(8)", "IRC 7503"),
+    ("IRC 6330(d)(2)", "11 U.S.C. 362(a)(8)", "Prevo v. Commissioner, 123 T.C. 326 (2004)", "IRC 7503"),
     "the 30-day petition window does not run while a bankruptcy stay bars a Tax Court petition, "
     "nor for 30 days after",
     "3.4",

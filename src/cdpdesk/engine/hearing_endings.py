@@ -205,6 +205,11 @@ def _apply_determinations(
                 "petition",
             )
             e.why.append(e.petition_deadline.why)
+            for pet in pets:
+                if pet.filed >= d.date:
+                    during = P.petition_during_stay(pet.id, pet.filed, e.period, reliefs)
+                    if during is not None:
+                        log.add(during)
             _cdp_finality(e, d, pets, decs, dc, as_of, log)
     # A petition answers the latest determination on or before it. Against a decision letter
     # that ended equivalent hearings only, there is no Tax Court review: warn, change nothing.

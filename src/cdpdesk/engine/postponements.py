@@ -22,6 +22,7 @@ from typing import Any
 
 from cdpdesk.contract.case import Bankruptcy, CombatZone, DisasterRelief
 from cdpdesk.engine import authority as A
+from cdpdesk.engine import hearings as H
 from cdpdesk.engine.authority import Dated, Why, iso_day
 from cdpdesk.engine.calendar import ONE_DAY, Calendar
 
@@ -190,6 +191,26 @@ def relieved_deadline(
     says = f"{deadline.why.says} {' '.join(sentences)}"
     exceptions = (*deadline.why.exceptions, *labels)
     return Dated(day, Why(rule, says, deadline.why.field, day, exceptions), complete)
+
+
+@A.implements(A.PETITION_WINDOW_BANKRUPTCY)
+def petition_during_stay(petition: str, filed: date, period: str, reliefs: list[Relief]) -> H.Warning | None:
+    """Prevo v. Commissioner, 123 T.C. 326 (2004): a Tax Court petition filed while the
+    automatic stay bars it (11 U.S.C. 362(a)(8)) is void, and the court dismisses it. The
+    engine reports it; the petition window is suspended meanwhile (IRC 6330(d)(2)), so a
+    new petition after the stay can still be in time. It changes no date itself."""
+    for r in reliefs:
+        stay_last = r.last - timedelta(days=BANKRUPTCY_PETITION_EXTRA_DAYS - 1) - ONE_DAY
+        if r.kind == BANKRUPTCY and r.covers(period) and r.first <= filed <= stay_last:
+            return H.Warning(
+                "petition_during_bankruptcy_stay",
+                petition,
+                f"The Tax Court petition filed {iso_day(filed)} came while the bankruptcy stay of "
+                f"event {r.event} barred it (11 U.S.C. 362(a)(8)); the court will dismiss it (Prevo "
+                "v. Commissioner, 123 T.C. 326 (2004)). The petition window is suspended until 30 "
+                "days after the stay ends (IRC 6330(d)(2)).",
+            )
+    return None
 
 
 def reliefs_in(buckets: dict[str, list[tuple[int, Any]]], as_of: date, petition: bool) -> list[Relief]:
