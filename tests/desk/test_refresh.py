@@ -5,11 +5,13 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from cdpdesk.bulk.runner import run_bulk
 from cdpdesk.desk import refresh as refresh_module
 from cdpdesk.desk.listing import list_cases
 from cdpdesk.desk.models import CaseFacts
@@ -19,6 +21,10 @@ from tests.conftest import ROOT
 from tests.desk.conftest import CASES
 
 EXAMPLE = ROOT / "examples" / "withdrawal-cdp.json"
+
+
+def pool(src: Path, out: Path, day: dt.date, errors: Path) -> object:
+    return run_bulk(src, out, default_as_of=day, workers=1, errors_path=errors)
 
 
 def _facts(desk: Desk) -> dict[int, tuple[str, str, str | None, bool]]:
@@ -38,7 +44,7 @@ def test_refresh_moves_every_case_to_the_new_day(db_url: str) -> None:
     with Desk.open(db_url) as desk:
         ids = [desk.import_case(p.read_bytes()) for p in (EXAMPLE, *sorted(CASES.glob("*.json")))]
         day = dt.date(2035, 7, 1)
-        stats = refresh(desk, day, workers=1)
+        stats = refresh(desk, day, pool)
         assert (stats.cases, stats.todo, stats.written, stats.changed, stats.errors) == (4, 4, 4, 0, 0)
         got = _facts(desk)
         for cid in ids:
@@ -48,7 +54,7 @@ def test_refresh_moves_every_case_to_the_new_day(db_url: str) -> None:
         assert list_cases(desk, None).as_of == "2035-07-01"
         # every CSED but the open one has passed by then: those cases are at csed_passed
         assert {got[cid][1] for cid in ids} >= {"csed_passed"}
-        again = refresh(desk, day, workers=1)
+        again = refresh(desk, day, pool)
         assert (again.todo, again.written) == (0, 0)  # nothing left to do for that day
 
 
@@ -70,14 +76,14 @@ def test_an_interrupted_refresh_resumes_and_skips_changed_cases(
 
         monkeypatch.setattr(refresh_module.facts, "write", failing)
         with pytest.raises(KeyboardInterrupt):
-            refresh(desk, day, workers=1)
+            refresh(desk, day, pool)
         monkeypatch.setattr(refresh_module.facts, "write", real)
         assert sum(1 for v in _facts(desk).values() if v[0] == "2030-01-02") == 2  # the first batch
         # a case changes meanwhile: its new version writes its own facts (as of the desk's day)
         desk.add_event(
             ids[3], {"id": "x1", "type": "hearing_withdrawal", "received": "2024-06-20", "request": "r1"}
         )
-        stats = refresh(desk, day, workers=1)
+        stats = refresh(desk, day, pool)
         assert (stats.written, stats.changed) == (1, 1)
         assert not (desk.settings.var_dir / "refresh" / day.isoformat()).exists()
         got = _facts(desk)

@@ -249,7 +249,7 @@ def desk_refresh(
     written back in batches; run it nightly. Interrupted, it resumes where it stopped."""
     from rich.console import Console
 
-    from cdpdesk.bulk.runner import BulkInputError, default_workers
+    from cdpdesk.bulk.runner import BulkInputError, default_workers, run_bulk
     from cdpdesk.cli.bulk import _Bar
     from cdpdesk.desk.refresh import refresh
 
@@ -269,16 +269,23 @@ def desk_refresh(
                 wtask.append(bar.progress.add_task("writing back", total=total))
             bar.progress.update(wtask[0], completed=done)
 
-        try:
-            stats = refresh(
-                desk,
-                day,
+        def notice(message: str) -> None:
+            console.print(f"cdpdesk: {message}", markup=False, highlight=False)
+
+        def analyse(src: Path, out: Path, when: dt.date, errors: Path) -> object:
+            return run_bulk(
+                src,
+                out,
+                default_as_of=when,
                 workers=n,
                 dask=dask,
                 progress=bar,
-                written=written,
-                notice=lambda m: console.print(f"cdpdesk: {m}", markup=False, highlight=False),
+                notice=notice,
+                errors_path=errors,
             )
+
+        try:
+            stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice)
         except BulkInputError as exc:
             fail(str(exc))
         except KeyboardInterrupt:

@@ -7,7 +7,8 @@ of the day they were written. ``cdpdesk desk refresh --as-of DAY`` brings them a
 1. **export**: the cases whose facts are not yet as of DAY (for this engine and holiday
    table, ``ANALYSIS_KEY``) are written as ``cdpdesk.case/1`` lines, each with its as-of
    (DAY, or the case's own later as_of), beside an index line (case id, version, entries);
-2. **analyse**: the bulk runner (cdpdesk/bulk/runner.py) analyses the file, resumable;
+2. **analyse**: the bulk runner (cdpdesk/bulk/runner.py, handed over by the caller)
+   analyses the file, resumable;
 3. **write back**: batches of facts in one transaction each; a case that changed since the
    export is left alone (its new version wrote its own facts). A state file records how far
    the write-back got.
@@ -37,7 +38,6 @@ from cdpdesk.desk.models import Case, CaseEvent, CaseFacts, CasePeriod
 from cdpdesk.desk.record import active_events, case_document, utcnow
 
 if TYPE_CHECKING:
-    from cdpdesk.bulk.runner import Progress
     from cdpdesk.desk.cases import CaseWork
 
 log = logging.getLogger("cdpdesk.desk")
@@ -122,19 +122,23 @@ def _documents(desk: CaseWork, ids: list[int]) -> Iterator[tuple[int, int, dict[
             yield cid, row.version, doc, {k: e.entry.id for k, e in active.items()}
 
 
+#: The bulk runner, as the caller hands it over (``cdpdesk.bulk.runner.run_bulk`` with its
+#: workers or Dask address bound): analyse the JSONL file IN into OUT, as of the day, and
+#: write bad records to ERRORS. The desk does not import the bulk layer itself.
+Analyse = Callable[[Path, Path, dt.date, Path], object]
+
+
 def refresh(
     desk: CaseWork,
     day: dt.date,
+    analyse: Analyse,
     *,
     workers: int = 1,
-    dask: str | None = None,
-    progress: Progress | None = None,
     written: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] = lambda message: None,
 ) -> RefreshStats:
-    """Bring every case's facts to ``day`` (see the module's text). ``progress`` is the bulk
-    runner's bar; ``written(done, total)`` is told after each batch written back."""
-    from cdpdesk.bulk.runner import run_bulk
+    """Bring every case's facts to ``day`` (see the module's text) with ``analyse`` (the
+    bulk runner); ``written(done, total)`` is told after each batch written back."""
     from cdpdesk.desk.cases import ANALYSIS_KEY
 
     t0 = time.perf_counter()
@@ -157,16 +161,7 @@ def refresh(
         )
     t1 = time.perf_counter()
     if not out_path.is_file():
-        run_bulk(
-            cases_path,
-            out_path,
-            default_as_of=day,
-            workers=workers,
-            dask=dask,
-            progress=progress,
-            notice=notice,
-            errors_path=work / "errors.jsonl",
-        )
+        analyse(cases_path, out_path, day, work / "errors.jsonl")
     analysis_seconds = time.perf_counter() - t1
     done, changed, bad = _write_back(desk, cases_path, index_path, out_path, state, state_path, written)
     shutil.rmtree(work, ignore_errors=True)
