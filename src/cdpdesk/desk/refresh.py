@@ -179,6 +179,15 @@ def refresh(
     )
 
 
+def export_all(desk: CaseWork, day: dt.date, cases_path: Path, index_path: Path) -> int:
+    """Every stored case as a ``cdpdesk.case/1`` line as of ``day`` (or its own later as_of),
+    with the Letter 4383 events the desk recorded: what ``cdpdesk bulk report --desk`` rolls up."""
+    with desk._sessions() as s:
+        ids = list(s.scalars(select(Case.id).order_by(Case.id)))
+    _export(desk, ids, day, cases_path, index_path)
+    return len(ids)
+
+
 def _export(desk: CaseWork, todo: list[int], day: dt.date, cases_path: Path, index_path: Path) -> None:
     with cases_path.open("wb") as cases_out, index_path.open("wb") as index_out:
         for i in range(0, len(todo), BATCH):
