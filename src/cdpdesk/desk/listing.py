@@ -216,14 +216,13 @@ def _ordered(
         order = CaseFacts.case_id.desc() if desc else CaseFacts.case_id
         return list(s.scalars(base.order_by(order).offset(offset).limit(limit)))
     col = _SORT_COLUMN[key]
-    valued = base.where(col.is_not(None))
-    n_valued = int(s.scalar(select(func.count()).select_from(CaseFacts).where(*where, col.is_not(None))) or 0)
-    out: list[CaseFacts] = []
-    if offset < n_valued:
-        by = (col.desc(), CaseFacts.case_id.desc()) if desc else (col, CaseFacts.case_id)
-        out = list(s.scalars(valued.order_by(*by).offset(offset).limit(limit)))
+    by = (col.desc(), CaseFacts.case_id.desc()) if desc else (col, CaseFacts.case_id)
+    out = list(s.scalars(base.where(col.is_not(None)).order_by(*by).offset(offset).limit(limit)))
     rest = limit - len(out)
-    if rest > 0 and n_valued < total:
+    if rest <= 0:
+        return out  # a full page of dated rows: no second count needed
+    n_valued = int(s.scalar(select(func.count()).select_from(CaseFacts).where(*where, col.is_not(None))) or 0)
+    if n_valued < total:
         empty = base.where(col.is_(None)).order_by(CaseFacts.case_id)
         out += list(s.scalars(empty.offset(max(0, offset - n_valued)).limit(rest)))
     return out
