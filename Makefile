@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(PY) bench/engine_bench.py
 	$(PY) bench/bulk_bench.py
 	$(PY) bench/load_bench.py
+	$(PY) bench/desk_bench.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

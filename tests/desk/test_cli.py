@@ -214,3 +214,26 @@ def test_letters_list_and_issue_pending_write_missing_files_again(run: Runner, t
     assert "letter-1-4383.html was changed; written again" in res.stderr
     assert (folder / "letter-1-4383.html").read_bytes() == html
     assert "Issued 0 letter(s)" in res.stdout
+
+
+def test_desk_refresh_and_the_bulk_report_on_the_desk(run1: Runner) -> None:
+    for path in (EXAMPLE, CASES / "equivalent.json"):
+        run1("case", "import", str(path))
+    out = run1("desk", "refresh", "--as-of", "2026-12-01", "--workers", "1", "--no-progress", "--json").stdout
+    stats = json.loads(out)
+    assert (stats["as_of"], stats["cases"], stats["written"]) == ("2026-12-01", 2, 2)
+    again = json.loads(run1("desk", "refresh", "--as-of", "2026-12-01", "--workers", "1", "--json").stdout)
+    assert (again["todo"], again["written"]) == (0, 0)
+
+    def waiting() -> int:
+        report = json.loads(
+            run1("bulk", "report", "--desk", "--as-of", "2026-12-01", "--json", "-w", "1").stdout
+        )
+        assert report["cases"] == 2
+        return sum(row["waiting"] for row in report["withdrawals_waiting"])
+
+    assert waiting() == 2
+    run1("withdrawals", "acknowledge", "1", "e3", "--date", "2024-06-14")
+    assert waiting() == 1  # the roll-up knows the letter the desk issued
+    bad = run1("bulk", "report", ok=False)
+    assert bad.returncode == 2 and "--desk" in bad.stderr

@@ -106,16 +106,19 @@ class Tally:
         self.stages[stage] += 1
         # One withdrawal = one (request, date) among the hearings it ended.
         ended: dict[tuple[str, str], int] = {}
+        acknowledged: set[tuple[str, str]] = set()
         for h in data["hearings"]:
             self.hearings[(h["type"], h["status"])] += 1
             if h["status"] == "withdrawn" and h.get("withdrawn"):
                 key = (h["request"], h["withdrawn"])
                 ended[key] = ended.get(key, 0) + 1
+                if h.get("acknowledged"):  # its Letter 4383 is recorded in the case (the desk does)
+                    acknowledged.add(key)
         if ended:
             today = date.fromisoformat(as_of)
-            waiting = stage == "withdrawn"
-            for (_, received), hearings in ended.items():
-                age = _age_bucket((today - date.fromisoformat(received)).days)
+            for key, hearings in ended.items():
+                waiting = stage == "withdrawn" and key not in acknowledged
+                age = _age_bucket((today - date.fromisoformat(key[1])).days)
                 self.withdrawals[(age, waiting)] += 1
                 self.withdrawn_hearings[(age, waiting)] += hearings
 

@@ -33,6 +33,7 @@ app.add_typer(_desk.event_app, name="event")
 app.add_typer(_desk.withdrawals_app, name="withdrawals")
 app.add_typer(_desk.letters_app, name="letters")
 app.add_typer(_desk.letter_app, name="letter")
+app.add_typer(_desk.desk_app, name="desk")
 app.add_typer(_bulk.app, name="bulk")
 _web.register(app)
 

@@ -181,7 +181,10 @@ def analyze_cmd(
 
 @app.command("report")
 def report_cmd(
-    analyses: Annotated[Path, typer.Argument(metavar="OUT", help="The analyses JSONL a bulk run wrote.")],
+    analyses: Annotated[
+        Path | None,
+        typer.Argument(metavar="OUT", help="The analyses JSONL a bulk run wrote (not with --desk)."),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -196,6 +199,13 @@ def report_cmd(
     workers: Annotated[
         int | None, typer.Option("--workers", "-w", help="Reader processes (default: every core).")
     ] = None,
+    desk: Annotated[
+        bool,
+        typer.Option(
+            "--desk",
+            help="Roll up the desk's own cases (analysed as of --as-of, default today), with the letters it issued.",
+        ),
+    ] = False,
 ) -> None:
     """Summarise a run: CSEDs in each coming month, hearings by type and status, withdrawals waiting."""
     from cdpdesk.bulk.report import ReportError, draw_png, print_tables, summarise
@@ -206,8 +216,14 @@ def report_cmd(
         fail("--months: must be at least 1")
     if workers is not None and workers < 1:
         fail("--workers: must be at least 1")
+    if (analyses is None) == (not desk):
+        fail("give the analyses file OUT, or --desk for the desk's own cases (not both)")
     try:
-        report = summarise(analyses, as_of=when, months=months, workers=workers or default_workers())
+        if desk:
+            report = _desk_report(when or date.today(), months, workers or default_workers())
+        else:
+            assert analyses is not None
+            report = summarise(analyses, as_of=when, months=months, workers=workers or default_workers())
     except ReportError as exc:
         fail(str(exc))
     if as_json:
@@ -267,3 +283,20 @@ def synth_cmd(
     if str(out) != "-":
         out.with_name(out.name + ".tmp").replace(out)
         print(f"{count:,} cases (seed {seed}): {out}", file=sys.stderr)
+
+
+def _desk_report(day: date, months: int, workers: int) -> Any:
+    """The desk's cases exported as of ``day`` (with the Letter 4383 events it recorded, so
+    the roll-up knows which withdrawals were acknowledged), analysed, summarised."""
+    import tempfile
+
+    from cdpdesk.bulk.report import summarise
+    from cdpdesk.bulk.runner import run_bulk
+    from cdpdesk.cli.desk import _desk
+    from cdpdesk.desk.refresh import export_all
+
+    with _desk() as the_desk, tempfile.TemporaryDirectory(dir=the_desk.settings.var_dir) as tmp:
+        work = Path(tmp)
+        export_all(the_desk, day, work / "cases.jsonl", work / "index.jsonl")
+        run_bulk(work / "cases.jsonl", work / "analyses.jsonl", default_as_of=day, workers=workers)
+        return summarise(work / "analyses.jsonl", as_of=day, months=months, workers=workers)

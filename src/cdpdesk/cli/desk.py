@@ -29,6 +29,9 @@ event_app = typer.Typer(
 withdrawals_app = typer.Typer(help="Hearing withdrawals waiting for Letter 4383.", no_args_is_help=True)
 letters_app = typer.Typer(help="Issued letters: issue all pending, list, reprint.", no_args_is_help=True)
 letter_app = typer.Typer(help="Preview a letter from a case file, storing nothing.", no_args_is_help=True)
+desk_app = typer.Typer(
+    help="The desk as a whole: refresh every case's stages and dates.", no_args_is_help=True
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 ByOpt = Annotated[
@@ -220,6 +223,86 @@ def _import_jsonl(
             )
             raise typer.Exit(130) from None
     print_summary(summary)
+
+
+@desk_app.command("refresh")
+def desk_refresh(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Recompute every case's facts as of this day (default: today)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Worker processes (default: every core).")
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Analyse on Dask: a scheduler address, or 'local' (a LocalCluster).",
+        ),
+    ] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
+    json_out: JsonOpt = False,
+) -> None:
+    """Recompute every case's stage, deadlines and CSEDs as of a day, on the bulk runner,
+    written back in batches; run it nightly. Interrupted, it resumes where it stopped."""
+    from rich.console import Console
+
+    from cdpdesk.bulk.runner import BulkInputError, default_workers, run_bulk
+    from cdpdesk.cli.bulk import _Bar
+    from cdpdesk.desk.refresh import refresh
+
+    if workers is not None and dask is not None and dask != "local":
+        fail("--workers and --dask ADDRESS: choose one (--workers sizes a local pool or --dask local)")
+    if workers is not None and workers < 1:
+        fail("--workers: must be at least 1")
+    day = _date(as_of, "--as-of") or dt.date.today()
+    n = workers or default_workers()
+    bar = _Bar(progress)
+    console = Console(stderr=True)
+    with _desk() as desk:
+        wtask: list[Any] = []
+
+        def written(done: int, total: int) -> None:
+            if not wtask:
+                wtask.append(bar.progress.add_task("writing back", total=total))
+            bar.progress.update(wtask[0], completed=done)
+
+        def notice(message: str) -> None:
+            console.print(f"cdpdesk: {message}", markup=False, highlight=False)
+
+        def analyse(src: Path, out: Path, when: dt.date, errors: Path) -> object:
+            return run_bulk(
+                src,
+                out,
+                default_as_of=when,
+                workers=n,
+                dask=dask,
+                progress=bar,
+                notice=notice,
+                errors_path=errors,
+            )
+
+        try:
+            stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice)
+        except BulkInputError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            bar.stop()
+            sys.stderr.write("cdpdesk: interrupted; run the same command again to resume\n")
+            raise typer.Exit(130) from None
+        finally:
+            bar.stop()
+    if json_out:
+        _print_json(stats.to_json())
+        return
+    rate = stats.todo / stats.seconds if stats.seconds > 0 else 0.0
+    print(
+        f"facts as of {stats.as_of}: {stats.written} of {stats.cases} cases refreshed "
+        f"({stats.cases - stats.todo} were already as of that day; {stats.changed} changed meanwhile, "
+        f"{stats.errors} refused by the engine) in {stats.seconds:.1f} s ({rate:,.0f} cases/s, {stats.workers} workers)"
+    )
 
 
 @case_app.command("list")

@@ -22,15 +22,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseError, CaseFile, load_case
-from cdpdesk.desk import db
+from cdpdesk.desk import db, facts
 from cdpdesk.desk.duplicates import fingerprints, load_key
-from cdpdesk.desk.models import Case
+from cdpdesk.desk.models import Case, CaseEvent
 from cdpdesk.desk.record import DeskError, insert_cases, load_stored, utcnow
 from cdpdesk.engine import analyze
 from cdpdesk.privacy import mask_tin
 
 if TYPE_CHECKING:
-    from cdpdesk.desk.workflow import Desk
+    from cdpdesk.desk.base import DeskBase as Desk
 
 log = logging.getLogger("cdpdesk.desk")
 
@@ -57,11 +57,13 @@ class DuplicateCaseError(DeskError):
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A validated case file, ready to store."""
+    """A validated case file, ready to store, with its analysis as of the desk's day (its
+    derived facts are written from it: desk/facts.py)."""
 
     raw: dict[str, Any]
     case: CaseFile
     source: str
+    analysis: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +90,15 @@ def validate(data: str | bytes, source: str) -> Incoming:
     carrying the engine's field-level items if it is not a valid case."""
     from cdpdesk.desk.record import case_error
 
+    today = dt.date.today()
     try:
         case = load_case(data)
-        analyze(case, case.as_of or dt.date.today())
+        checked = analyze(case, case.as_of or today)
+        # the desk speaks from its own day (today, or the file's later as_of)
+        analysis = checked if case.as_of is None or case.as_of >= today else analyze(case, today)
     except CaseError as exc:
         raise case_error(exc) from None
-    return Incoming(orjson.loads(data), case, source)
+    return Incoming(orjson.loads(data), case, source, analysis)
 
 
 def store(desk: Desk, batch: list[Incoming], by: str, allow_duplicate: bool) -> list[Imported]:
@@ -151,6 +156,9 @@ def _store(desk: Desk, s: Session, batch: list[Incoming], by: str, allow_duplica
         alike.append((-(len(fresh) + 1), fp))
         fresh.append((item.raw, item.case, item.source, (fp, near)))
     ids = insert_cases(s, fresh, by, utcnow())
+    _store_facts(
+        s, ids, [item for item, step in zip(batch, plan, strict=True) if not isinstance(step, Imported)]
+    )
 
     def resolve(ref: int) -> int:
         return ref if ref > 0 else ids[-ref - 1]
@@ -176,6 +184,28 @@ def _store(desk: Desk, s: Session, batch: list[Incoming], by: str, allow_duplica
             warnings.append(_near_warning(item.case, new, [resolve(r) for r in alike_refs]))
         out.append(Imported(new, warnings=tuple(warnings)))
     return out
+
+
+def _store_facts(s: Session, ids: list[int], items: list[Incoming]) -> None:
+    """The new cases' derived facts, in their import's transaction."""
+    from cdpdesk.desk.cases import ANALYSIS_KEY
+
+    entries: dict[int, dict[str, int]] = {}
+    for i in range(0, len(ids), _IN_CHUNK):
+        rows = s.execute(
+            select(CaseEvent.case_id, CaseEvent.event_key, CaseEvent.id).where(
+                CaseEvent.case_id.in_(ids[i : i + _IN_CHUNK])
+            )
+        )
+        for cid, key, eid in rows:
+            entries.setdefault(cid, {})[key] = eid
+    writes = []
+    for cid, item in zip(ids, items, strict=True):
+        analysis = item.analysis
+        if analysis is None:  # built by hand, not by validate(): analyse it now
+            analysis = analyze(item.case, max(item.case.as_of or dt.date.min, dt.date.today()))
+        writes.append(facts.Write(cid, 1, facts.derive(item.case, analysis), entries.get(cid, {})))
+    facts.write(s, writes, ANALYSIS_KEY, utcnow())
 
 
 def _refusal(same: int) -> str:

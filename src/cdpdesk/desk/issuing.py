@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from cdpdesk.desk.settings import Settings
 
 if TYPE_CHECKING:
-    from cdpdesk.desk.workflow import Acknowledgement, Desk
+    from cdpdesk.desk.lettering import Acknowledgement
+    from cdpdesk.desk.lettering import LetterWork as Desk
 
 _desk: Desk | None = None
 

@@ -11,6 +11,9 @@ in ``cdpdesk/desk/migrations``; these classes map onto it.
 - ``DeskKey``: the desk's own secrets (the HMAC key of the duplicate fingerprints).
 - ``AnalysisCache``: the engine's analysis of one case version, keyed by engine version and
   as-of date. A cache only: the log is the truth.
+- ``CaseFacts``, ``HearingFact``, ``AssessmentFact``, ``DeadlineFact``, ``WithdrawalFact``,
+  ``NameTerm``: the indexed summary of each case's current analysis (desk/facts.py), written
+  with every case version; what lists, searches and the queue read.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -179,3 +183,96 @@ class AnalysisCache(Base):
     engine_version: Mapped[str] = mapped_column(String(40), primary_key=True)
     as_of: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     analysis: Mapped[str] = mapped_column(Text)
+
+
+class CaseFacts(Base):
+    """One case's analysis in a row: stage, next deadline, earliest CSED, who (for search)."""
+
+    __tablename__ = "case_facts"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    case_version: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    analysis_key: Mapped[str] = mapped_column(String(120))
+    stage: Mapped[str] = mapped_column(String(40))
+    stage_title: Mapped[str] = mapped_column(String(200))
+    stage_since: Mapped[dt.date | None] = mapped_column(Date)
+    next_deadline: Mapped[dt.date | None] = mapped_column(Date)
+    csed: Mapped[dt.date | None] = mapped_column(Date)  # the earliest of the case's CSEDs
+    csed_lower_bound: Mapped[bool] = mapped_column(Boolean)  # that CSED is a lower bound
+    taxpayer: Mapped[str | None] = mapped_column(String(300))
+    taxpayer_sort: Mapped[str | None] = mapped_column(String(300))
+    tin_last4: Mapped[str | None] = mapped_column(String(4))
+    refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class HearingFact(Base):
+    __tablename__ = "case_hearing_facts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    request: Mapped[str] = mapped_column(String(200))
+    notice: Mapped[str | None] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(200))
+    statute: Mapped[str | None] = mapped_column(String(20))
+    type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+
+
+class AssessmentFact(Base):
+    __tablename__ = "case_assessment_facts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    period: Mapped[str] = mapped_column(String(200))
+    assessment: Mapped[str] = mapped_column(String(200))
+    csed: Mapped[dt.date] = mapped_column(Date)
+    lower_bound: Mapped[bool] = mapped_column(Boolean)
+
+
+class DeadlineFact(Base):
+    """One of the case's coming dates, as the analysis listed them (soonest first)."""
+
+    __tablename__ = "case_deadlines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(80))
+    what: Mapped[str] = mapped_column(String(400))
+    event: Mapped[str | None] = mapped_column(String(200))
+    periods: Mapped[str] = mapped_column(Text)  # JSON list
+    authority: Mapped[str] = mapped_column(Text)  # JSON list
+    says: Mapped[str] = mapped_column(Text)
+
+
+class WithdrawalFact(Base):
+    """A withdrawal waiting for Appeals: written and not yet acknowledged (``pending``), or
+    oral while its hearing is still pending (``waiting_for_writing``)."""
+
+    __tablename__ = "case_withdrawal_facts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    event_key: Mapped[str] = mapped_column(String(200))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("case_events.id"))
+    status: Mapped[str] = mapped_column(String(30))
+    received: Mapped[dt.date] = mapped_column(Date)
+    request: Mapped[str] = mapped_column(String(200))
+    periods: Mapped[str] = mapped_column(Text)  # JSON list
+    hearing: Mapped[str] = mapped_column(String(200))
+    kinds: Mapped[str] = mapped_column(Text)  # JSON list
+    parts: Mapped[str] = mapped_column(Text)  # JSON list
+    partial: Mapped[bool] = mapped_column(Boolean)
+
+
+class NameTerm(Base):
+    """A word of the taxpayer's name, folded (search by name: an indexed prefix range)."""
+
+    __tablename__ = "case_name_terms"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)

@@ -23,11 +23,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from cdpdesk.contract import CaseError, load_case
-from cdpdesk.contract.analysis import Analysis
+from cdpdesk.contract.analysis import HEARING_STATUSES, Analysis
 from cdpdesk.contract.case import CaseFile
 from cdpdesk.contract.errors import MAX_ERRORS
 from cdpdesk.desk.accounts import Account, Accounts
-from cdpdesk.desk.listing import list_cases
+from cdpdesk.desk.listing import SORTS, QueryError, list_cases
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine import analyze
 from cdpdesk.engine.glossary import LETTERS, find_letter
@@ -67,13 +67,25 @@ class MeOut(BaseModel):
 class StageOut(BaseModel):
     id: str
     title: str
+    since: str | None = None
 
 
 class DeadlineOut(BaseModel):
     date: str
     what: str
     event: str | None = None
+    kind: str | None = Field(
+        None, description="hearing_request, tax_court_petition, final or csed: what the date is for"
+    )
+    rule: str | None = None
     authority: list[str] = []
+    periods: list[str] = []
+    says: str | None = None
+
+
+class CsedOut(BaseModel):
+    date: str = Field(description="The earliest CSED of the case's assessments")
+    lower_bound: bool = Field(description="True when that CSED is a lower bound (a suspension still open)")
 
 
 class CaseSummaryOut(BaseModel):
@@ -84,8 +96,9 @@ class CaseSummaryOut(BaseModel):
     version: int
     created_at: str
     stage: StageOut
-    as_of: str
+    as_of: str = Field(description="The day this row's facts are as of (the last analysis or refresh)")
     next_deadline: DeadlineOut | None
+    csed: CsedOut | None = None
 
 
 class CasePageOut(BaseModel):
@@ -94,6 +107,7 @@ class CasePageOut(BaseModel):
     page: int
     per_page: int
     pages: int
+    as_of: str | None = Field(None, description="The oldest day the rows' facts are as of")
 
 
 class ImportedOut(BaseModel):
@@ -126,11 +140,21 @@ class WithdrawalOut(BaseModel):
     parts: list[str] = []
     partial: bool = False
     status: Literal["pending", "waiting_for_writing"]
+    days_waiting: int = Field(description="Days from its receipt to today")
 
 
 class QueueOut(BaseModel):
-    pending: list[WithdrawalOut]
-    waiting_for_writing: list[WithdrawalOut]
+    pending: list[WithdrawalOut] = Field(description="This page of the written withdrawals, oldest first")
+    total: int = Field(description="How many written withdrawals wait for Letter 4383")
+    page: int
+    per_page: int
+    pages: int
+    waiting_for_writing: list[WithdrawalOut] = Field(
+        description="A page of the oral withdrawals (waiting_page)"
+    )
+    waiting_total: int
+    waiting_page: int
+    as_of: str = Field(description="The day days_waiting counts to")
 
 
 class LetterOut(BaseModel):
@@ -302,16 +326,46 @@ def cases(
     stage: Annotated[
         str | None, Query(description="Only cases at this roadmap stage: " + ", ".join(STAGE_IDS))
     ] = None,
+    hearing_status: Annotated[
+        str | None,
+        Query(description="Only cases with a hearing in this status: " + ", ".join(HEARING_STATUSES)),
+    ] = None,
+    csed_before: Annotated[
+        IsoDate | None, Query(description="Only cases with a CSED before this date (YYYY-MM-DD)")
+    ] = None,
+    deadline_within: Annotated[
+        int | None,
+        Query(ge=0, le=36_600, description="Only cases with a deadline from today to this many days on"),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Taxpayer name words, a case id, or the last four digits of the TIN (never a full TIN)",
+        ),
+    ] = None,
+    sort: Annotated[str, Query(description="Order: " + ", ".join(SORTS))] = "id",
     page: Annotated[int, Query(ge=1, le=10**9)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Any:
-    """The cases you can see, oldest first, with their stage and next deadline."""
-    if stage is not None and stage not in STAGE_IDS:
-        raise ops.FieldError(
-            "query.stage", f"{stage[:40]!r} is not a stage; expected one of {', '.join(STAGE_IDS)}"
-        )
+    """The cases you can see, oldest first (or as ``sort`` says), with their stage, next
+    deadline and earliest CSED, read from the stored facts (as of the day each row says)."""
     visible = _accounts(request).visible_cases(account)
-    return list_cases(_desk(request), visible, stage=stage, page=page, per_page=per_page).to_json()
+    try:
+        return list_cases(
+            _desk(request),
+            visible,
+            stage=stage,
+            hearing_status=hearing_status,
+            csed_before=csed_before,
+            deadline_within=deadline_within,
+            q=q,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        ).to_json()
+    except QueryError as exc:
+        raise ops.FieldError(exc.field, exc.message) from None
 
 
 @router.post(
@@ -414,7 +468,7 @@ def _add_event(desk: Desk, case_id: int, body: bytes, username: str, expected_ve
         raise ops.FieldError("body", f"not a JSON document: {exc}") from None
     if not isinstance(event, dict):
         raise ops.FieldError("body", "must be a JSON object: one event of cdpdesk.case/1")
-    ops.show(desk, case_id)  # 404 first
+    ops.check_case(desk, case_id)  # 404 first (no analysis: the desk's write runs the one)
     # the desk validates once; its error carries the engine's field-level items
     return desk.add_event(case_id, event, by=username, source="web api", expected_version=expected_version)
 
@@ -448,11 +502,18 @@ def export_case(request: Request, account: Signed, case_id: CaseId) -> Response:
     responses={401: ERRORS[401], 403: ERRORS[403]},
     tags=["withdrawals"],
 )
-def withdrawal_queue(request: Request, account: Signed) -> Any:
-    """Written withdrawals waiting for Letter 4383, oldest first (Appeals only); oral ones
-    wait for a written, signed withdrawal."""
+def withdrawal_queue(
+    request: Request,
+    account: Signed,
+    page: Annotated[int, Query(ge=1, le=10**9)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+    waiting_page: Annotated[int, Query(ge=1, le=10**9, description="Page of the oral withdrawals")] = 1,
+) -> Any:
+    """Written withdrawals waiting for Letter 4383, oldest first, one page with the total
+    (Appeals only); oral ones wait for a written, signed withdrawal. Each says how many
+    days it has waited."""
     require_appeals(account)
-    return _desk(request).pending_withdrawals()
+    return _desk(request).withdrawal_page(page=page, per_page=per_page, waiting_page=waiting_page)
 
 
 @router.post(

@@ -47,6 +47,14 @@ def show(desk: Desk, case_id: int, as_of: dt.date | None = None) -> dict[str, An
         raise not_visible(case_id) from None
 
 
+def check_case(desk: Desk, case_id: int) -> None:
+    """404 unless the case is stored (reads its row only: no analysis)."""
+    try:
+        desk.stored(case_id)
+    except NotFoundError:
+        raise not_visible(case_id) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Explained:
     case_id: int

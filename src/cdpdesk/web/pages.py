@@ -17,8 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from cdpdesk.contract.analysis import HEARING_STATUSES
 from cdpdesk.desk.accounts import Account, Accounts
-from cdpdesk.desk.listing import list_cases
+from cdpdesk.desk.listing import SORTS, QueryError, check_q, list_cases
 from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.authority import plain_date
@@ -209,35 +210,110 @@ def cases_page(
     request: Request,
     account: Signed,
     stage: str | None = None,
+    hearing_status: str | None = None,
+    csed_before: str | None = None,
+    deadline_within: str | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    sort: str = "id",
     page: Annotated[int, Query(ge=1, le=10**9)] = 1,
 ) -> Response:
+    # A page keeps what it can of the filters (a bad value is dropped, and said), and
+    # refuses a full TIN in q: it is a web address.
+    problems: list[str] = []
     stage = stage if stage in STAGE_BY_ID else None
+    hearing_status = hearing_status if hearing_status in HEARING_STATUSES else None
+    sort = sort if sort in SORTS else "id"
+    before = None
+    if csed_before:
+        try:
+            before = dt.date.fromisoformat(csed_before)
+        except ValueError:
+            problems.append("The CSED date was not a date (YYYY-MM-DD); that filter is off.")
+    within = None
+    if deadline_within:
+        within = (
+            int(deadline_within) if deadline_within.isdigit() and int(deadline_within) <= 36_600 else None
+        )
+        if within is None:
+            problems.append("The number of days was not a whole number from 0 to 36600; that filter is off.")
+    try:
+        q = check_q(q)
+    except QueryError as exc:
+        problems.append(exc.message[0].upper() + exc.message[1:] + ".")
+        q = None
     visible = _accounts(request).visible_cases(account)
-    result = list_cases(_desk(request), visible, stage=stage, page=page, per_page=20)
+    result = list_cases(
+        _desk(request),
+        visible,
+        stage=stage,
+        hearing_status=hearing_status,
+        csed_before=before,
+        deadline_within=within,
+        q=q,
+        sort=sort,
+        page=page,
+        per_page=20,
+    )
+    chosen = {
+        "stage": stage,
+        "hearing_status": hearing_status,
+        "csed_before": before.isoformat() if before else None,
+        "deadline_within": within,
+        "q": q,
+        "sort": sort if sort != "id" else None,
+    }
 
     def page_url(n: int) -> str:
-        q = {"page": n} | ({"stage": stage} if stage else {})
-        return "/cases?" + urlencode(q)
+        return "/cases?" + urlencode({k: v for k, v in chosen.items() if v is not None} | {"page": n})
 
     return render(
         request,
         "cases.html",
+        status=422 if problems and not result.items else 200,
         title="Cases" if account.is_appeals else "Your cases",
         result=result,
         stage=stage,
         stages=STAGES,
+        chosen=chosen,
+        statuses=HEARING_STATUSES,
+        sorts=SORT_WORDS,
+        problems=problems,
+        filtered=any(v is not None for k, v in chosen.items() if k != "sort"),
         page_url=page_url,
     )
+
+
+SORT_WORDS = {
+    "id": "Case number, oldest first",
+    "-id": "Case number, newest first",
+    "deadline": "Next date, soonest first",
+    "-deadline": "Next date, latest first",
+    "csed": "Earliest CSED first",
+    "-csed": "Latest CSED first",
+    "taxpayer": "Taxpayer, A to Z",
+    "-taxpayer": "Taxpayer, Z to A",
+}
 
 
 # --- Appeals: queue, case page, acknowledge ------------------------------------------------------
 
 
 @router.get("/queue")
-def queue(request: Request, account: Signed) -> Response:
+def queue(
+    request: Request,
+    account: Signed,
+    page: Annotated[int, Query(ge=1, le=10**9)] = 1,
+    waiting_page: Annotated[int, Query(ge=1, le=10**9)] = 1,
+) -> Response:
     require_appeals(account)
-    q = _desk(request).pending_withdrawals()
-    return render(request, "queue.html", title="Withdrawals waiting for Letter 4383", queue=q)
+    q = _desk(request).withdrawal_page(page=page, per_page=50, waiting_page=waiting_page)
+
+    def page_url(n: int, w: int) -> str:
+        return "/queue?" + urlencode({"page": n} | ({"waiting_page": w} if w > 1 else {}))
+
+    return render(
+        request, "queue.html", title="Withdrawals waiting for Letter 4383", queue=q, page_url=page_url
+    )
 
 
 @router.get("/cases/{case_id}")
@@ -248,7 +324,7 @@ def case_page(request: Request, account: Signed, case_id: CaseId) -> Response:
     ex = ops.explained(desk, case_id)
     pending = []
     if account.is_appeals:
-        pending = [w for w in desk.pending_withdrawals()["pending"] if w["case"] == case_id]
+        pending = desk.pending_withdrawals(case_id)["pending"]
     case = ex.shown["case"]
     letters = [ops.letter_json(info) for info in desk.letters(case_id)]
     return render(
@@ -274,7 +350,7 @@ def preview_page(request: Request, account: Signed, case_id: CaseId, event_id: s
         return RedirectResponse(f"/letters/{existing[0].id}", status_code=303)
     ops.letter_preview_html(desk, case_id, event_id)  # refuse here (oral, unknown) with a clear page
     item = next(
-        (w for w in desk.pending_withdrawals()["pending"] if w["case"] == case_id and w["event"] == event_id),
+        (w for w in desk.pending_withdrawals(case_id)["pending"] if w["event"] == event_id),
         None,
     )
     return render(

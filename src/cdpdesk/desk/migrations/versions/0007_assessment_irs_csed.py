@@ -2,7 +2,7 @@
 so that a stored case exports as it was imported and its page can show the CSED check.
 
 Revision ID: 0007
-Revises: 0004 (on this branch; the lead re-chains it after 0005 and 0006 at merge)
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,345 @@
+"""Derived facts: the indexed summary of each case's analysis, stored with its version.
+
+The engine's analysis is the truth; what is here is read off it (never worked out again) and
+kept in indexed tables (models ``CaseFacts`` and the rest, migration 0005) so that the case
+list, the search, the withdrawal queue and the deadlines across cases are a few indexed
+queries, whatever the number of cases:
+
+- the stage, the next deadline and the earliest CSED (and whether it is a lower bound);
+- each hearing's type and status; each assessment's CSED and lower-bound flag;
+- each coming deadline (date, kind, rule);
+- the withdrawals waiting for Appeals (written and not yet acknowledged; oral ones while
+  their hearing is pending), with the date each was received;
+- the folded words of the taxpayer's name (search) and the TIN's last four digits.
+
+Every write of a case version (import, event, correction, retraction, Letter 4383) writes
+its facts in the same transaction, from the analysis it already ran. Facts are as of a day
+(``as_of``): the desk's day when written, or the day of the last ``cdpdesk desk refresh``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from cdpdesk.contract.analysis import CDP, EQUIVALENT, HELD_TYPES, LIEN_STATUTE
+from cdpdesk.contract.case import CaseFile, HearingWithdrawal
+from cdpdesk.desk.models import (
+    AssessmentFact,
+    Case,
+    CaseFacts,
+    DeadlineFact,
+    HearingFact,
+    Letter,
+    NameTerm,
+    WithdrawalFact,
+)
+from cdpdesk.letters.facts import withdrawal_scope
+
+if TYPE_CHECKING:
+    from cdpdesk.desk.cases import CaseWork as Desk
+
+log = logging.getLogger("cdpdesk.desk")
+
+PENDING = "pending"
+WAITING = "waiting_for_writing"
+#: ids per ``IN (...)`` and rows per multi-row INSERT
+_CHUNK = 500
+
+#: A deadline's kind, read off the event it comes from (the analysis names the event):
+#: a notice (the last day to request a hearing), a hearing request (the petition), a
+#: determination or decision (the day it becomes final), none (a CSED).
+_KIND_BY_EVENT_TYPE = {
+    "levy_notice": "hearing_request",
+    "lien_notice": "hearing_request",
+    "hearing_request": "tax_court_petition",
+    "determination": "final",
+    "decision_letter": "final",
+    "tax_court_decision": "final",
+}
+
+
+def fold(text: str) -> list[str]:
+    """The words of a name as the search compares them: accents dropped, case folded, split
+    at anything that is not a letter or a digit ("Núñez-Ruiz LLC" -> nunez, ruiz, llc)."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+    words: list[str] = []
+    word: list[str] = []
+    for ch in plain:
+        if ch.isalnum():
+            word.append(ch)
+        elif word:
+            words.append("".join(word))
+            word = []
+    if word:
+        words.append("".join(word))
+    return words
+
+
+@dataclass(slots=True)
+class Derived:
+    """One case version's facts, before they have a case id (pure data)."""
+
+    as_of: dt.date
+    stage: str
+    stage_title: str
+    stage_since: dt.date | None
+    next_deadline: dt.date | None
+    csed: dt.date | None
+    csed_lower_bound: bool
+    taxpayer: str | None
+    tin_last4: str | None
+    terms: list[str]
+    hearings: list[dict[str, Any]] = field(default_factory=list)
+    assessments: list[dict[str, Any]] = field(default_factory=list)
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    withdrawals: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _day(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str] = ()) -> Derived:
+    """The facts of ``case`` from its ``analysis``; ``acknowledged``: the withdrawals the
+    desk has issued a Letter 4383 for (they wait no more)."""
+    done = set(acknowledged)
+    tp = case.taxpayer
+    digits = "".join(ch for ch in tp.tin if ch.isdigit()) if tp is not None and tp.tin else ""
+    stage = analysis["stage"]
+    cseds = [(_day(a["csed"]), bool(a["open"])) for a in analysis["assessments"]]
+    earliest = min(cseds, key=lambda x: (x[0], not x[1])) if cseds else None
+    deadlines = analysis["deadlines"]
+    types = {ev.id: ev.type for ev in case.events}
+    out = Derived(
+        as_of=_day(analysis["as_of"]) or dt.date.min,
+        stage=stage["id"],
+        stage_title=stage["title"],
+        stage_since=_day(stage.get("since")),
+        next_deadline=_day(deadlines[0]["date"]) if deadlines else None,
+        csed=earliest[0] if earliest else None,
+        csed_lower_bound=earliest[1] if earliest else False,
+        taxpayer=tp.name if tp is not None else None,
+        tin_last4=digits[-4:] if len(digits) >= 4 else None,
+        terms=sorted({w[:100] for w in fold(tp.name)}) if tp is not None else [],
+    )
+    out.hearings = [
+        {
+            "position": i,
+            "request": h["request"],
+            "notice": h["notice"],
+            "period": h["period"],
+            "statute": h["statute"],
+            "type": h["type"],
+            "status": h["status"],
+        }
+        for i, h in enumerate(analysis["hearings"])
+    ]
+    out.assessments = [
+        {
+            "period": a["period"],
+            "assessment": a["assessment"],
+            "csed": _day(a["csed"]),
+            "lower_bound": a["open"],
+        }
+        for a in analysis["assessments"]
+    ]
+    out.deadlines = [
+        {
+            "position": i,
+            "date": _day(d["date"]),
+            "kind": "csed"
+            if d["event"] is None
+            else _KIND_BY_EVENT_TYPE.get(types.get(d["event"], ""), "other"),
+            "rule": d["rule"],
+            "what": d["what"][:400],
+            "event": d["event"],
+            "periods": orjson.dumps(d.get("periods") or []).decode(),
+            "authority": orjson.dumps(d["authority"]).decode(),
+            "says": d["says"],
+        }
+        for i, d in enumerate(deadlines)
+    ]
+    out.withdrawals = _waiting(case, analysis, done)
+    return out
+
+
+def _waiting(case: CaseFile, analysis: dict[str, Any], done: set[str]) -> list[dict[str, Any]]:
+    """The withdrawals Appeals has to act on, as the engine published their hearings."""
+    rows: list[dict[str, Any]] = []
+    for ev in case.events:
+        if not isinstance(ev, HearingWithdrawal) or ev.id in done:
+            continue
+        base = {"event_key": ev.id, "received": ev.received, "request": ev.request}
+        if not ev.written:
+            covered = [
+                h for h in analysis["hearings"] if ev.id in h["withdrawals"] and h["type"] in HELD_TYPES
+            ]
+            if any(h["status"] == "pending" for h in covered):
+                rows.append(
+                    base
+                    | {
+                        "status": WAITING,
+                        "periods": _json(sorted({h["period"] for h in covered})),
+                        "hearing": ends(covered),
+                        "kinds": "[]",
+                        "parts": "[]",
+                        "partial": False,
+                    }
+                )
+            continue
+        scope = withdrawal_scope(case, analysis, ev.id)
+        if not scope.ended or all(h["acknowledged"] for h in scope.ended):
+            continue  # a repeat, one that ends no hearing, or one the file says was acknowledged
+        rows.append(
+            base
+            | {
+                "status": PENDING,
+                "periods": _json(sorted({h["period"] for h in scope.ended})),
+                "hearing": ends(scope.ended),
+                "kinds": _json(scope.kinds),
+                "parts": _json(scope.parts),
+                "partial": bool(scope.partial),
+            }
+        )
+    return rows
+
+
+def ends(hearings: list[dict[str, Any]]) -> str:
+    """'CDP hearing (levy)', 'equivalent hearing (lien and levy)', ... for a list."""
+    out = []
+    for kind, label in ((CDP, "CDP hearing"), (EQUIVALENT, "equivalent hearing")):
+        found = {"lien" if h["statute"] == LIEN_STATUTE else "levy" for h in hearings if h["type"] == kind}
+        parts = [p for p in ("lien", "levy") if p in found]
+        if parts:
+            out.append(f"{label} ({' and '.join(parts)})")
+    return "; ".join(out)
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One case version's facts to store: the entry id of each current event (the queue
+    links a withdrawal to its log entry)."""
+
+    case_id: int
+    version: int
+    derived: Derived
+    entries: dict[str, int]
+
+
+def acknowledged_in(s: Session, case_ids: Sequence[int]) -> dict[int, set[str]]:
+    """The withdrawals each case has a Letter 4383 for."""
+    out: dict[int, set[str]] = {}
+    for i in range(0, len(case_ids), _CHUNK):
+        rows = s.execute(
+            select(Letter.case_id, Letter.withdrawal_key).where(Letter.case_id.in_(case_ids[i : i + _CHUNK]))
+        )
+        for cid, key in rows:
+            out.setdefault(cid, set()).add(key)
+    return out
+
+
+def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetime) -> None:
+    """Replace the facts of these cases (inside the caller's transaction)."""
+    if not items:
+        return
+    ids = [w.case_id for w in items]
+    for i in range(0, len(ids), _CHUNK):
+        part = ids[i : i + _CHUNK]
+        for model in (NameTerm, WithdrawalFact, DeadlineFact, AssessmentFact, HearingFact, CaseFacts):
+            s.execute(delete(model).where(model.case_id.in_(part)))
+    facts, hearings, assessments, deadlines, withdrawals, terms = [], [], [], [], [], []
+    for w in items:
+        d = w.derived
+        facts.append(
+            {
+                "case_id": w.case_id,
+                "case_version": w.version,
+                "as_of": d.as_of,
+                "analysis_key": analysis_key,
+                "stage": d.stage,
+                "stage_title": d.stage_title,
+                "stage_since": d.stage_since,
+                "next_deadline": d.next_deadline,
+                "csed": d.csed,
+                "csed_lower_bound": d.csed_lower_bound,
+                "taxpayer": d.taxpayer,
+                "taxpayer_sort": None if d.taxpayer is None else " ".join(fold(d.taxpayer))[:300],
+                "tin_last4": d.tin_last4,
+                "refreshed_at": now,
+            }
+        )
+        hearings += [{"case_id": w.case_id} | h for h in d.hearings]
+        assessments += [{"case_id": w.case_id} | a for a in d.assessments]
+        deadlines += [{"case_id": w.case_id} | x for x in d.deadlines]
+        withdrawals += [
+            {"case_id": w.case_id, "entry_id": w.entries[x["event_key"]]} | x
+            for x in d.withdrawals
+            if x["event_key"] in w.entries
+        ]
+        terms += [{"case_id": w.case_id, "term": t} for t in d.terms]
+    for model, rows in (
+        (CaseFacts, facts),
+        (HearingFact, hearings),
+        (AssessmentFact, assessments),
+        (DeadlineFact, deadlines),
+        (WithdrawalFact, withdrawals),
+        (NameTerm, terms),
+    ):
+        for i in range(0, len(rows), _CHUNK):
+            s.execute(insert(model), rows[i : i + _CHUNK])
+
+
+def stale_cases(s: Session, after: int = 0, limit: int = _CHUNK) -> list[int]:
+    """Cases (with an id above ``after``) whose facts are missing or belong to another
+    version: stored before migration 0005, or written by code that did not write them."""
+    q = (
+        select(Case.id)
+        .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
+        .where(Case.id > after)
+        .where((CaseFacts.case_id.is_(None)) | (CaseFacts.case_version != Case.version))
+        .order_by(Case.id)
+        .limit(limit)
+    )
+    return list(s.scalars(q))
+
+
+def fill_missing(desk: Desk) -> int:
+    """Give every case without current facts its facts, as of the desk's day (once per desk
+    object; cheap when there is nothing to do). Returns how many cases were filled."""
+    if desk._facts_complete:
+        return 0
+    from cdpdesk.desk.record import DeskError
+
+    filled, after = 0, 0
+    while True:
+        with desk._sessions() as s:
+            todo = stale_cases(s, after)
+        if not todo:
+            break
+        for cid in todo:
+            try:
+                desk.refresh_facts(cid)
+                filled += 1
+            except DeskError as exc:  # the engine refuses the stored case: leave it, say so
+                log.warning("case %s: no derived facts: %s", cid, exc)
+        after = todo[-1]
+    if filled:
+        log.info("derived facts written for %d cases that had none (or old ones)", filled)
+    desk._facts_complete = True
+    return filled

@@ -1,0 +1,135 @@
+"""The case list, the search and the withdrawal queue over HTTP (API and pages), on the demo
+desk: values, totals and pages, and never a full TIN taken in a URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import pytest
+
+from cdpdesk.desk import cases as cases_module
+from tests.conftest import full_tins
+from tests.web.conftest import PASSWORDS, Web
+
+APPEALS = ("appeals", PASSWORDS["appeals"])
+
+
+def _ids(r: Any) -> list[int]:
+    assert r.status_code == 200, r.text
+    return [item["id"] for item in r.json()["items"]]
+
+
+def test_api_filters_search_and_sorts(web: Web) -> None:
+    c = web.client()
+    ids = web.ids
+    get = lambda **params: c.get("/api/cases", auth=APPEALS, params=params)  # noqa: E731
+    assert _ids(get(q="morgan")) == [ids["partial-withdrawal"]]
+    assert _ids(get(q="4321")) == [ids["partial-withdrawal"]]  # Morgan Lee's TIN ends 4321
+    assert _ids(get(q="6789")) == sorted([ids["cdp-withdrawal"], ids["eh-withdrawal"]])  # two TINs end 6789
+    assert _ids(get(q="riley plumb")) == [ids["eh-withdrawal"]]
+    assert _ids(get(q=str(ids["determination"]))) == [ids["determination"]]
+    assert _ids(get(q="nobody")) == []
+    assert _ids(get(stage="withdrawn", q="avery")) == [ids["cdp-withdrawal"]]
+    assert _ids(get(hearing_status="determined")) == [ids["determination"]]
+    pending = _ids(get(hearing_status="pending"))
+    assert ids["pending-hearing"] in pending and ids["cdp-withdrawal"] not in pending
+    # the determination's petition deadline is within 30 days of today (d(8) + 30 days)
+    soon = _ids(get(deadline_within=30))
+    assert ids["determination"] in soon
+    page = get(sort="csed", per_page=5).json()
+    cseds = [item["csed"]["date"] for item in page["items"]]
+    assert cseds == sorted(cseds) and page["total"] == 5
+    first = cseds[0]
+    before = _ids(get(csed_before=(dt.date.fromisoformat(first) + dt.timedelta(days=1)).isoformat()))
+    assert (
+        before
+        and all(item["csed"]["date"] == first for item in page["items"] if item["id"] in before)
+        and len(before) == cseds.count(first)
+    )
+    assert page["as_of"] == dt.date.today().isoformat()
+    assert [i["id"] for i in get(sort="-id", per_page=2, page=3).json()["items"]] == [min(ids.values())]
+    for params, field in (
+        ({"hearing_status": "lost"}, "query.hearing_status"),
+        ({"sort": "tin"}, "query.sort"),
+        ({"csed_before": "someday"}, "query.csed_before"),
+        ({"deadline_within": -1}, "query.deadline_within"),
+    ):
+        bad = get(**params)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == field
+
+
+def test_a_full_tin_in_q_is_refused_and_never_repeated(web: Web, caplog: pytest.LogCaptureFixture) -> None:
+    c = web.client()
+    caplog.set_level(logging.DEBUG)
+    for tin in ("987-65-4321", "987654321", "12-3456789", "987 65 4321"):
+        r = c.get("/api/cases", auth=APPEALS, params={"q": tin})
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "query.q" and "last four" in r.json()["errors"][0]["message"]
+        assert full_tins(r.text) == []
+        page = c.get("/cases", auth=APPEALS, params={"q": tin})
+        assert page.status_code == 200 and "last four digits" in page.text and full_tins(page.text) == []
+    assert full_tins(caplog.text) == []
+
+
+def test_the_queue_is_paged_oldest_first_with_days_waiting(web: Web) -> None:
+    c = web.client()
+    ids = web.ids
+    q = c.get("/api/withdrawals", auth=APPEALS, params={"per_page": 2}).json()
+    assert (q["total"], q["pages"], q["page"]) == (3, 2, 1)
+    assert [(w["case"], w["days_waiting"]) for w in q["pending"]] == [
+        (ids["cdp-withdrawal"], 12),
+        (ids["eh-withdrawal"], 9),
+    ]
+    q2 = c.get("/api/withdrawals", auth=APPEALS, params={"per_page": 2, "page": 2}).json()
+    assert [(w["case"], w["days_waiting"], w["partial"]) for w in q2["pending"]] == [
+        (ids["partial-withdrawal"], 6, True)
+    ]
+    html = c.get("/queue", auth=APPEALS).text
+    assert "3 written withdrawals to acknowledge" in html
+    assert html.index(f"/cases/{ids['cdp-withdrawal']}/withdrawals") < html.index(
+        f"/cases/{ids['eh-withdrawal']}/withdrawals"
+    )
+    assert "12 days" in html and "9 days" in html and "6 days" in html
+
+
+def test_the_case_page_filters_and_says_the_day_of_its_facts(web: Web) -> None:
+    c = web.client()
+    ids = web.ids
+    html = c.get("/cases", auth=APPEALS, params={"q": "4321"}).text
+    assert f'href="/cases/{ids["partial-withdrawal"]}"' in html
+    assert f'href="/cases/{ids["cdp-withdrawal"]}"' not in html
+    assert "1 case" in html and f'datetime="{dt.date.today().isoformat()}"' in html
+    html = c.get("/cases", auth=APPEALS, params={"hearing_status": "determined", "sort": "-csed"}).text
+    assert f'href="/cases/{ids["determination"]}"' in html and "1 case" in html
+    html = c.get("/cases", auth=APPEALS, params={"csed_before": "1900-01-01"}).text
+    assert "No case that matches these filters" in html
+    html = c.get("/cases", auth=APPEALS, params={"deadline_within": "soon"}).text
+    assert "that filter is off" in html and "5 cases" in html
+
+
+def test_posting_an_event_runs_the_engine_once(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cdpdesk.desk.intake as intake_module
+    import cdpdesk.desk.lettering as lettering_module
+
+    calls: list[str] = []
+    for module in (cases_module, lettering_module, intake_module):
+        real = module.analyze
+
+        def counting(*args: Any, _real: Any = real, _name: str = module.__name__, **kw: Any) -> Any:
+            calls.append(_name)
+            return _real(*args, **kw)
+
+        monkeypatch.setattr(module, "analyze", counting)
+    c = web.client()
+    case = web.ids["pending-hearing"]
+    csrf = {"X-CSRF-Token": "x"}
+    event = {"id": "n9", "type": "levy_notice", "date": dt.date.today().isoformat(), "letter": "LT11"}
+    stored = web.desk.stored(case)
+    event["periods"] = [p["id"] for p in stored.data["periods"]]
+    r = c.post(f"/api/cases/{case}/events", auth=APPEALS, json=event, headers=csrf)
+    assert r.status_code == 201, r.text
+    assert calls == ["cdpdesk.desk.cases"]
+    shown = c.get(f"/api/cases/{case}", auth=APPEALS)
+    assert shown.status_code == 200 and calls == ["cdpdesk.desk.cases"]  # cached with the version
