@@ -8,6 +8,7 @@ is dropped silently (issue 17).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,8 +80,10 @@ class _Fact:
 
 def _period_id(t: Transcript) -> str:
     end = t.period_end
-    suffix = str(end.year) if (end.month, end.day) == (12, 31) else end.strftime("%Y%m")
-    return f"{t.form.replace(' ', '')}-{suffix}"
+    # 941-2022-03, not 941-202203: an id never has a TIN's shape (contract/case.py).
+    suffix = str(end.year) if (end.month, end.day) == (12, 31) else end.strftime("%Y-%m")
+    form = re.sub(r"[^A-Za-z0-9._-]", "", t.form) or "form"
+    return f"{form}-{suffix}"
 
 
 def build_case(
