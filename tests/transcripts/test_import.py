@@ -56,6 +56,8 @@ def test_bankruptcy_read_two_ways_is_a_conflict() -> None:
     got = quinn()
     kinds = [(r.line, r.kind) for r in got.review if r.source.endswith("2021.txt") and r.kind == "conflict"]
     assert kinds == [(27, "conflict")]
+    (item,) = [r for r in got.review if r.kind == "conflict"]
+    assert item.text.startswith("520  Bankruptcy") and "quinn-1040-2020-2021.txt:13" in item.reason
 
 
 def test_the_imported_case_analyses() -> None:
@@ -176,3 +178,23 @@ def test_a_full_tin_goes_only_into_the_case_file_with_a_name() -> None:
     assert got.case["taxpayer"] == {"name": "Avery Quinn", "tin": "123-45-6789"}
     assert got.tin_masked == "XXX-XX-6789"
     assert all("6789" not in r.text for r in got.review)
+
+
+def test_two_header_fields_on_one_line_as_pdftotext_may_print_them() -> None:
+    text = "\n".join(
+        [
+            "Request Date: 11-20-2026          Response Date: 11-21-2026",
+            "FORM NUMBER: 1040                 TAX PERIOD: Dec. 31, 2019",
+            "TAXPAYER IDENTIFICATION NUMBER: XXX-XX-4321",
+            "TRANSACTIONS",
+            "150 Tax return filed 20204605 11-16-2020 $10.00",
+        ]
+    )
+    got = import_texts([("two.txt", text)])
+    assert got.case["as_of"] == "2026-11-21"
+    assert got.case["periods"][0] | {"assessments": []} == {
+        "id": "1040-2019",
+        "form": "1040",
+        "period_end": "2019-12-31",
+        "assessments": [],
+    }

@@ -282,6 +282,7 @@ def _events(
     dates (one notice or one request covering several periods), in date order."""
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     where: dict[tuple[Any, ...], list[str]] = {}
+    first_line: dict[tuple[Any, ...], Line] = {}
     for f in sorted(facts, key=lambda f: (f.line.date, f.line.source, f.line.number)):
         kind = f.code.becomes
         if f.dropped or not kind or kind not in _DAY_FIELD:
@@ -292,19 +293,20 @@ def _events(
         if f.period not in event["periods"]:
             event["periods"].append(f.period)
         where.setdefault(key, []).append(f"{f.line.source}:{f.line.number}")
+        first_line.setdefault(key, f.line)
     # The same step (same type, same first date) read with different end dates on two
     # periods' transcripts: a conflict a person settles (one bankruptcy, two stay ends?).
     firsts: dict[tuple[str, str], tuple[Any, ...]] = {}
     for key, event in merged.items():
         start = (event["type"], event[_DAY_FIELD[event["type"]]])
         if start in firsts and merged[firsts[start]] != event:
-            src, _, num = where[key][0].rpartition(":")
+            here = first_line[key]
             other = where[firsts[start]][0]
             review.append(
                 ReviewItem(
-                    src,
-                    int(num),
-                    "",
+                    here.source,
+                    here.number,
+                    here.text,
                     "conflict",
                     f"{event['type']} of {start[1]} reads differently here than at {other} "
                     "(an end date on one period's transcript only): check both",

@@ -74,6 +74,26 @@ class Transcript:
     lines: list[Line] = field(default_factory=list)
 
 
+_HEADER_FIELDS = {
+    "FORM NUMBER": "form",
+    "TAX PERIOD": "period",
+    "TAXPAYER IDENTIFICATION NUMBER": "tin",
+    "RESPONSE DATE": "response",
+}
+
+
+def _header_fields(line: str) -> list[tuple[str, str, str]]:
+    """The header fields a line holds, as (field, label, value). ``pdftotext -layout`` may
+    put two on one line (``Request Date: ...    Response Date: ...``), two or more spaces apart."""
+    found = []
+    for segment in re.split(r"\s{2,}(?=[A-Za-z][A-Za-z ]*:)", line):
+        label, sep, value = segment.partition(":")
+        name = _HEADER_FIELDS.get(label.strip().upper())
+        if sep and name:
+            found.append((name, label.strip(), value.strip()))
+    return found
+
+
 def _err(source: str, number: int, why: str, text: str = "") -> TranscriptError:
     shown = f": {redact(text.strip())[:120]!r}" if text.strip() else ""
     return TranscriptError(f"{source}, line {number}: {why}{shown}")
@@ -144,29 +164,23 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
         line = raw.replace("\f", "").strip()
         if not line:
             continue
-        label, sep, value = line.partition(":")
-        key = label.strip().upper()
-        if sep and key in {"FORM NUMBER", "TAX PERIOD", "TAXPAYER IDENTIFICATION NUMBER", "RESPONSE DATE"}:
+        fields = _header_fields(line)
+        if fields:
             if in_table:
                 # A header line after a table: the next transcript begins.
                 assert current is not None
                 out.append(current)
                 current, in_table, pending, last = None, False, {}, None
-            field_name = {
-                "FORM NUMBER": "form",
-                "TAX PERIOD": "period",
-                "TAXPAYER IDENTIFICATION NUMBER": "tin",
-                "RESPONSE DATE": "response",
-            }[key]
-            if field_name in pending:
-                raise _err(
-                    source,
-                    number,
-                    f"a second {label.strip()} line in one transcript's header "
-                    "(a transcript without its TRANSACTIONS table?)",
-                    line,
-                )
-            pending[field_name] = (number, value.strip())
+            for field_name, label, value in fields:
+                if field_name in pending:
+                    raise _err(
+                        source,
+                        number,
+                        f"a second {label} line in one transcript's header "
+                        "(a transcript without its TRANSACTIONS table?)",
+                        line,
+                    )
+                pending[field_name] = (number, value)
             continue
         if not in_table:
             if line.upper() == "TRANSACTIONS":
