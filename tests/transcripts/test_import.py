@@ -198,3 +198,27 @@ def test_two_header_fields_on_one_line_as_pdftotext_may_print_them() -> None:
         "period_end": "2019-12-31",
         "assessments": [],
     }
+
+
+def test_a_line_dated_after_the_response_date_is_a_conflict() -> None:
+    text = "\n".join(
+        [
+            "Response Date: 01-01-2024",
+            "FORM NUMBER: 1040",
+            "TAX PERIOD: Dec. 31, 2019",
+            "TRANSACTIONS",
+            "150 Tax return filed 20204605 11-16-2020 $10.00",
+            "971 Intent to levy collection due process notice 03-01-2024 $0.00",
+        ]
+    )
+    got = import_texts([("late.txt", text)])
+    assert got.case["as_of"] == "2024-03-01"
+    assert [(r.kind, r.line) for r in got.review] == [("conflict", 6)]
+
+
+def test_a_date_out_of_range_is_named() -> None:
+    text = (
+        "FORM NUMBER: 1040\nTAX PERIOD: Dec. 31, 2019\nTRANSACTIONS\n150 Tax return filed 11-16-1800 $1.00\n"
+    )
+    with pytest.raises(TranscriptError, match=r"old.txt, line 4: 1800-11-16 is out of range"):
+        parse_transcripts(text, "old.txt")

@@ -161,7 +161,22 @@ def build_case(
     events, sources = _events(facts, review)
     case: dict[str, Any] = {"format": "cdpdesk.case/1"}
     if as_of is None:
+        # The day the IRS's record speaks from; never before a date it records.
         dates = [t.response_date for t in transcripts if t.response_date]
+        for t in transcripts:
+            for ln in t.lines:
+                if t.response_date and ln.date > t.response_date:
+                    review.append(
+                        ReviewItem(
+                            ln.source,
+                            ln.number,
+                            ln.text,
+                            "conflict",
+                            f"dated {ln.date}, after the transcript's response date {t.response_date}",
+                            None,
+                        )
+                    )
+                    dates.append(ln.date)
         as_of = max(dates) if dates else None
     if as_of is not None:
         case["as_of"] = as_of.isoformat()

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from cdpdesk.contract.case import date_problem
 from cdpdesk.privacy import redact
 
 _MONTHS = {
@@ -147,6 +148,8 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
             end = parse_period_end(ptext)
         except ValueError as exc:
             raise _err(source, pnum, str(exc)) from None
+        if problem := date_problem(end):
+            raise _err(source, pnum, problem, ptext)
         tin = pending.get("tin", (0, None))[1]
         resp = None
         if "response" in pending:
@@ -195,6 +198,9 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
                 day = _mdy(m.group("date"))
             except ValueError:
                 raise _err(source, number, "the date is not a real calendar date", line) from None
+            problem = date_problem(day)
+            if problem:
+                raise _err(source, number, problem, line)
             explanation = m.group("text").strip()
             ac = _AC.search(explanation)
             assert current is not None
