@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -74,3 +75,29 @@ def test_pdf_round_trip(tmp_path: Path) -> None:
     assert cdpdesk("transcript", "import", str(txt), "--out", str(out2)).returncode == 0
     assert from_pdf == json.loads(out2.read_text())
     assert len(json.loads(res.stdout)["review"]) == 7
+
+
+def test_store_puts_the_case_in_the_desk(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDPDESK_")} | {"CDPDESK_USER": "clerk.a"}
+    files = [str(p) for p in sorted(DATA.glob("quinn-*.txt"))]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cdpdesk", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=120,
+        )
+
+    res = run("transcript", "import", *files, "--store", "--json")
+    assert res.returncode == 0, res.stderr
+    case_id = json.loads(res.stdout)["stored"]
+    exported = run("case", "export", str(case_id))
+    assert exported.returncode == 0, exported.stderr
+    doc = json.loads(exported.stdout)
+    assert [p["id"] for p in doc["periods"]] == ["1040-2019", "1040-2020", "1040-2021"]
+    assert [e["type"] for e in doc["events"]][:2] == ["levy_notice", "hearing_request"]
+    again = run("transcript", "import", *files, "--store")
+    assert again.returncode == 2 and "already stored" in again.stderr

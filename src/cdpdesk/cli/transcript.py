@@ -84,6 +84,16 @@ def import_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary and review list as JSON.")
     ] = False,
+    store: Annotated[
+        bool, typer.Option("--store", help="Also store the case in the desk (as `cdpdesk case import` does).")
+    ] = False,
+    allow_duplicate: Annotated[
+        bool, typer.Option("--allow-duplicate", help="With --store: store it even if it is already stored.")
+    ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="With --store: who records this (default: $CDPDESK_USER or your login)."),
+    ] = None,
 ) -> None:
     """Read one or several periods' account transcripts into one case; list what needs a person."""
     from cdpdesk.transcripts import TranscriptError, build_case, parse_transcripts
@@ -95,6 +105,18 @@ def import_cmd(
         result = build_case(transcripts, name=name)
     except TranscriptError as exc:
         fail(str(exc))
+    stored: int | None = None
+    if store:  # first: a refused duplicate leaves no new case file either
+        from cdpdesk.cli.desk import _desk
+
+        names = ", ".join(path.name for path in files)
+        with _desk() as desk:
+            stored = desk.import_one(
+                orjson.dumps(result.case),
+                by=by,
+                source=f"transcripts: {names}"[:500],
+                allow_duplicate=allow_duplicate,
+            ).case
     if out is not None:
         try:
             _write_atomically(out, orjson.dumps(result.case, option=orjson.OPT_INDENT_2) + b"\n")
@@ -109,6 +131,7 @@ def import_cmd(
             "mapped": result.mapped,
             "events": len(events),
             "out": str(out) if out else None,
+            "stored": stored,
             "event_sources": result.sources,
             "review": [item.to_json() for item in result.review],
         }
@@ -134,3 +157,5 @@ def import_cmd(
     else:
         typer.echo("Review: nothing to review.")
     typer.echo(f"Case file written to {out}." if out else "No --out given: no case file written.")
+    if stored is not None:
+        typer.echo(f"Stored in the desk as case {stored} (the review list above is not stored with it).")
