@@ -121,3 +121,62 @@ def test_bankruptcy_stay_end_comes_from_tc_521() -> None:
     )
     (event,) = got.case["events"]
     assert (event["filed"], event["stay_ended"]) == ("2025-02-03", "2025-09-30")
+
+
+# One explanation per table entry, as an account transcript prints it: adding a code to
+# the table needs a line here, so every mapped code is read by a test.
+SAMPLES = {
+    "150": ("150", "Tax return filed"),
+    "290": ("290", "Additional tax assessed"),
+    "300": ("300", "Additional tax assessed by examination"),
+    "971/069": ("971", "Intent to levy collection due process notice"),
+    "972/069": ("972", "Reversal of intent to levy collection due process notice"),
+    "971/043": ("971", "Pending installment agreement"),
+    "972/043": ("972", "Reversed pending installment agreement"),
+    "971/063": ("971", "Installment agreement established"),
+    "972/063": ("972", "Removed installment agreement"),
+    "480": ("480", "Offer in compromise pending"),
+    "481": ("481", "Offer in compromise rejected returned or terminated"),
+    "482": ("482", "Offer in compromise withdrawn"),
+    "520": ("520", "Bankruptcy or other legal action filed"),
+    "520/CDP": ("520", "Collection due process hearing request received"),
+    "521": ("521", "Removed bankruptcy or other legal action"),
+    "582": ("582", "Lien placed on assets due to balance owed"),
+    "583": ("583", "Reversed lien placed on assets"),
+}
+
+
+def test_every_table_entry_has_a_sample() -> None:
+    assert set(SAMPLES) == set(CODES)
+
+
+@pytest.mark.parametrize("key", sorted(SAMPLES))
+def test_each_sample_explanation_finds_its_code(key: str) -> None:
+    tc, explanation = SAMPLES[key]
+    found = lookup(tc, None, explanation)
+    assert found is not None and found.key == key
+
+
+def test_removed_agreement_keeps_the_agreement_and_asks_why() -> None:
+    got = one(
+        "971 Installment agreement established 08-15-2024 $0.00",
+        "972 Removed installment agreement 03-03-2025 $0.00",
+    )
+    assert [(e["type"], e["date"]) for e in got.case["events"]] == [("ia_accepted", "2024-08-15")]
+    (item,) = got.review
+    assert (item.code, item.kind, item.line) == ("972/063", "check", 10)
+    assert "ia_terminated" in item.reason
+
+
+def test_lien_release_pairs_with_its_filing() -> None:
+    got = one(
+        "582 Lien placed on assets due to balance owed 05-06-2024 $0.00",
+        "583 Reversed lien placed on assets 01-15-2025 $0.00",
+    )
+    assert got.case["events"] == []
+    assert [(r.code, r.kind) for r in got.review] == [("582", "check")]
+
+
+def test_lien_release_without_a_filing_is_unpaired() -> None:
+    got = one("583 Reversed lien placed on assets 01-15-2025 $0.00")
+    assert [(r.code, r.kind, r.line) for r in got.review] == [("583", "unpaired", 9)]
