@@ -27,8 +27,9 @@ ALLOWED: dict[str, set[str]] = {
     "letters": {"contract", "engine", "privacy"},
     "desk": {"contract", "engine", "letters", "privacy", "extras"},
     "bulk": {"contract", "engine", "extras"},
+    "transcripts": {"contract", "privacy"},  # pure reading of IRS transcripts (issue 17)
     "web": {"contract", "engine", "letters", "privacy", "extras", "desk"},
-    "cli": {"contract", "engine", "letters", "privacy", "extras", "desk", "bulk", "web"},
+    "cli": {"contract", "engine", "letters", "privacy", "extras", "desk", "bulk", "web", "transcripts"},
     "__main__": {"cli"},
 }
 # The engine is pure: no I/O, no clock, no database, no web.

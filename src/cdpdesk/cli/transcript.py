@@ -1,0 +1,161 @@
+"""``cdpdesk transcript import FILE... [--out CASE.json]``: IRS account transcripts in, a
+case file and its review list out (issue 17).
+
+The review list goes to standard output, the TIN masked; only the case file holds a full
+TIN, and only when the transcript printed one and ``--name`` names the taxpayer. A PDF is
+read through poppler's ``pdftotext -layout``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from cdpdesk.cli.common import fail
+from cdpdesk.privacy import redact
+
+app = typer.Typer(help="Read IRS account transcripts into a case file.", no_args_is_help=True)
+
+#: A PDF transcript is a few pages; pdftotext answers in well under this.
+PDFTOTEXT_SECONDS = 60
+
+
+def _text_of(path: Path) -> str:
+    try:
+        head = path.read_bytes()[:5]
+    except OSError as exc:
+        fail(f"{path}: cannot read ({exc.strerror or exc})")
+    if head == b"%PDF-":
+        exe = shutil.which("pdftotext")
+        if exe is None:
+            fail(f"{path}: reading a PDF needs pdftotext (Debian package poppler-utils)")
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed program, the path is an argument
+                [exe, "-layout", "-enc", "UTF-8", str(path), "-"],
+                capture_output=True,
+                timeout=PDFTOTEXT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            fail(f"{path}: pdftotext took more than {PDFTOTEXT_SECONDS} seconds")
+        if done.returncode != 0:
+            why = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            fail(
+                f"{path}: pdftotext could not read it ({why[-1] if why else 'exit ' + str(done.returncode)})"
+            )
+        return done.stdout.decode("utf-8", "replace")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        fail(f"{path}: not UTF-8 text or a PDF (byte {exc.start})")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """The whole case file or nothing: written beside the target, then renamed over it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command("import")
+def import_cmd(
+    files: Annotated[
+        list[Path], typer.Argument(help="Account transcripts: text as the IRS delivers it, or the PDF.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the cdpdesk.case/1 file here; without it, only the review list."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="The taxpayer's name (transcripts show only a name control).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary and review list as JSON.")
+    ] = False,
+    store: Annotated[
+        bool, typer.Option("--store", help="Also store the case in the desk (as `cdpdesk case import` does).")
+    ] = False,
+    allow_duplicate: Annotated[
+        bool, typer.Option("--allow-duplicate", help="With --store: store it even if it is already stored.")
+    ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="With --store: who records this (default: $CDPDESK_USER or your login)."),
+    ] = None,
+) -> None:
+    """Read one or several periods' account transcripts into one case; list what needs a person."""
+    from cdpdesk.transcripts import TranscriptError, build_case, parse_transcripts
+
+    transcripts = []
+    try:
+        for path in files:
+            transcripts.extend(parse_transcripts(_text_of(path), str(path)))
+        result = build_case(transcripts, name=name)
+    except TranscriptError as exc:
+        fail(str(exc))
+    stored: int | None = None
+    if store:  # first: a refused duplicate leaves no new case file either
+        from cdpdesk.cli.desk import _desk
+
+        names = ", ".join(path.name for path in files)
+        with _desk() as desk:
+            stored = desk.import_one(
+                orjson.dumps(result.case),
+                by=by,
+                source=f"transcripts: {names}"[:500],
+                allow_duplicate=allow_duplicate,
+            ).case
+    if out is not None:
+        try:
+            _write_atomically(out, orjson.dumps(result.case, option=orjson.OPT_INDENT_2) + b"\n")
+        except OSError as exc:
+            fail(f"{out}: cannot write ({exc.strerror or exc})")
+    events = result.case["events"]
+    if as_json:
+        summary = {
+            "tin": result.tin_masked,
+            "periods": result.periods,
+            "lines": result.lines,
+            "mapped": result.mapped,
+            "events": len(events),
+            "out": str(out) if out else None,
+            "stored": stored,
+            "event_sources": result.sources,
+            "review": [item.to_json() for item in result.review],
+        }
+        typer.echo(redact(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode()))
+        return
+    typer.echo(
+        redact(
+            f"Taxpayer {result.tin_masked or '(no TIN shown)'}: {result.periods} period(s), {result.lines} "
+            f"transaction(s), {result.mapped} mapped, {len(events)} event(s)."
+        )
+    )
+    for event in events:
+        typer.echo(
+            f"  {event['id']} {event['type']} {', '.join(event['periods'])}  from "
+            f"{', '.join(result.sources.get(event['id'], []))}"
+        )
+    if result.review:
+        typer.echo(
+            f"Review ({len(result.review)}): each needs a person (unmapped and not_imported lines are not in the case; check and conflict lines are, as read)."
+        )
+        for item in result.review:
+            typer.echo(redact(item.one_line()))
+    else:
+        typer.echo("Review: nothing to review.")
+    typer.echo(f"Case file written to {out}." if out else "No --out given: no case file written.")
+    if stored is not None:
+        typer.echo(f"Stored in the desk as case {stored} (the review list above is not stored with it).")

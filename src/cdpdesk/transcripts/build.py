@@ -1,0 +1,341 @@
+"""From read transcripts to a ``cdpdesk.case/1`` case and its review list.
+
+Every transaction line ends up in exactly one place: a fact of the case, or the review
+list (with the reason and its line), or both when the fact needs a person's eye. Nothing
+is dropped silently (issue 17).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from cdpdesk.contract import CaseError, load_case_dict
+from cdpdesk.privacy import mask_tin
+from cdpdesk.transcripts.codes import Code, lookup
+from cdpdesk.transcripts.parse import Line, Transcript, TranscriptError, full_tin, tin_last4
+
+# The date field each mapped event type takes from its transcript line.
+_DAY_FIELD = {
+    "levy_notice": "date",
+    "ia_requested": "date",
+    "ia_accepted": "date",
+    "oic_pending": "date",
+    "oic_withdrawn": "date",
+    "bankruptcy": "filed",
+    "hearing_request": "received",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One thing a person must look at, with the line it came from."""
+
+    source: str
+    line: int
+    text: str
+    """The transcript line, TIN-shaped digits masked."""
+    kind: str
+    """unmapped, check, unpaired, conflict or not_imported."""
+    reason: str
+    code: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "line": self.line,
+            "kind": self.kind,
+            "code": self.code,
+            "reason": self.reason,
+            "text": self.text,
+        }
+
+    def one_line(self) -> str:
+        return f"{self.source}:{self.line}: [{self.kind}] {self.reason}\n    {self.text}"
+
+
+@dataclass(slots=True)
+class Imported:
+    case: dict[str, Any]
+    review: list[ReviewItem]
+    tin_masked: str | None
+    periods: int
+    lines: int
+    mapped: int = 0
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    """Event id -> the transcript lines (source:line) it came from."""
+
+
+@dataclass(slots=True)
+class _Fact:
+    kind: str
+    period: str
+    line: Line
+    code: Code
+    ends: dict[str, str] = field(default_factory=dict)  # extra date fields (stay_ended)
+    dropped: bool = False
+
+
+def _period_id(t: Transcript) -> str:
+    end = t.period_end
+    # 941-2022-03, not 941-202203: an id never has a TIN's shape (contract/case.py).
+    suffix = str(end.year) if (end.month, end.day) == (12, 31) else end.strftime("%Y-%m")
+    form = re.sub(r"[^A-Za-z0-9._-]", "", t.form) or "form"
+    return f"{form}-{suffix}"
+
+
+def build_case(
+    transcripts: list[Transcript], *, name: str | None = None, as_of: dt.date | None = None
+) -> Imported:
+    """The case the transcripts record. Raises TranscriptError for transcripts that cannot
+    be one case (two taxpayers, the same period twice)."""
+    review: list[ReviewItem] = []
+    last4s = {tin_last4(t.tin) for t in transcripts if t.tin} - {None}
+    if len(last4s) > 1:
+        raise TranscriptError(
+            "the transcripts are for different taxpayers (their TINs end "
+            + ", ".join(sorted(f"{x}" for x in last4s if x))
+            + "); import one taxpayer at a time"
+        )
+    fulls = {full_tin(t.tin) for t in transcripts} - {None}
+    tin = next(iter(fulls)) if len(fulls) == 1 else None
+    shown_tin = mask_tin(tin) if tin else next((t.tin for t in transcripts if t.tin), None)
+
+    periods: list[dict[str, Any]] = []
+    facts: list[_Fact] = []
+    seen: dict[str, Transcript] = {}
+    total = mapped = 0
+    for t in transcripts:
+        pid = _period_id(t)
+        if pid in seen:
+            raise TranscriptError(
+                f"{t.source}, line {t.header_line}: period {pid} again (first in "
+                f"{seen[pid].source}, line {seen[pid].header_line}); import each period once"
+            )
+        seen[pid] = t
+        assessments: list[dict[str, Any]] = []
+        for ln in t.lines:
+            total += 1
+            code = lookup(ln.tc, ln.ac, ln.explanation)
+            if code is None:
+                review.append(
+                    ReviewItem(
+                        ln.source,
+                        ln.number,
+                        ln.text,
+                        "unmapped",
+                        f"TC {ln.tc}{f' AC {ln.ac}' if ln.ac else ''} is not in the code table: "
+                        "not imported; add it by hand if it matters",
+                        None,
+                    )
+                )
+                continue
+            mapped += 1
+            if code.kind == "assessment":
+                if ln.amount.lstrip("-").strip("0.") == "" or ln.amount.startswith("-"):
+                    review.append(
+                        ReviewItem(
+                            ln.source,
+                            ln.number,
+                            ln.text,
+                            "not_imported",
+                            f"TC {ln.tc} for {ln.amount}: no tax assessed, so no CSED; not imported",
+                            code.key,
+                        )
+                    )
+                    continue
+                assessments.append(
+                    {"id": f"a{len(assessments) + 1}", "date": ln.date.isoformat(), "amount": ln.amount}
+                )
+                continue
+            if code.review:
+                review.append(ReviewItem(ln.source, ln.number, ln.text, "check", code.review, code.key))
+            facts.append(_Fact(code.kind, pid, ln, code))
+        periods.append(
+            {"id": pid, "form": t.form, "period_end": t.period_end.isoformat(), "assessments": assessments}
+        )
+        _pair(facts, pid, review)
+
+    events, sources = _events(facts, review)
+    case: dict[str, Any] = {"format": "cdpdesk.case/1"}
+    if as_of is None:
+        # The day the IRS's record speaks from; never before a date it records.
+        dates = [t.response_date for t in transcripts if t.response_date]
+        for t in transcripts:
+            for ln in t.lines:
+                if t.response_date and ln.date > t.response_date:
+                    review.append(
+                        ReviewItem(
+                            ln.source,
+                            ln.number,
+                            ln.text,
+                            "conflict",
+                            f"dated {ln.date}, after the transcript's response date {t.response_date}",
+                            None,
+                        )
+                    )
+                    dates.append(ln.date)
+        as_of = max(dates) if dates else None
+    if as_of is not None:
+        case["as_of"] = as_of.isoformat()
+    if name:
+        case["taxpayer"] = {"name": name, **({"tin": tin} if tin else {})}
+    elif tin:
+        review.append(
+            ReviewItem(
+                transcripts[0].source,
+                transcripts[0].header_line,
+                "",
+                "check",
+                "the transcript shows the full TIN but no name was given (--name): "
+                "the case file has no taxpayer",
+                None,
+            )
+        )
+    case["periods"] = periods
+    case["events"] = events
+    try:
+        load_case_dict(case)
+    except CaseError as exc:  # a bug in the importer, never the user's: say so plainly
+        raise TranscriptError(f"the imported case does not validate: {exc.one_line()}") from None
+    review.sort(key=lambda r: (r.source, r.line))
+    return Imported(case, review, shown_tin, len(periods), total, mapped, sources)
+
+
+def _pair(facts: list[_Fact], pid: str, review: list[ReviewItem]) -> None:
+    """Pair each reversal or end code of a period with the latest earlier code it undoes."""
+    mine = sorted((f for f in facts if f.period == pid), key=lambda f: (f.line.date, f.line.number))
+    open_: list[_Fact] = []
+    for f in mine:
+        if f.kind in ("event", "note"):
+            twin = next((o for o in open_ if o.code.key == f.code.key and o.line.date == f.line.date), None)
+            if twin is not None:
+                review.append(
+                    ReviewItem(
+                        f.line.source,
+                        f.line.number,
+                        f.line.text,
+                        "conflict",
+                        f"TC {f.code.key} twice on {f.line.date} (also line {twin.line.number}): "
+                        "imported once",
+                        f.code.key,
+                    )
+                )
+                f.dropped = True
+                continue
+            open_.append(f)
+            continue
+        pair = next((o for o in reversed(open_) if o.code.key in f.code.reverses), None)
+        if pair is None:
+            later = next(
+                (o for o in mine if o.code.key in f.code.reverses and o.line.date > f.line.date), None
+            )
+            why = (
+                (
+                    f"dated {f.line.date}, before the TC {later.code.key} it would reverse (line {later.line.number}, "
+                    f"{later.line.date}): conflicting dates"
+                )
+                if later
+                else "no earlier code it reverses on this transcript"
+            )
+            review.append(
+                ReviewItem(
+                    f.line.source,
+                    f.line.number,
+                    f.line.text,
+                    "conflict" if later else "unpaired",
+                    f"TC {f.code.key} without its pair: {why}; not imported",
+                    f.code.key,
+                )
+            )
+            f.dropped = True
+            continue
+        open_.remove(pair)
+        day = f.line.date.isoformat()
+        if pair.code.becomes == "bankruptcy":
+            pair.ends["stay_ended"] = day
+            f.dropped = True
+        elif pair.code.becomes == "hearing_request":
+            review.append(
+                ReviewItem(
+                    f.line.source,
+                    f.line.number,
+                    f.line.text,
+                    "check",
+                    f"the CDP hearing request of {pair.line.date} closed on {day} (TC 521): "
+                    "record the withdrawal (Form 12256) or the determination from Appeals' letter; "
+                    "the transcript does not say which",
+                    f.code.key,
+                )
+            )
+            f.dropped = True
+        elif pair.code.becomes == "levy_notice":
+            pair.dropped = True
+            f.dropped = True
+            review.append(
+                ReviewItem(
+                    pair.line.source,
+                    pair.line.number,
+                    pair.line.text,
+                    "not_imported",
+                    f"this CDP levy notice was reversed on {day} (line {f.line.number}): not imported",
+                    pair.code.key,
+                )
+            )
+        elif f.code.becomes and f.kind == "end":
+            pass  # it is an event of its own (TC 482 oic_withdrawn)
+        else:
+            f.dropped = True  # its review note (code.review) already says what to record
+
+
+def _events(
+    facts: list[_Fact], review: list[ReviewItem]
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """The events, one per fact, merged across periods where the same step has the same
+    dates (one notice or one request covering several periods), in date order."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    where: dict[tuple[Any, ...], list[str]] = {}
+    first_line: dict[tuple[Any, ...], Line] = {}
+    for f in sorted(facts, key=lambda f: (f.line.date, f.line.source, f.line.number)):
+        kind = f.code.becomes
+        if f.dropped or not kind or kind not in _DAY_FIELD:
+            continue
+        body: dict[str, Any] = {"type": kind, _DAY_FIELD[kind]: f.line.date.isoformat(), **f.ends}
+        key = tuple(sorted(body.items()))
+        event = merged.setdefault(key, {**body, "periods": []})
+        if f.period not in event["periods"]:
+            event["periods"].append(f.period)
+        where.setdefault(key, []).append(f"{f.line.source}:{f.line.number}")
+        first_line.setdefault(key, f.line)
+    # The same step (same type, same first date) read with different end dates on two
+    # periods' transcripts: a conflict a person settles (one bankruptcy, two stay ends?).
+    firsts: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for key, event in merged.items():
+        start = (event["type"], event[_DAY_FIELD[event["type"]]])
+        if start in firsts and merged[firsts[start]] != event:
+            here = first_line[key]
+            other = where[firsts[start]][0]
+            review.append(
+                ReviewItem(
+                    here.source,
+                    here.number,
+                    here.text,
+                    "conflict",
+                    f"{event['type']} of {start[1]} reads differently here than at {other} "
+                    "(an end date on one period's transcript only): check both",
+                    None,
+                )
+            )
+        firsts.setdefault(start, key)
+    events: list[dict[str, Any]] = []
+    sources: dict[str, list[str]] = {}
+    for n, (key, event) in enumerate(merged.items(), start=1):
+        eid = f"e{n}"
+        events.append({"id": eid, **event})
+        sources[eid] = where[key]
+    return events, sources
+
+
+__all__ = ["Imported", "ReviewItem", "build_case"]
