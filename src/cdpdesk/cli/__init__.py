@@ -13,6 +13,7 @@ import typer
 from cdpdesk.cli import bulk as _bulk
 from cdpdesk.cli import desk as _desk
 from cdpdesk.cli import engine as _engine
+from cdpdesk.cli import practice as _practice
 from cdpdesk.cli import web as _web
 from cdpdesk.cli.common import EXIT_BAD_INPUT
 from cdpdesk.extras import MissingExtra
@@ -35,6 +36,7 @@ app.add_typer(_desk.letters_app, name="letters")
 app.add_typer(_desk.letter_app, name="letter")
 app.add_typer(_bulk.app, name="bulk")
 _web.register(app)
+_practice.register(app)
 
 
 def main() -> None:
