@@ -45,39 +45,6 @@ def _load(path: Path) -> CaseFile:
         fail(f"{path}: {error_lines(exc.lines()) if exc.items else exc}")
 
 
-def _d(value: str | None) -> str:
-    return plain_date(value) if value else "not yet"
-
-
-_SIDE_WORDS = {
-    "pending": "pending",
-    "withdrawn": "withdrawn",
-    "kept": "kept",
-    "lost": "given up",
-}
-
-
-def _side(change: dict[str, Any], side: str) -> str:
-    value = change[side]
-    if change["kind"] in ("hearing", "tax_court"):
-        return _SIDE_WORDS.get(value, str(value))
-    if change["kind"] == "levy" and value is None:
-        return "not while the hearing is open"
-    text = _d(value)
-    if change.get(f"{side}_open"):
-        text += " or later" if change["kind"] == "csed" else " (still running)"
-    return text
-
-
-_KIND_TITLES = {
-    "hearing": "Hearing",
-    "tax_court": "Tax Court review",
-    "levy": "Levy may begin",
-    "suspension": "Collection statute paused until",
-    "csed": "Collection statute ends (CSED)",
-}
-
-
 @whatif_app.command("withdraw")
 def whatif_withdraw_cmd(
     case_file: Annotated[Path, typer.Argument(help="A cdpdesk.case/1 JSON file.")],
@@ -138,6 +105,8 @@ def _print_whatif(out: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from cdpdesk.engine.whatif import change_label, change_value
+
     console = Console(highlight=False, soft_wrap=False)
     w = out["withdrawal"]
     scope = "all of it" if not w.get("periods") and not out["part"] else ""
@@ -158,12 +127,7 @@ def _print_whatif(out: dict[str, Any]) -> None:
         table.add_column("With the withdrawal")
         items = [c for c in out["changes"] if c["period"] == period]
         for c in items:
-            label = _KIND_TITLES[c["kind"]]
-            if c["assessment"]:
-                label += f" ({c['assessment']})"
-            elif c["notice"]:
-                label += f" ({'levy' if c['statute'] == 'IRC 6330' else 'lien'} notice {c['notice']})"
-            table.add_row(label, _side(c, "as_is"), _side(c, "withdrawn"))
+            table.add_row(change_label(c), change_value(c, "as_is"), change_value(c, "withdrawn"))
         console.print(table)
         for c in items:
             console.print(f"  - {c['says']}")

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, Literal
 
 from cdpdesk.contract.analysis import HELD_TYPES, LEVY_STATUTE, LIEN_STATUTE
-from cdpdesk.contract.case import CaseFile, HearingRequest, HearingWithdrawal
+from cdpdesk.contract.case import CaseFile, HearingRequest, HearingWithdrawal, date_problem
 from cdpdesk.contract.errors import CaseError, ErrorItem
 from cdpdesk.contract.whatif import WHATIF_FORMAT
 from cdpdesk.engine.analyze import analyze
@@ -55,6 +55,9 @@ def withdrawal_event(
 ) -> tuple[HearingWithdrawal, list[dict[str, Any]]]:
     """The written withdrawal to add, and the pending hearings (of ``as_is``) it ends.
     Raises :class:`CaseError` naming the input that cannot be withdrawn."""
+    problem = date_problem(on)
+    if problem:
+        raise _refuse("on", problem)
     ev = next((e for e in case.events if e.id == request), None)
     if ev is None:
         raise _refuse("request", f"no event {request!r} in the case")
@@ -391,3 +394,38 @@ def _assessment_changes(b: dict[str, Any], a: dict[str, Any]) -> list[dict[str, 
         )
     )
     return out
+
+
+# --- The words pages and the command line show for a change ---------------------------------
+
+KIND_TITLES = {
+    "hearing": "Hearing",
+    "tax_court": "Tax Court review",
+    "levy": "Levy may begin",
+    "suspension": "Collection statute paused until",
+    "csed": "Collection statute ends (CSED)",
+}
+_VALUE_WORDS = {"pending": "pending", "withdrawn": "withdrawn", "kept": "kept", "lost": "given up"}
+
+
+def change_label(change: dict[str, Any]) -> str:
+    """What a change is about, in a few words: "Levy may begin (levy notice n1)"."""
+    label = KIND_TITLES[change["kind"]]
+    if change["assessment"]:
+        return f"{label} (assessment {change['assessment']})"
+    if change["notice"]:
+        return f"{label} ({_PART_WORD.get(change['statute'] or '', '')} notice {change['notice']})"
+    return label
+
+
+def change_value(change: dict[str, Any], side: Literal["as_is", "withdrawn"]) -> str:
+    """One side of a change in plain words: "July 4, 2029 or later", "given up"."""
+    value = change[side]
+    if change["kind"] in ("hearing", "tax_court"):
+        return _VALUE_WORDS.get(value, str(value))
+    if change["kind"] == "levy" and value is None:
+        return "not while the hearing is open"
+    text = _d(value) or "not yet known"
+    if change[f"{side}_open"]:
+        text += " or later" if change["kind"] == "csed" else " (still running)"
+    return text
