@@ -152,6 +152,11 @@ def test_deadlines_page_csv_and_json_for_the_representative(web: Web) -> None:
     assert near and all(r["days_left"] <= soon for r in near)
     assert len(rep.get("/deadlines.csv", params={"kind": "csed"}).text.splitlines()) == len(csed) + 1
     assert rep.get("/api/deadlines", params={"kind": "nope"}).status_code == 422
+    # the page's form: an empty number means any time; a bad one is refused by name
+    assert rep.get("/deadlines", params={"within": ""}).status_code == 200
+    assert len(rep.get("/deadlines.csv", params={"within": str(soon)}).text.splitlines()) == len(near) + 1
+    bad = rep.get("/deadlines", params={"within": "soon"})
+    assert bad.status_code == 422 and "number of days" in bad.text
     staff, _ = web.signed_in("appeals")
     assert {r["case"] for r in staff.get("/api/deadlines").json()["items"]} >= mine | {
         web.ids["pending-hearing"]

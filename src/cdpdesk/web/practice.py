@@ -172,6 +172,21 @@ def _rows(request: Request, account: Account, kind: list[str] | None, days: int 
 
 Kind = Annotated[list[str] | None, Query(description="Only these kinds: " + ", ".join(KINDS))]
 Days = Annotated[int | None, Query(ge=0, le=36500, description="Only deadlines at most this many days away")]
+# The page's form sends an empty field when no number is given.
+FormDays = Annotated[str | None, Query(max_length=10)]
+
+
+def _form_days(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        n = int(value.strip())
+    except ValueError:
+        n = -1
+    if not 0 <= n <= 36500:
+        raise ops.FieldError("query.days", f"{value[:10]!r} is not a number of days from 0 to 36500")
+    return n
+
 
 CSV_COLUMNS = (
     "case",
@@ -208,10 +223,11 @@ def deadlines_api(request: Request, account: Signed, kind: Kind = None, days: Da
 
 
 @router.get("/deadlines")
-def deadlines_page(request: Request, account: Signed, kind: Kind = None, days: Days = None) -> Response:
+def deadlines_page(request: Request, account: Signed, kind: Kind = None, within: FormDays = None) -> Response:
     _may_list(account)
+    days = _form_days(within)
     rows = _rows(request, account, kind, days)
-    query = [("kind", k) for k in (kind or []) if k] + ([("days", str(days))] if days is not None else [])
+    query = [("kind", k) for k in (kind or []) if k] + ([("within", str(days))] if days is not None else [])
     page = _render(
         request,
         "deadlines.html",
@@ -227,8 +243,9 @@ def deadlines_page(request: Request, account: Signed, kind: Kind = None, days: D
 
 
 @router.get("/deadlines.csv")
-def deadlines_csv(request: Request, account: Signed, kind: Kind = None, days: Days = None) -> Response:
+def deadlines_csv(request: Request, account: Signed, kind: Kind = None, within: FormDays = None) -> Response:
     _may_list(account)
+    days = _form_days(within)
     text = rows_csv([r.to_json() for r in _rows(request, account, kind, days)])
     return Response(
         text,
