@@ -94,8 +94,8 @@ def _text(html: str) -> str:
 def test_whatif_page_for_the_taxpayer(web: Web) -> None:
     case_id = web.ids["pending-hearing"]
     sam, _ = web.signed_in("sam")
-    page = sam.get(f"/cases/{case_id}")
-    assert f'href="/cases/{case_id}/whatif"' in page.text
+    for path in (f"/cases/{case_id}", f"/cases/{case_id}/understand"):
+        assert f'href="/cases/{case_id}/whatif"' in sam.get(path).text
     form = sam.get(f"/cases/{case_id}/whatif")
     assert form.status_code == 200 and "Show what would change" in form.text
     on = (TODAY + dt.timedelta(days=7)).isoformat()
