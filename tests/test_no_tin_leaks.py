@@ -182,6 +182,8 @@ def test_api_and_page_outputs_hold_no_full_tin(app_desk: tuple[TestClient, Desk]
         client.get("/deadlines.csv", auth=BASIC),
         client.get("/cases/4/deadlines.ics", auth=BASIC),
         client.get(f"/cases/4/whatif?request={TYPED}&on=2020-01-01", auth=BASIC),
+        client.get(f"/cases/4/whatif?request=r1&on={TYPED}&periods={TYPED}", auth=BASIC),
+        client.get(f"/cases/4/whatif?request=r1&on=2026-01-01&periods={TYPED}", auth=BASIC),
         client.get(f"/feeds/{TYPED}.ics"),
     ]
     text = "\n".join(_dump(r) for r in rs)

@@ -43,6 +43,7 @@ def test_representative_whatif_deadlines_csv_and_feed(server: Running, browser: 
     sign_in(page, server.url, "rep")
     case_id = server.demo["cases"]["partial-withdrawal"]
     page.goto(f"{server.url}/cases/{case_id}")
+    _check(page, problems, "case page with its downloads")
     page.get_by_role("link", name="What if the hearing request is withdrawn?").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What if the hearing request is withdrawn?")
     _check(page, problems, "whatif form")

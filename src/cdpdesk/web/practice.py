@@ -87,7 +87,9 @@ class WhatIfIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     case: dict[str, Any] | None = Field(
-        None, description="A cdpdesk.case/1 file; give this or case_id", json_schema_extra={"type": "object"}
+        None,
+        description="A cdpdesk.case/1 file; give this or case_id",
+        json_schema_extra={"anyOf": [{"$ref": "#/components/schemas/CaseFile"}, {"type": "null"}]},
     )
     case_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="A stored case you can see; give this or case"
@@ -317,7 +319,7 @@ def whatif_page(
         try:
             day = dt.date.fromisoformat(on)
         except ValueError:
-            error = f"The date {on[:40]!r} is not a date; write it as YYYY-MM-DD."
+            error = ops.safe_message(f"The date {on[:40]!r} is not a date; write it as YYYY-MM-DD.")
     if part not in (None, "", "lien", "levy"):
         error = "Choose the lien part, the levy part, or both."
     wanted = [p for p in (periods or []) if p] or None
@@ -337,7 +339,7 @@ def whatif_page(
         analysis=analysis,
         choices=choices,
         chosen_request=request_id or (choices[0]["request"] if choices else None),
-        chosen_on=on or analysis["as_of"],
+        chosen_on=day.isoformat() if day is not None else analysis["as_of"],
         chosen_periods=set(wanted or []),
         chosen_part=part or "",
         result=result,
