@@ -102,6 +102,24 @@ def test_cli_outputs_hold_no_full_tin(tmp_path: Path) -> None:
             stdin=b"long-password-1\n",
         ),
         _cli(tmp_path, "user", "link", "nobody", "321549876"),
+        _cli(tmp_path, "whatif", "withdraw", "bad.json", "--request", "e2", "--on", "2024-06-01"),
+        _cli(tmp_path, "whatif", "withdraw", str(EXAMPLE), "--request", TYPED, "--on", "2024-06-01"),
+        _cli(tmp_path, "whatif", "withdraw", str(EXAMPLE), "--request", "e2", "--on", TYPED),
+        _cli(
+            tmp_path,
+            "whatif",
+            "withdraw",
+            str(EXAMPLE),
+            "--request",
+            "e2",
+            "--on",
+            "2024-04-01",
+            "--periods",
+            TYPED,
+        ),
+        _cli(tmp_path, "deadlines", str(EXAMPLE), "--ics"),
+        _cli(tmp_path, "deadlines", str(EXAMPLE), "--csv", "--as-of", "2024-04-01"),
+        _cli(tmp_path, "deadlines", "bad.json"),
     ]
     text = "\n".join(out)
     assert "XXX-XX-9876" in text and "XXX-XX-6789" in text, text  # the masked forms do show
@@ -149,6 +167,24 @@ def test_api_and_page_outputs_hold_no_full_tin(app_desk: tuple[TestClient, Desk]
         client.get(f"/cases/1/withdrawals/{TYPED}/preview", auth=BASIC),
         client.get(f"/no/such/{TYPED}"),
         client.post("/login", data={"username": TYPED, "password": "x", "csrf_token": "x"}),
+        client.post(
+            "/api/whatif/withdraw", json={"case": json.loads(bad), "request": "e2", "on": "2024-06-01"}
+        ),
+        client.post(
+            "/api/whatif/withdraw", json={"case_id": 4, "request": TYPED, "on": "2024-06-01"}, auth=BASIC
+        ),
+        client.post("/api/whatif/withdraw", json={"case_id": 4, "request": "r1", "on": TYPED}, auth=BASIC),
+        client.post(
+            "/api/whatif/withdraw", json={"case_id": 4, "request": "r1", "on": "2000-01-01"}, auth=BASIC
+        ),
+        client.get("/api/deadlines", auth=BASIC),
+        client.get(f"/api/deadlines?kind={TYPED}", auth=BASIC),
+        client.get("/deadlines.csv", auth=BASIC),
+        client.get("/cases/4/deadlines.ics", auth=BASIC),
+        client.get(f"/cases/4/whatif?request={TYPED}&on=2020-01-01", auth=BASIC),
+        client.get(f"/cases/4/whatif?request=r1&on={TYPED}&periods={TYPED}", auth=BASIC),
+        client.get(f"/cases/4/whatif?request=r1&on=2026-01-01&periods={TYPED}", auth=BASIC),
+        client.get(f"/feeds/{TYPED}.ics"),
     ]
     text = "\n".join(_dump(r) for r in rs)
     assert all(r.status_code < 500 for r in rs), text
@@ -203,10 +239,13 @@ def test_a_served_desk_logs_no_full_tin(tmp_path: Path) -> None:
                 c.get(f"/cases/{TYPED}", follow_redirects=False),
                 c.get(f"/lookup?q={TYPED}"),
                 c.get(f"/{TYPED}/%33%32%31-54-9876"),
+                c.get("/feeds/Feed-Token_Secret1234.ics"),  # a feed's address is its key
             ]
     finally:
         _stop(proc)
     served = log.read_text()
+    assert '"GET /feeds/[token].ics HTTP/1.1" 404' in served, served
+    assert "Feed-Token_Secret1234" not in served
     assert '"GET /api/letters/lookup?q=XXX-XX-9876 HTTP/1.1" 404' in served, served  # the access log
     assert "cdpdesk: INFO" in served or "demo" in served, served
     text = served + "\n".join(_dump(r) for r in rs)

@@ -47,8 +47,14 @@ def _masked(m: re.Match[str]) -> str:
     return f"XX-XXX{last4}" if whole[2:3] == "-" or whole[2:5].upper() == "%2D" else f"XXX-XX-{last4}"
 
 
+# A calendar feed's address is its own key (cdpdesk.desk.feeds): no log keeps the token.
+_FEED_TOKEN = re.compile(r"(/feeds/)[A-Za-z0-9_-]{8,}")
+
+
 def redact(text: str) -> str:
-    """Mask every TIN-shaped run of digits in free text."""
+    """Mask every TIN-shaped run of digits in free text (and a calendar feed's token)."""
+    if "/feeds/" in text:
+        text = _FEED_TOKEN.sub(r"\1[token]", text)
     return _TIN_SHAPE.sub(_masked, text)
 
 

@@ -135,7 +135,7 @@ def test_explain_gives_the_four_answers_and_help() -> None:
     assert "123-45-6789" not in text
 
 
-@pytest.mark.parametrize("which", ["case", "analysis"])
+@pytest.mark.parametrize("which", ["case", "analysis", "whatif"])
 def test_schema_is_a_valid_json_schema(which: str) -> None:
     res = cdpdesk("schema", which)
     schema = json.loads(res.stdout)

@@ -29,6 +29,7 @@ def undescribed(node: Any, path: str = "") -> list[str]:
     [
         ("case", {"LevyNotice", "HearingWithdrawal", "Policies", "Assessment"}),
         ("analysis", {"HearingOut", "SuspensionOut", "WhyOut", "FloorOut"}),
+        ("whatif", {"ChangeOut", "WithdrawalOut", "Analysis", "HearingOut"}),
     ],
 )
 def test_every_property_has_a_description(which: str, nested: set[str]) -> None:

@@ -4,7 +4,7 @@ body its schema promises.
 
 Bounded so CI stays fast: a few examples per operation (``FUZZ_EXAMPLES``, default 12), no
 per-example deadline (the machine may be busy; speed is for the benchmarks), and no
-coverage phase on the two operations that take a whole case file (it would send them some
+coverage phase on the three operations that take a whole case file (it would send them some
 two thousand boundary-value case files each; the fuzzing phase still sends them
 ``FUZZ_EXAMPLES``, and tests/contract covers the case file itself). Every other operation gets
 the coverage phase too: boundary values for each parameter (ids of 2^63, ``as_of`` that is
@@ -32,7 +32,7 @@ CHECKS = [not_a_server_error, content_type_conformance, response_schema_conforma
 CONFIG = {
     "operations": [
         {"include-path": path, "include-method": "POST", "phases": {"coverage": {"enabled": False}}}
-        for path in ("/api/analyze", "/api/cases")
+        for path in ("/api/analyze", "/api/cases", "/api/whatif/withdraw")
     ]
 }
 
@@ -65,5 +65,5 @@ def test_api_signed_in_as_appeals(case: Any) -> None:
 @FUZZ
 def test_api_not_signed_in(case: Any) -> None:
     response = case.call_and_validate(checks=CHECKS)
-    if case.path not in ("/api/analyze", "/api/roadmap", "/api/letters/lookup"):
+    if case.path not in ("/api/analyze", "/api/whatif/withdraw", "/api/roadmap", "/api/letters/lookup"):
         assert response.status_code in (401, 405, 413, 422), (case.path, response.status_code)

@@ -13,6 +13,7 @@ import typer
 from cdpdesk.cli import bulk as _bulk
 from cdpdesk.cli import desk as _desk
 from cdpdesk.cli import engine as _engine
+from cdpdesk.cli import practice as _practice
 from cdpdesk.cli import transcript as _transcript
 from cdpdesk.cli import web as _web
 from cdpdesk.cli.common import EXIT_BAD_INPUT
@@ -38,6 +39,7 @@ app.add_typer(_desk.desk_app, name="desk")
 app.add_typer(_bulk.app, name="bulk")
 app.add_typer(_transcript.app, name="transcript")
 _web.register(app)
+_practice.register(app)
 
 
 def main() -> None:

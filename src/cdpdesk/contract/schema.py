@@ -8,8 +8,9 @@ from pydantic import BaseModel
 
 from cdpdesk.contract.analysis import Analysis
 from cdpdesk.contract.case import CaseFile
+from cdpdesk.contract.whatif import WhatIf
 
-SCHEMAS: dict[str, type[BaseModel]] = {"case": CaseFile, "analysis": Analysis}
+SCHEMAS: dict[str, type[BaseModel]] = {"case": CaseFile, "analysis": Analysis, "whatif": WhatIf}
 
 
 def json_schema(which: str) -> dict[str, Any]:
