@@ -275,13 +275,22 @@ def cases_page(
         stage=stage,
         stages=STAGES,
         chosen=chosen,
-        statuses=HEARING_STATUSES,
+        statuses={st: HEARING_FILTER_WORDS.get(st, st) for st in HEARING_STATUSES},
         sorts=SORT_WORDS,
         problems=problems,
         filtered=any(v is not None for k, v in chosen.items() if k != "sort"),
         page_url=page_url,
     )
 
+
+#: The hearing filter's choices, in words (the statuses are the contract's HEARING_STATUSES).
+HEARING_FILTER_WORDS = {
+    "pending": "A hearing pending",
+    "withdrawn": "A hearing withdrawn",
+    "determined": "A determination issued, not yet final",
+    "final": "A determination final",
+    "not_held": "A request that got no hearing",
+}
 
 SORT_WORDS = {
     "id": "Case number, oldest first",
