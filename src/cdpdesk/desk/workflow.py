@@ -465,15 +465,12 @@ class Desk:
         return self._append(case_id, "retraction", event_id, make, by, source, expected_version, note)
 
     def _refuse_if_acknowledged(self, case_id: int, event_id: str) -> None:
-        with self._sessions() as s:
-            letter = s.scalars(
-                select(Letter.id).where(Letter.case_id == case_id, Letter.withdrawal_key == event_id)
-            ).first()
-        if letter is not None:
-            raise DeskError(
-                f"withdrawal {event_id!r} of case {case_id} was acknowledged by letter {letter}, which "
-                "never changes; record a new event instead"
-            )
+        """Refuse to change an event an issued letter rests on (desk/resting.py)."""
+        from cdpdesk.desk.resting import refusal
+
+        why = refusal(self, case_id, event_id)
+        if why is not None:
+            raise DeskError(why)
 
     # --- Withdrawals and Letter 4383 -----------------------------------------------------
 

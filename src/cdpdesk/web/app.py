@@ -33,7 +33,7 @@ from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.letters.facts import LetterError
 from cdpdesk.privacy import install_redaction
-from cdpdesk.web import api, pages
+from cdpdesk.web import account_pages, api, pages, staff
 from cdpdesk.web.limits import (
     ApiBodyLimit,
     BodyLimit,
@@ -182,7 +182,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
             response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         # Every API answer (they are per user, or errors) and the private pages: never kept
         # by a browser or a proxy.
-        if _is_api(request) or path.startswith(("/cases", "/queue", "/letters")):
+        if _is_api(request) or path.startswith(("/cases", "/queue", "/letters", "/intake", "/account")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -311,12 +311,20 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     def _allowed(request: Request) -> str:
         methods: set[str] = set()
         # (the routers' own lists too: newer FastAPI keeps an included router as one entry)
-        for route in [*app.router.routes, *api.router.routes, *pages.router.routes]:
+        for route in [
+            *app.router.routes,
+            *api.router.routes,
+            *staff.router.routes,
+            *account_pages.router.routes,
+            *pages.router.routes,
+        ]:
             if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
                 methods |= route.methods
         return ", ".join(sorted(methods))
 
     app.include_router(api.router)
+    app.include_router(staff.router)  # before pages: its routes are more specific
+    app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")

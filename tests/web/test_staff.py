@@ -1,0 +1,282 @@
+"""Appeals staff in the browser, in process (TestClient): the preview mark, the sample
+contact banner, intake, event forms, corrections, accounts (issue 13)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_module
+import io
+import re
+from typing import Any
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from cdpdesk.web import forms
+from tests.web.conftest import Web
+
+MARK = "PREVIEW, NOT ISSUED"
+
+
+def _pdf_pages(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _post(c: Any, url: str, token: str, data: dict[str, Any], **kw: Any) -> httpx.Response:
+    r: httpx.Response = c.post(url, data={"csrf_token": token, **data}, follow_redirects=False, **kw)
+    return r
+
+
+def _field_error(html: str, field: str) -> str:
+    """The error printed beside one form field (its id is f-FIELD-err)."""
+    fid = "f-" + field.replace(".", "-").replace("[", "-").replace("]", "")
+    m = re.search(rf'id="{re.escape(fid)}-err"><span class="visually-hidden">Error: </span>([^<]*)<', html)
+    assert m, f"no error beside {field}"
+    return html_module.unescape(m.group(1))
+
+
+def _events(web: Web, case_id: int) -> dict[str, dict[str, Any]]:
+    return {e.payload["id"]: e.payload for e in web.desk.stored(case_id).active.values()}
+
+
+# --- 6. Honest letters ---------------------------------------------------------------------------
+
+
+def test_every_preview_is_marked_and_the_issued_letter_is_not(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    case_id = web.ids["cdp-withdrawal"]
+    base = f"/cases/{case_id}/withdrawals/e3"
+    html = c.get(f"{base}/preview.html").text
+    assert MARK in html and html.count(MARK) >= 2  # the title and the banner
+    assert "<title>PREVIEW, NOT ISSUED: Letter 4383" in html
+    pdf = c.get(f"{base}/preview.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    pages = _pdf_pages(pdf.content)
+    assert len(pages) >= 2 and all(MARK in text for text in pages)
+    assert PdfReader(io.BytesIO(pdf.content)).metadata.title.startswith(MARK)
+    assert f'href="{base}/preview.pdf"' in c.get(f"{base}/preview").text
+    # nothing was stored by previewing
+    assert web.desk.letters(case_id) == []
+    r = _post(c, f"{base}/acknowledge", token, {})
+    assert r.status_code == 303
+    (letter,) = web.desk.letters(case_id)
+    assert MARK not in letter.html.read_text()
+    issued_pages = _pdf_pages(letter.pdf.read_bytes())
+    assert issued_pages and not any(MARK in text for text in issued_pages)
+    assert "Independent Office of Appeals" in issued_pages[0]
+    assert MARK not in c.get(f"/api/letters/{letter.id}/html").text
+
+
+def test_cli_letter_render_marks_its_preview(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from cdpdesk.cli import app
+    from tests.conftest import ROOT
+
+    src = ROOT / "examples" / "withdrawal-cdp.json"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "letter",
+            "render",
+            "4383",
+            str(src),
+            "--withdrawal",
+            "e3",
+            "--out",
+            str(out),
+            "--date",
+            "2024-06-14",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    pages = _pdf_pages((out / "preview-4383-e3.pdf").read_bytes())
+    assert pages and all(MARK in text for text in pages)
+    assert MARK in (out / "preview-4383-e3.html").read_text()
+
+
+def test_sample_contact_banner_on_staff_pages_only_while_it_is_the_sample(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c, _ = web.signed_in("appeals")
+    for path in ("/queue", "/cases", f"/cases/{web.ids['cdp-withdrawal']}", "/intake", "/accounts"):
+        page = c.get(path)
+        assert page.status_code == 200, path
+        assert 'id="sample-contact"' in page.text, path
+    t, _ = web.signed_in("avery")
+    assert 'id="sample-contact"' not in t.get(f"/cases/{web.ids['cdp-withdrawal']}/understand").text
+    for key, value in {
+        "NAME": "Dana Real",
+        "TITLE": "Settlement Officer",
+        "EMPLOYEE_ID": "1234567",
+        "PHONE": "312-555-2000",
+        "FAX": "312-555-2001",
+        "HOURS": "8 to 4",
+        "OFFICE": "Appeals|1 Main St|Chicago IL 60601",
+    }.items():
+        monkeypatch.setenv(f"CDPDESK_APPEALS_{key}", value)
+    web.desk.settings = type(web.desk.settings)()  # the desk reads its settings again
+    assert not web.desk.settings.contact.sample
+    assert 'id="sample-contact"' not in c.get("/queue").text
+
+
+# --- 2. Record an event by form ------------------------------------------------------------------
+
+
+def test_forms_come_from_the_contract_models() -> None:
+    from cdpdesk.contract.case import HearingRequest, HearingWithdrawal
+
+    case = {
+        "periods": [{"id": "p1", "form": "1040", "period_end": "2021-12-31"}],
+        "events": [
+            {
+                "id": "n1",
+                "type": "lien_notice",
+                "date": "2024-01-05",
+                "nftl_filed": "2024-01-02",
+                "periods": ["p1"],
+            },
+            {"id": "n2", "type": "levy_notice", "date": "2024-01-10", "periods": ["p1"], "letter": "LT11"},
+            {"id": "r1", "type": "hearing_request", "received": "2024-02-01", "periods": ["p1"]},
+        ],
+    }
+    assert forms.form_keys()[:5] == list(forms.COMMON)
+    assert "withdrawal_acknowledged" not in forms.form_keys()  # only a letter writes it
+    written = forms.event_form("hearing_withdrawal", case)
+    by_name = {f.name: f for f in written.fields}
+    # every field of the model but the fixed ones, in the model's order, with its docstring
+    assert list(by_name) == [n for n in HearingWithdrawal.model_fields if n not in ("type", "written")]
+    assert by_name["received"].help == HearingWithdrawal.model_fields["received"].description
+    assert by_name["received"].kind == "date" and by_name["received"].required
+    assert by_name["signed"].label == "Date signed" and not by_name["signed"].required
+    assert by_name["notices"].label == "Which hearings are withdrawn"
+    assert [o.value for o in by_name["notices"].options] == ["n1", "n2"]
+    assert by_name["notices"].options[0].label.startswith("Lien:")
+    assert [o.value for o in by_name["request"].options] == ["r1"]
+    assert [o.value for o in by_name["periods"].options] == ["p1"]
+    assert written.fixed == {"written": True}
+    assert forms.event_form(forms.ORAL, case).fixed == {"written": False}
+    request = forms.event_form("hearing_request", case)
+    assert [f.name for f in request.dates] == ["received", "postmark"]
+    assert {f.name: f.kind for f in request.fields}["frivolous"] == "frivolous"
+    assert request.summary == (HearingRequest.__doc__ or "").strip()
+    levy = {f.name: f for f in forms.event_form("levy_notice", case).fields}
+    assert (
+        levy["post_levy"].kind == "choice" and [o.value for o in levy["post_levy"].options][0] == "jeopardy"
+    )
+    with pytest.raises(KeyError):
+        forms.event_form("withdrawal_acknowledged", case)
+
+
+def test_a_mailed_written_withdrawal_recorded_by_form(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    case_id = web.ids["pending-hearing"]
+    received = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    signed = (dt.date.today() - dt.timedelta(days=6)).isoformat()
+    page = c.get(f"/cases/{case_id}/record/hearing_withdrawal")
+    assert page.status_code == 200
+    assert "Date signed" in page.text and "Which hearings are withdrawn" in page.text
+    r = _post(
+        c,
+        f"/cases/{case_id}/record/hearing_withdrawal",
+        token,
+        {"id": "w9", "received": received, "signed": signed, "request": "r1", "periods": ["1040-2022"]},
+    )
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == f"/cases/{case_id}#log-h"
+    assert _events(web, case_id)["w9"] == {
+        "id": "w9",
+        "type": "hearing_withdrawal",
+        "received": received,
+        "signed": signed,
+        "request": "r1",
+        "periods": ["1040-2022"],
+        "written": True,
+    }
+    shown = c.get(f"/cases/{case_id}").text
+    assert "Event w9 (Written withdrawal" in shown and "recorded." in shown
+    queue = c.get("/queue").text
+    assert f'href="/cases/{case_id}/withdrawals/w9/preview"' in queue
+    log = web.desk.stored(case_id).log
+    assert log[-1].source == "web form" and log[-1].recorded_by == "appeals"
+
+
+def test_bad_values_are_shown_beside_their_fields_and_nothing_is_stored(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    case_id = web.ids["pending-hearing"]
+    before = web.desk.stored(case_id).version
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    early = "2001-01-02"
+    r = _post(
+        c,
+        f"/cases/{case_id}/record/hearing_withdrawal",
+        token,
+        {"id": "w9", "received": early, "signed": future, "request": "r1"},
+    )
+    assert r.status_code == 422
+    assert "is before its request 'r1' was received" in _field_error(r.text, "received")
+    assert "after as_of" in _field_error(r.text, "signed")
+    assert 'aria-invalid="true"' in r.text and "Nothing was stored" in r.text
+    # what was typed is kept in the form
+    assert f'value="{early}"' in r.text
+    r = _post(
+        c, f"/cases/{case_id}/record/hearing_withdrawal", token, {"id": "w9", "received": "", "request": ""}
+    )
+    assert r.status_code == 422
+    assert "not a valid date" in _field_error(r.text, "received")
+    assert _field_error(r.text, "request")
+    r = _post(
+        c, f"/cases/{case_id}/record/determination", token, {"id": "r1", "date": early, "request": "r1"}
+    )
+    assert "already has an event 'r1'" in _field_error(r.text, "id")
+    r = _post(c, f"/cases/{case_id}/record/hearing_request", token, {"id": "r2", "received": early})
+    assert "must not be empty" in _field_error(r.text, "periods") or "required" in _field_error(
+        r.text, "periods"
+    )
+    assert web.desk.stored(case_id).version == before
+    assert c.get(f"/cases/{case_id}/record/nonsense").status_code == 404
+
+
+def test_oral_withdrawal_determination_and_petition_by_form(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    case_id = web.ids["pending-hearing"]
+    day = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    r = _post(
+        c, f"/cases/{case_id}/record/{forms.ORAL}", token, {"id": "o1", "received": day, "request": "r1"}
+    )
+    assert r.status_code == 303, r.text
+    assert _events(web, case_id)["o1"]["written"] is False
+    assert any(w["event"] == "o1" for w in web.desk.pending_withdrawals()["waiting_for_writing"])
+    decided = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    r = _post(
+        c, f"/cases/{case_id}/record/determination", token, {"id": "d1", "date": decided, "request": "r1"}
+    )
+    assert r.status_code == 303, r.text
+    petition = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    r = _post(
+        c,
+        f"/cases/{case_id}/record/tax_court_petition",
+        token,
+        {"id": "t1", "filed": petition, "request": "r1"},
+    )
+    assert r.status_code == 303, r.text
+    assert _events(web, case_id)["t1"] == {
+        "id": "t1",
+        "type": "tax_court_petition",
+        "filed": petition,
+        "request": "r1",
+    }
+
+
+def test_forms_refuse_others_and_need_the_token(web: Web) -> None:
+    case_id = web.ids["pending-hearing"]
+    t, token = web.signed_in("sam")
+    assert t.get(f"/cases/{case_id}/record").status_code == 403
+    r = _post(t, f"/cases/{case_id}/record/hearing_withdrawal", token, {"id": "x", "received": "2024-01-01"})
+    assert r.status_code == 403
+    c, _ = web.signed_in("appeals")
+    r = _post(c, f"/cases/{case_id}/record/hearing_withdrawal", "wrong", {"id": "x"})
+    assert r.status_code == 403 and "reload the page" in r.text
+    assert "x" not in _events(web, case_id)
