@@ -280,3 +280,108 @@ def test_forms_refuse_others_and_need_the_token(web: Web) -> None:
     r = _post(c, f"/cases/{case_id}/record/hearing_withdrawal", "wrong", {"id": "x"})
     assert r.status_code == 403 and "reload the page" in r.text
     assert "x" not in _events(web, case_id)
+
+
+# --- 3. Corrections and retractions --------------------------------------------------------------
+
+
+def test_correct_a_wrong_date_with_a_reason_shown_in_the_log(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    case_id = web.ids["cdp-withdrawal"]
+    old = _events(web, case_id)["e3"]["received"]
+    page = c.get(f"/cases/{case_id}/events/e3/correct")
+    assert page.status_code == 200 and f'value="{old}"' in page.text
+    version = web.desk.stored(case_id).version
+    new = (dt.date.fromisoformat(old) - dt.timedelta(days=2)).isoformat()
+    url = f"/cases/{case_id}/events/e3/correct"
+    # no reason: refused beside the reason box, nothing stored
+    r = _post(c, url, token, {"received": new, "request": "e2", "version": str(version)})
+    assert r.status_code == 422 and "reason" in _field_error(r.text, "reason")
+    # a bad date: the engine's message beside the field
+    r = _post(
+        c, url, token, {"received": "1999-01-01", "request": "e2", "reason": "typo", "version": str(version)}
+    )
+    assert r.status_code == 422 and "before its request" in _field_error(r.text, "received")
+    assert web.desk.stored(case_id).version == version
+    r = _post(
+        c,
+        url,
+        token,
+        {"received": new, "request": "e2", "reason": "date stamp misread", "version": str(version)},
+    )
+    assert r.status_code == 303, r.text
+    assert _events(web, case_id)["e3"]["received"] == new
+    log = web.desk.stored(case_id).log
+    assert [e.kind for e in log if e.event_key == "e3"] == ["record", "correction"]
+    assert log[-1].note == "date stamp misread" and log[-1].supersedes is not None
+    shown = c.get(f"/cases/{case_id}").text
+    assert "Reason: date stamp misread" in shown and 'class="superseded"' in shown
+    # the form's version is now old: a second save from it is refused, nothing stored
+    r = _post(c, url, token, {"received": old, "request": "e2", "reason": "again", "version": str(version)})
+    assert r.status_code == 409 and "The case changed while you worked" in r.text
+    assert _events(web, case_id)["e3"]["received"] == new
+
+
+def test_retract_an_event_with_a_reason(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    case_id = web.ids["pending-hearing"]
+    day = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    assert (
+        _post(
+            c, f"/cases/{case_id}/record/{forms.ORAL}", token, {"id": "o1", "received": day, "request": "r1"}
+        ).status_code
+        == 303
+    )
+    url = f"/cases/{case_id}/events/o1/retract"
+    assert c.get(url).status_code == 200
+    # while o1 names it, request r1 cannot go: the engine names the event that needs it
+    r = _post(c, f"/cases/{case_id}/events/r1/retract", token, {"reason": "test"})
+    assert r.status_code == 422 and "Nothing was retracted" in r.text and "names unknown request" in r.text
+    r = _post(c, url, token, {"reason": ""})
+    assert r.status_code == 422 and "reason" in _field_error(r.text, "reason")
+    r = _post(c, url, token, {"reason": "entered on the wrong case"})
+    assert r.status_code == 303
+    assert "o1" not in _events(web, case_id)
+    log = web.desk.stored(case_id).log
+    assert (log[-1].kind, log[-1].event_key, log[-1].note) == (
+        "retraction",
+        "o1",
+        "entered on the wrong case",
+    )
+    assert "Reason: entered on the wrong case" in c.get(f"/cases/{case_id}").text
+
+
+def test_corrections_refused_once_a_letter_rests_on_the_event(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    case_id = web.ids["cdp-withdrawal"]
+    ack = web.desk.acknowledge(case_id, "e3", by="appeals")
+    letter = ack.letter.id
+    events = _events(web, case_id)
+    ack_key = next(k for k, e in events.items() if e["type"] == "withdrawal_acknowledged")
+    version = web.desk.stored(case_id).version
+    for key, says in (
+        ("e3", f"acknowledged by letter {letter}"),
+        (ack_key, f"records that letter {letter} was issued"),
+        ("e2", f"named in letter {letter}"),
+        ("e1", f"letter {letter} describes"),
+    ):
+        page = c.get(f"/cases/{case_id}/events/{key}/correct")
+        assert page.status_code == 200 and "cannot be corrected" in page.text and says in page.text, key
+        r = _post(
+            c,
+            f"/cases/{case_id}/events/{key}/correct",
+            token,
+            {"reason": "x", "version": str(version)} | events[key],
+        )
+        assert r.status_code == 409 and says in r.text, key
+        r = _post(c, f"/cases/{case_id}/events/{key}/retract", token, {"reason": "x"})
+        assert r.status_code == 409 and "cannot be retracted" in r.text, key
+    # the desk refuses too, whoever asks (the CLI, the API)
+    from cdpdesk.desk.record import DeskError
+
+    with pytest.raises(DeskError, match="never changes"):
+        web.desk.retract_event(case_id, ack_key, note="x")
+    assert web.desk.stored(case_id).version == version
+    # the case log offers no correction of the letter's own entry
+    shown = c.get(f"/cases/{case_id}").text
+    assert f'/events/{ack_key}/correct"' not in shown

@@ -109,6 +109,17 @@ def _form(key: str, doc: dict[str, Any]) -> forms.EventForm:
         raise NotFoundError(f"there is no form for {key[:40]!r}") from None
 
 
+def _correction_form(key: str, doc: dict[str, Any], refused: str | None) -> forms.EventForm:
+    """The form that corrects an event; for one no form records (the letter's own entry)
+    an empty one, enough to say why it is refused."""
+    try:
+        return forms.event_form(key, doc)
+    except KeyError:
+        if refused is None:
+            raise NotFoundError(f"there is no form for {key[:40]!r}") from None
+        return forms.EventForm(key, key, forms.TYPE_WORDS.get(key, key), "", ())
+
+
 def _event_page(
     request: Request,
     case_id: int,
@@ -212,7 +223,8 @@ def correct_form(request: Request, account: Signed, case_id: CaseId, event_id: s
     require_appeals(account)
     desk = _desk(request)
     doc, payload, version = _current(desk, case_id, event_id)
-    form = _form(forms.form_key_of(payload), doc)
+    refused = refusal(desk, case_id, event_id)
+    form = _correction_form(forms.form_key_of(payload), doc, refused)
     return _event_page(
         request,
         case_id,
@@ -221,7 +233,7 @@ def correct_form(request: Request, account: Signed, case_id: CaseId, event_id: s
         mode="correct",
         values=forms.values_of(payload),
         version=version,
-        refused=refusal(desk, case_id, event_id),
+        refused=refused,
     )
 
 
@@ -244,13 +256,13 @@ def _reason(data: FormData) -> str:
 def _correct(request: Request, account: Account, case_id: int, event_id: str, data: FormData) -> Response:
     desk = _desk(request)
     doc, payload, version = _current(desk, case_id, event_id)
-    form = _form(forms.form_key_of(payload), doc)
+    refused = refusal(desk, case_id, event_id)
+    form = _correction_form(forms.form_key_of(payload), doc, refused)
     event = forms.event_from(form, data) | {"id": event_id}
     values = forms.values_of(event) | {"reason": _reason(data)}
     errors: dict[str, str] = {}
     other: list[str] = []
     notice = None
-    refused = refusal(desk, case_id, event_id)
     if refused is None:
         if not values["reason"]:
             errors["reason"] = "say why the event is corrected: the reason is kept in the case log"
