@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html as html_module
 import io
+import json
 import re
 from typing import Any
 
@@ -385,3 +386,261 @@ def test_corrections_refused_once_a_letter_rests_on_the_event(web: Web) -> None:
     # the case log offers no correction of the letter's own entry
     shown = c.get(f"/cases/{case_id}").text
     assert f'/events/{ack_key}/correct"' not in shown
+
+
+# --- 1. Intake -----------------------------------------------------------------------------------
+
+
+def _upload(c: Any, token: str, body: bytes, name: str = "case.json", allow: bool = False) -> httpx.Response:
+    data = {"csrf_token": token} | ({"allow_duplicate": "1"} if allow else {})
+    r: httpx.Response = c.post(
+        "/intake/upload",
+        data=data,
+        files={"case_file": (name, body, "application/json")},
+        follow_redirects=False,
+    )
+    return r
+
+
+def test_upload_a_case_file_then_the_same_again(web: Web) -> None:
+    from tests.conftest import ROOT
+
+    c, token = web.signed_in("appeals")
+    body = (ROOT / "examples" / "withdrawal-cdp.json").read_bytes()
+    r = _upload(c, token, body, "withdrawal-cdp.json")
+    assert r.status_code == 303, r.text
+    new = int(r.headers["location"].rsplit("/", 1)[1])
+    assert web.desk.stored(new).row.source == "web upload withdrawal-cdp.json"
+    page = c.get(f"/cases/{new}").text
+    assert f"Case {new} taken in from withdrawal-cdp.json." in page
+    # the same file again: refused, naming the stored case; nothing stored
+    total = c.get("/api/cases").json()["total"]
+    r = _upload(c, token, body, "withdrawal-cdp.json")
+    assert r.status_code == 409
+    assert "Already stored: nothing was stored" in r.text and f'href="/cases/{new}"' in r.text
+    assert c.get("/api/cases").json()["total"] == total
+    # said again on purpose: stored, with the desk's warning shown
+    r = _upload(c, token, body, "withdrawal-cdp.json", allow=True)
+    assert r.status_code == 303
+    again = int(r.headers["location"].rsplit("/", 1)[1])
+    assert f"case {again} repeats case {new}" in c.get(f"/cases/{again}").text
+
+
+def test_upload_errors_are_the_engines(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    bad = {
+        "format": "cdpdesk.case/1",
+        "taxpayer": {"name": "Avery Quinn", "tin": "123-45-6789"},
+        "periods": [{"id": "p1", "form": "1040", "period_end": "2021-12-31"}],
+        "events": [{"id": "e1", "type": "levy_notice", "date": "2024-02-30", "periods": ["p9"]}],
+    }
+    r = _upload(c, token, json.dumps(bad).encode(), "bad.json")
+    assert r.status_code == 422
+    assert "bad.json: events[0].date (event &#39;e1&#39;): &#34;2024-02-30&#34; is not a valid date" in r.text
+    assert "123-45-6789" not in r.text
+    r = _upload(c, token, b"{not json", "broken.json")
+    assert r.status_code == 422 and "not valid JSON" in r.text
+    r = c.post("/intake/upload", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 422 and "choose a cdpdesk.case/1 JSON file" in r.text
+
+
+def _intake(c: Any, token: str, fields: dict[str, str], **extra: str) -> httpx.Response:
+    return _post(c, "/intake/form", token, {"n_periods": "2", "n_assessments": "2"} | fields | extra)
+
+
+def test_start_a_case_by_form(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    fields = {
+        "taxpayer.name": "Dana Fields",
+        "taxpayer.tin": "321-54-9876",
+        "taxpayer.address": "5 Pine Rd\nAustin TX 78701",
+        "periods[0].id": "1040-2020",
+        "periods[0].form": "1040",
+        "periods[0].period_end": "2020-12-31",
+        "periods[0].assessments[0].id": "a1",
+        "periods[0].assessments[0].date": "2021-05-17",
+        "periods[0].assessments[0].amount": "1200.00",
+        "periods[1].id": "1040-2021",
+        "periods[1].form": "1040",
+        "periods[1].period_end": "2021-12-31",
+        "periods[1].assessments[1].id": "b1",
+        "periods[1].assessments[1].date": "2022-05-16",
+    }
+    r = _intake(c, token, fields)
+    assert r.status_code == 303, r.text
+    new = int(r.headers["location"].rsplit("/", 1)[1])
+    doc = web.desk.export_case(new)
+    assert doc["taxpayer"] == {
+        "name": "Dana Fields",
+        "tin": "321-54-9876",
+        "address": ["5 Pine Rd", "Austin TX 78701"],
+    }
+    assert doc["periods"] == [
+        {
+            "id": "1040-2020",
+            "form": "1040",
+            "period_end": "2020-12-31",
+            "assessments": [{"id": "a1", "date": "2021-05-17", "amount": "1200.00"}],
+        },
+        {
+            "id": "1040-2021",
+            "form": "1040",
+            "period_end": "2021-12-31",
+            "assessments": [{"id": "b1", "date": "2022-05-16"}],
+        },
+    ]
+    assert doc["events"] == []
+    page = c.get(f"/cases/{new}").text
+    assert "Now record its notices and events" in page and "321-54-9876" not in page
+    # the same again: the desk's refusal
+    r = _intake(c, token, fields)
+    assert r.status_code == 409 and f'href="/cases/{new}"' in r.text
+
+
+def test_intake_form_errors_beside_their_fields(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    r = _intake(
+        c,
+        token,
+        {
+            "taxpayer.name": "",
+            "taxpayer.tin": "12345",
+            "periods[0].id": "p 1",
+            "periods[0].form": "1040",
+            "periods[0].period_end": "2020-12-31",
+            "periods[1].assessments[1].date": "2021-05-17",  # a row with no period
+            "periods[0].assessments[1].id": "a1",
+            "periods[0].assessments[1].date": "2021-05-17",
+            "periods[0].assessments[1].amount": "12,00",
+        },
+    )
+    assert r.status_code == 422
+    assert "must not be empty" in _field_error(r.text, "taxpayer.name")
+    assert "9-digit" in _field_error(r.text, "taxpayer.tin")
+    assert "not a valid id" in _field_error(r.text, "periods[0].id")
+    assert "not a decimal amount" in _field_error(r.text, "periods[0].assessments[1].amount")
+    assert "must not be empty" in _field_error(r.text, "periods[1].id")
+    assert 'value="12345"' in r.text  # what was typed stays in the form
+    # more rows, nothing stored
+    before = c.get("/api/cases").json()["total"]
+    r = _intake(c, token, {"taxpayer.name": "X"}, add="period")
+    assert r.status_code == 200 and 'name="periods[2].id"' in r.text and 'value="X"' in r.text
+    assert c.get("/api/cases").json()["total"] == before
+
+
+def test_intake_is_for_appeals_only(web: Web) -> None:
+    t, token = web.signed_in("rep")
+    assert t.get("/intake").status_code == 403
+    assert _intake(t, token, {"taxpayer.name": "X"}).status_code == 403
+
+
+# --- 5. Accounts ---------------------------------------------------------------------------------
+
+
+def test_appeals_adds_a_user_links_a_case_and_resets_a_password(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    assert c.get("/accounts").status_code == 200
+    r = _post(
+        c,
+        "/accounts/users",
+        token,
+        {
+            "username": "robin",
+            "display_name": "Robin Hale",
+            "role": "representative",
+            "password": "first-pass-1",
+            "password_again": "first-pass-1",
+        },
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/accounts"
+    assert "User robin (Representative (linked cases)) added." in c.get("/accounts").text
+    case_id = web.ids["pending-hearing"]
+    assert _post(c, "/accounts/links", token, {"username": "robin", "case": str(case_id)}).status_code == 303
+    robin = web.app.state.accounts.user("robin")
+    assert web.app.state.accounts.linked_cases(robin) == [case_id]
+    assert _post(c, "/accounts/links", token, {"username": "robin", "case": str(case_id)}).status_code == 303
+    assert f"robin could already see case {case_id}." in c.get("/accounts").text
+    # robin signs in and sees the case
+    r_client = web.client()
+    login = r_client.get("/login").text
+    from tests.web.conftest import csrf_of
+
+    ok = r_client.post(
+        "/login",
+        data={"username": "robin", "password": "first-pass-1", "csrf_token": csrf_of(login), "next": "/"},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    assert r_client.get(f"/cases/{case_id}/understand").status_code == 200
+    # reset: robin's session ends, the new password works, the old one does not
+    r = _post(
+        c, "/accounts/robin/password", token, {"password": "second-pass-2", "password_again": "second-pass-2"}
+    )
+    assert r.status_code == 303
+    assert r_client.get(f"/cases/{case_id}/understand", follow_redirects=False).status_code == 303
+    accounts = web.app.state.accounts
+    assert accounts.authenticate("robin", "first-pass-1") is None
+    assert accounts.authenticate("robin", "second-pass-2") is not None
+
+
+def test_account_form_errors(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    base = {
+        "username": "robin",
+        "display_name": "R",
+        "role": "taxpayer",
+        "password": "long-enough",
+        "password_again": "long-enough",
+    }
+    cases = [
+        ({"username": "Robin Hale"}, "username", "lower-case"),
+        ({"username": "rep"}, "username", "exists already"),
+        ({"role": "boss"}, "role", "expected one of"),
+        ({"password": "short", "password_again": "short"}, "password", "at least 8"),
+        ({"password_again": "other-one"}, "password_again", "differ"),
+    ]
+    for change, field, says in cases:
+        r = _post(c, "/accounts/users", token, base | change)
+        assert r.status_code == 422, change
+        assert says in _field_error(r.text, field), change
+    assert web.app.state.accounts.user("robin") is None
+    r = _post(c, "/accounts/links", token, {"username": "appeals", "case": "1"})
+    assert "sees every case already" in _field_error(r.text, "link_user")
+    r = _post(c, "/accounts/links", token, {"username": "rep", "case": "999999"})
+    assert "no case 999999" in _field_error(r.text, "case")
+    r = _post(c, "/accounts/links", token, {"username": "rep", "case": "seven"})
+    assert "case number" in _field_error(r.text, "case")
+    # only Appeals
+    t, ttoken = web.signed_in("avery")
+    assert t.get("/accounts").status_code == 403
+    assert _post(t, "/accounts/users", ttoken, base).status_code == 403
+    assert (
+        _post(
+            t, "/accounts/rep/password", ttoken, {"password": "x" * 9, "password_again": "x" * 9}
+        ).status_code
+        == 403
+    )
+
+
+def test_everyone_changes_their_own_password(web: Web) -> None:
+    t, token = web.signed_in("avery")
+    assert t.get("/account/password").status_code == 200
+    r = _post(
+        t,
+        "/account/password",
+        token,
+        {"current": "wrong", "password": "new-pass-123", "password_again": "new-pass-123"},
+    )
+    assert r.status_code == 422 and "not your current password" in _field_error(r.text, "current")
+    r = _post(
+        t,
+        "/account/password",
+        token,
+        {"current": "avery-demo", "password": "new-pass-123", "password_again": "new-pass-123"},
+    )
+    assert r.status_code == 303
+    assert "Your password was changed" in t.get("/account/password").text
+    assert t.get("/cases", follow_redirects=False).status_code == 200  # this session goes on
+    accounts = web.app.state.accounts
+    assert accounts.authenticate("avery", "avery-demo") is None
+    assert accounts.authenticate("avery", "new-pass-123") is not None

@@ -125,9 +125,9 @@ def _link(request: Request, data: FormData) -> Response:
     errors: dict[str, str] = {}
     who = accounts.user(values["username"]) if values["username"] else None
     if who is None:
-        errors["username"] = "choose a representative or taxpayer"
+        errors["link_user"] = "choose a representative or taxpayer"
     elif who.role == APPEALS:
-        errors["username"] = f"{who.username} is Appeals staff and sees every case already"
+        errors["link_user"] = f"{who.username} is Appeals staff and sees every case already"
     if not (values["case"].isdigit() and len(values["case"]) < 12):
         errors["case"] = "give the case number, such as 7"
     if not errors and who is not None:
