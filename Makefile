@@ -27,8 +27,13 @@ $(STAMP): pyproject.toml
 
 # The web desk on var/cdpdesk.db (created and migrated), with the demo cases and users
 # (loaded once; again adds nothing), on http://127.0.0.1:8000 until Ctrl-C.
+PORT_PROBLEM = $(shell $(PY) -c 'import sys; from cdpdesk.cli.web import port_problem; print(port_problem("127.0.0.1", sys.argv[1]) or "")' '$(PORT)')
+# PORT=8001 serves on another port; a port already taken is said in one line (make's own
+# error line, before anything else starts).
+PORT ?= 8000
 run: system-deps-run $(STAMP)
-	$(VENV)/bin/cdpdesk serve --demo --host 127.0.0.1 --port 8000
+	$(if $(PORT_PROBLEM),$(error $(PORT_PROBLEM)))
+	$(VENV)/bin/cdpdesk serve --demo --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

@@ -704,7 +704,7 @@ def letter_render(
             snapshot = facts.letter_4383_snapshot(
                 case, analysis, withdrawal, when, load_settings().contact.to_json(), case_ref=None
             )
-            rendered = render_4383(snapshot)
+            rendered = render_4383(snapshot, preview=True)  # marked: nothing is issued here
             stem = f"preview-4383-{_safe(withdrawal)}"
         else:
             if request is None:

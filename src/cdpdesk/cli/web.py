@@ -76,6 +76,34 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def port_problem(host: str, port: int | str) -> str | None:
+    """Why the desk cannot listen on ``host:port`` (taken, or not a port), in one line; None
+    when it can. ``make run`` asks before it starts, and ``serve`` asks again itself."""
+    import errno
+    import socket
+
+    text = str(port).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        return f"PORT={text[:20]} is not a port number (1 to 65535)"
+    number = int(text)
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, number, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}: {exc.strerror}"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {number} on {host} is already in use (is CDP Desk already running?); "
+                    f"stop that server or choose another port: make run PORT={number + 1}"
+                )
+            return f"cannot listen on {host} port {number}: {exc.strerror or exc}"
+    return None
+
+
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
@@ -96,6 +124,9 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the web desk and its REST API on the desk's database (created and migrated first)."""
+    problem = port_problem(host, port)
+    if problem is not None:  # one line, not uvicorn's bind traceback after the demo loads
+        fail(problem)
     import uvicorn
 
     from cdpdesk.privacy import log_config

@@ -228,6 +228,8 @@ class HearingWithdrawal(_Event):
     """The day Appeals received the withdrawal; a written one ends the hearing and the CDP suspension that day."""
     request: Id
     """Id of the hearing_request event withdrawn."""
+    signed: dt.date | None = None
+    """The day the taxpayer or representative signed the withdrawal (Form 12256), when written; for the record only: it takes effect when Appeals receives it."""
     periods: Annotated[list[Id], Field(min_length=1)] | None = None
     """Ids of the periods withdrawn, when fewer than the request's (default: all of them)."""
     notices: Annotated[list[Id], Field(min_length=1)] | None = None

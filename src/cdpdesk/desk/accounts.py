@@ -299,6 +299,25 @@ class Accounts:
         log.info("password hash of user %s upgraded to argon2id", user_id)
         return new
 
+    def set_password(self, username: str, password: str, *, keep_session: str | None = None) -> None:
+        """Give the user a new password (argon2id), and end their sessions but
+        ``keep_session`` (the token of the browser that changed it, if it is theirs)."""
+        if len(password) < 8:
+            raise DeskError("the password must have at least 8 characters")
+        if len(password) > 1024:
+            raise DeskError("the password must have at most 1024 characters")
+        new = hash_password(password)
+        with self._tx() as s:
+            row = s.scalars(select(User).where(User.username == username)).first()
+            if row is None:
+                raise NotFoundError(f"no user {username!r}")
+            row.password_hash = new
+            ended = delete(WebSession).where(WebSession.user_id == row.id)
+            if keep_session is not None:
+                ended = ended.where(WebSession.token_hash != _token_hash(keep_session))
+            s.execute(ended)
+        log.info("password of user %s changed; their other sessions ended", username)
+
     # links
     def link(self, username: str, case_id: int) -> bool:
         """Let this (representative or taxpayer) user see the case; False if already linked."""

@@ -24,6 +24,7 @@ from cdpdesk.contract.case import HearingRequest
 from cdpdesk.desk import db, facts, intake
 from cdpdesk.desk.base import _RETRIES, DeskBase, _case_error, _day, _event_id, _source
 from cdpdesk.desk.models import AnalysisCache, Case, CaseEvent, Letter
+from cdpdesk.desk.resting import refusal
 from cdpdesk.desk.record import (
     DeskError,
     NotFoundError,
@@ -324,15 +325,10 @@ class CaseWork(DeskBase):
         return self._append(case_id, "retraction", event_id, make, by, source, expected_version, note)
 
     def _refuse_if_acknowledged(self, case_id: int, event_id: str) -> None:
-        with self._sessions() as s:
-            letter = s.scalars(
-                select(Letter.id).where(Letter.case_id == case_id, Letter.withdrawal_key == event_id)
-            ).first()
-        if letter is not None:
-            raise DeskError(
-                f"withdrawal {event_id!r} of case {case_id} was acknowledged by letter {letter}, which "
-                "never changes; record a new event instead"
-            )
+        """Refuse to change an event an issued letter rests on (desk/resting.py)."""
+        why = refusal(self, case_id, event_id)
+        if why is not None:
+            raise DeskError(why)
 
 
 def request_of(case: CaseFile, event_id: str) -> HearingRequest | None:

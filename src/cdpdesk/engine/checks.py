@@ -196,6 +196,12 @@ def check_case(case: CaseFile, as_of: date) -> Buckets:
                             ev.id,
                         )
         elif isinstance(ev, HearingWithdrawal):
+            if ev.signed is not None and ev.signed > ev.received:
+                err(
+                    f"events[{i}].signed",
+                    f"signed {ev.signed.isoformat()} is after the withdrawal was received {ev.received.isoformat()}",
+                    ev.id,
+                )
             req = ref_request(i, ev, ev.request)
             if req is None:
                 continue

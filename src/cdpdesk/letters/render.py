@@ -72,11 +72,13 @@ def _environment() -> Any:
     return env
 
 
-def render_html(template: str, data: dict[str, Any], doc_date: str) -> str:
-    """Render ``templates/TEMPLATE`` with ``data``; ``doc_date`` (ISO) fixes the PDF dates."""
+def render_html(template: str, data: dict[str, Any], doc_date: str, *, preview: bool = False) -> str:
+    """Render ``templates/TEMPLATE`` with ``data``; ``doc_date`` (ISO) fixes the PDF dates.
+    ``preview`` marks every page "PREVIEW, NOT ISSUED" (a letter not stored); an issued
+    letter is rendered without it, byte for byte as before the mark existed."""
     css = (TEMPLATES / "letter.css").read_text(encoding="utf-8")
     stamp = f"{doc_date}T00:00:00+00:00"
-    html: str = _environment().get_template(template).render(d=data, css=css, stamp=stamp)
+    html: str = _environment().get_template(template).render(d=data, css=css, stamp=stamp, preview=preview)
     return html
 
 
@@ -92,8 +94,9 @@ def render_pdf(html: str) -> bytes:
     return pdf
 
 
-def render_4383(snapshot: dict[str, Any]) -> Rendered:
-    html = render_html("letter4383.html.j2", snapshot, snapshot["letter"]["date"])
+def render_4383(snapshot: dict[str, Any], *, preview: bool = False) -> Rendered:
+    """Letter 4383 from its snapshot; ``preview`` for one that is shown, not issued."""
+    html = render_html("letter4383.html.j2", snapshot, snapshot["letter"]["date"], preview=preview)
     return Rendered(html.encode("utf-8"), render_pdf(html))
 
 

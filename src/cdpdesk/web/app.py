@@ -33,7 +33,7 @@ from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.letters.facts import LetterError
 from cdpdesk.privacy import install_redaction
-from cdpdesk.web import api, pages, practice
+from cdpdesk.web import account_pages, api, pages, practice, staff
 from cdpdesk.web.limits import (
     ApiBodyLimit,
     BodyLimit,
@@ -183,7 +183,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         # Every API answer (they are per user, or errors) and the private pages: never kept
         # by a browser or a proxy.
         if _is_api(request) or path.startswith(
-            ("/cases", "/queue", "/letters", "/deadlines", "/calendar", "/feeds")
+            ("/cases", "/queue", "/letters", "/deadlines", "/calendar", "/feeds", "/intake", "/account")
         ):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -316,6 +316,8 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         for route in [
             *app.router.routes,
             *api.router.routes,
+            *staff.router.routes,
+            *account_pages.router.routes,
             *pages.router.routes,
             *practice.api_router.routes,
             *practice.router.routes,
@@ -326,6 +328,8 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
 
     app.include_router(api.router)
     app.include_router(practice.api_router)
+    app.include_router(staff.router)  # before pages: its routes are more specific
+    app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.include_router(practice.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -90,7 +90,7 @@ def letter_preview_html(desk: Desk, case_id: int, event_id: str, when: dt.date |
         desk.settings.contact.to_json(),
         case_ref=f"CDP Desk case {case_id}",
     )
-    return render_html("letter4383.html.j2", snapshot, day.isoformat()).encode("utf-8")
+    return render_html("letter4383.html.j2", snapshot, day.isoformat(), preview=True).encode("utf-8")
 
 
 def letter_row(desk: Desk, accounts: Accounts, account: Account, letter_id: int) -> Letter:

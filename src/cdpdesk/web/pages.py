@@ -346,6 +346,7 @@ def case_page(request: Request, account: Signed, case_id: CaseId) -> Response:
         timeline=timeline_svg(ex.analysis, ex.events),
         pending=pending,
         letters=letters,
+        flash=request.session.pop("flash", None),  # set by web/staff.py after a form is saved
     )
 
 
