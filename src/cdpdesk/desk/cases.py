@@ -23,8 +23,7 @@ from cdpdesk.contract import CaseError, CaseFile, load_case_dict
 from cdpdesk.contract.case import HearingRequest
 from cdpdesk.desk import db, facts, intake
 from cdpdesk.desk.base import _RETRIES, DeskBase, _case_error, _day, _event_id, _source
-from cdpdesk.desk.models import AnalysisCache, Case, CaseEvent, Letter
-from cdpdesk.desk.resting import refusal
+from cdpdesk.desk.models import AnalysisCache, Case, CaseEvent
 from cdpdesk.desk.record import (
     DeskError,
     NotFoundError,
@@ -36,6 +35,7 @@ from cdpdesk.desk.record import (
     load_stored,
     utcnow,
 )
+from cdpdesk.desk.resting import refusal
 from cdpdesk.engine import ENGINE_VERSION, analyze
 from cdpdesk.letters.facts import as_of_for
 

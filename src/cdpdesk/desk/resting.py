@@ -18,7 +18,7 @@ from sqlalchemy import select
 from cdpdesk.desk.models import Letter
 
 if TYPE_CHECKING:
-    from cdpdesk.desk.workflow import Desk
+    from cdpdesk.desk.cases import CaseWork as Desk
 
 
 def refusal(desk: Desk, case_id: int, event_id: str) -> str | None:
