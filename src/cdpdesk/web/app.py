@@ -33,7 +33,7 @@ from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.letters.facts import LetterError
 from cdpdesk.privacy import install_redaction
-from cdpdesk.web import api, pages
+from cdpdesk.web import api, language, pages
 from cdpdesk.web.limits import (
     ApiBodyLimit,
     BodyLimit,
@@ -311,13 +311,14 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     def _allowed(request: Request) -> str:
         methods: set[str] = set()
         # (the routers' own lists too: newer FastAPI keeps an included router as one entry)
-        for route in [*app.router.routes, *api.router.routes, *pages.router.routes]:
+        for route in [*app.router.routes, *api.router.routes, *pages.router.routes, *language.router.routes]:
             if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
                 methods |= route.methods
         return ", ".join(sorted(methods))
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(language.router)  # the language switch (issue 16)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
