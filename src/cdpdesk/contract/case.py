@@ -56,12 +56,9 @@ def _known_language(value: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-# "en", "es" (a region such as "es-US" is accepted and stored as "es").
-Language = Annotated[
-    str,
-    StringConstraints(min_length=2, max_length=20, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$"),
-    AfterValidator(_known_language),
-]
+# "en", "es" (a region such as "es-US" is accepted and stored as "es"); any other value is
+# refused naming the languages there are.
+Language = Annotated[str, StringConstraints(min_length=1, max_length=35), AfterValidator(_known_language)]
 PeriodIds = Annotated[list[Id], Field(min_length=1)]
 PostLevy = Literal["jeopardy", "state_refund", "federal_contractor", "employment_tax"]
 
