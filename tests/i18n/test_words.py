@@ -140,3 +140,25 @@ def test_taxpayer_language_in_the_case_file() -> None:
         line.startswith("taxpayer.language: ")
         and "unknown language 'klingon'; expected one of: en, es" in line
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "spanish"),
+    [
+        ("4383 (SP)", "4383", True),
+        ("Letter 4383 (SP)", "4383", True),
+        ("4383SP", "4383", True),
+        ("4383-sp", "4383", True),
+        ("carta 4383", "4383", False),
+        ("formulario 12153", "12153", False),
+        ("aviso CP14 (SP)", "CP14", True),
+        ("LT11", "LT11", False),
+    ],
+)
+def test_the_lookup_reads_spanish_editions(typed: str, code: str, spanish: bool) -> None:
+    from cdpdesk.engine.glossary import find_letter, spanish_edition
+
+    found = find_letter(typed)
+    assert found is not None and found.code == code
+    assert spanish_edition(typed) is spanish
+    assert find_letter("SP") is None and find_letter("(SP)") is None
