@@ -204,7 +204,7 @@ _SPANISH_SUFFIX = re.compile(r"\(?\s*SP\s*\)?$")
 def spanish_edition(text: str) -> bool:
     """Whether the code a person typed names the IRS's Spanish edition ('4383 (SP)')."""
     t = re.sub(r"[\s\-]+", "", text.strip().upper())
-    t = re.sub(r"^(LETTER|LTR|FORM|NOTICE|CARTA|FORMULARIO|AVISO)", "", t)
+    t = re.sub(r"^(LETTER|LTR|FORMULARIO|FORM|NOTICE|CARTA|AVISO)", "", t)
     return bool(_SPANISH_SUFFIX.search(t)) and _SPANISH_SUFFIX.sub("", t) in _BY_CODE
 
 
@@ -212,7 +212,7 @@ def normalise_code(text: str) -> str:
     """'Letter 4383', 'l4383', ' lt11 ', 'Form 12256', 'Letter 4383 (SP)', 'Carta 4383' ->
     '4383', 'LT11', '12256', '4383', '4383'."""
     t = re.sub(r"[\s\-]+", "", text.strip().upper())
-    t = re.sub(r"^(LETTER|LTR|FORM|NOTICE|CARTA|FORMULARIO|AVISO)", "", t)
+    t = re.sub(r"^(LETTER|LTR|FORMULARIO|FORM|NOTICE|CARTA|AVISO)", "", t)
     if _SPANISH_SUFFIX.sub("", t) in _BY_CODE:
         t = _SPANISH_SUFFIX.sub("", t)
     if t.startswith("L") and t[1:].isdigit():
