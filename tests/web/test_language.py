@@ -147,3 +147,21 @@ def test_sign_in_errors_in_spanish(shared_web: Web) -> None:
         "/login", data={"username": "sam", "password": "wrong", "csrf_token": token.group(1)}, headers=ES
     )
     assert r.status_code == 401 and "El nombre de usuario y la contraseña no coinciden" in r.text
+
+
+def test_the_api_explains_in_spanish_on_request(shared_web: Web) -> None:
+    cid = shared_web.ids["determination"]
+    c, _ = shared_web.signed_in("jamie")
+    en = c.get(f"/api/cases/{cid}/explain").json()
+    es = c.get(f"/api/cases/{cid}/explain", params={"lang": "es"}).json()
+    assert en["lang"] == "en" and es["lang"] == "es"
+    assert es["stage"]["id"] == en["stage"]["id"] == "determination"
+    assert es["stage"]["title"] == "Determinación" and en["stage"]["title"] == "Determination"
+    assert len(es["next_steps"]) == len(en["next_steps"])
+    assert [s["date"] for s in es["next_steps"]] == [s["date"] for s in en["next_steps"]]
+    r = c.get(f"/api/cases/{cid}/explain", params={"lang": "fr"})
+    assert r.status_code == 422
+    assert (
+        r.json()["errors"][0]["field"] == "lang"
+        and "unknown language 'fr'" in r.json()["errors"][0]["message"]
+    )
