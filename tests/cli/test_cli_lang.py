@@ -72,3 +72,25 @@ def test_letter_render_in_spanish(tmp_path: Path) -> None:
     assert PdfReader(pdf).trailer["/Root"]["/Lang"] == "es"
     html = (tmp_path / "preview-4383-e3.html").read_text()
     assert '<html lang="es">' in html
+
+
+def test_the_withdrawal_request_in_spanish_for_the_taxpayer_to_sign(tmp_path: Path) -> None:
+    raw = json.loads((ROOT / "examples" / "newsome-lien.json").read_text())
+    raw["taxpayer"] = {"name": "Rosa Newsome", "address": ["1 Main St", "Austin TX 78701"], "language": "es"}
+    src = tmp_path / "case.json"
+    src.write_text(json.dumps(raw))
+    res = cdpdesk(
+        "letter", "render", "withdrawal-request", str(src), "--request", "r1",
+        "--out", str(tmp_path), "--date", "2005-01-10",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    out = subprocess.run(
+        ["pdftotext", str(tmp_path / "withdrawal-request-r1.pdf"), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    out = " ".join(out.split())
+    assert "Retiro mi solicitud de audiencia ante la Oficina Independiente de Apelaciones del IRS" in out
+    assert (
+        "Apelaciones recibió mi solicitud de audiencia el 8 de diciembre de 2004. La retiro completa:" in out
+    )
+    assert "Firma del contribuyente" in out and "Firma del cónyuge (declaración conjunta)" in out
+    assert "la presentación del gravamen" in out.lower()

@@ -649,7 +649,7 @@ def letter_render(
             data = facts.withdrawal_request_data(
                 case, analysis, request, _split(periods), _split(parts), True
             )
-            rendered = render_withdrawal_request(data, when.isoformat())
+            rendered = render_withdrawal_request(data, when.isoformat(), facts.letter_language(case, lang))
             stem = f"withdrawal-request-{_safe(request)}"
     except CaseError as exc:
         fail(f"{case_file}: {exc.one_line()}")

@@ -153,6 +153,7 @@ def render_4383(snapshot: dict[str, Any]) -> Rendered:
     return Rendered(html.encode("utf-8"), render_pdf(html))
 
 
-def render_withdrawal_request(data: dict[str, Any], doc_date: str) -> Rendered:
-    html = render_html("withdrawal_request.html.j2", data, doc_date)
+def render_withdrawal_request(data: dict[str, Any], doc_date: str, lang: str = DEFAULT) -> Rendered:
+    """The facts of Form 12256 for the taxpayer to read and sign, in ``lang``."""
+    html = render_html("withdrawal_request.html.j2", data, doc_date, lang)
     return Rendered(html.encode("utf-8"), render_pdf(html))
