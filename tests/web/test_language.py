@@ -165,3 +165,10 @@ def test_the_api_explains_in_spanish_on_request(shared_web: Web) -> None:
         r.json()["errors"][0]["field"] == "lang"
         and "unknown language 'fr'" in r.json()["errors"][0]["message"]
     )
+
+
+def test_the_switch_never_carries_a_typed_tin(shared_web: Web) -> None:
+    r = shared_web.client().get("/lookup", params={"q": "321-54-9876"}, headers=ES)
+    assert "321-54-9876" not in r.text and "/language/en?next=/lookup%3Fq%3DXXX-XX-9876" in r.text
+    r = shared_web.client().get("/language/es?next=/lookup%3Fq%3D321549876", follow_redirects=False)
+    assert "321549876" not in r.headers["location"]

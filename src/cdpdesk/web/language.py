@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from cdpdesk import i18n
+from cdpdesk.privacy import redact
 from cdpdesk.web.security import secure_cookies
 
 router = APIRouter(include_in_schema=False)
@@ -46,7 +47,9 @@ def context_for(request: Request, template: str) -> dict[str, Any]:
     functions and the switch's links."""
     lang = page_language(request, template)
     tr = i18n.translator(lang)
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # the page to come back to, with any TIN-shaped run a person typed (a lookup) masked:
+    # a full TIN never goes into a page or a URL
+    here = redact(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     switch = [
         {"code": code, "name": i18n.language_name(code), "current": code == chosen(request)}
         for code in i18n.languages()
@@ -67,7 +70,7 @@ def switch_language(request: Request, code: str, next: str | None = None) -> Res
         lang = i18n.check_language(code[:20])
     except i18n.LanguageError:
         lang = i18n.DEFAULT
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(redact(_safe_next(next)), status_code=303)
     response.set_cookie(
         i18n.COOKIE, lang, max_age=ONE_YEAR, path="/", samesite="lax", secure=secure_cookies(), httponly=True
     )
