@@ -5,7 +5,14 @@ PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint types unit bench clean system-deps-run system-deps-test
+.PHONY: run test lint types unit bench clean system-deps-run system-deps-test messages catalogs
+
+# The gettext catalogs (docs/translating.md): one .po per language, committed; each .mo is
+# compiled from it here (and by setup.py in a built package), never committed.
+LOCALE   := src/cdpdesk/locale
+POS      := $(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po)
+MOS      := $(POS:.po=.mo)
+PYBABEL  := $(VENV)/bin/pybabel
 
 # The Debian packages beside Python's (scripts/system-deps has the one list): installed
 # when root, else named in one line; `make test` stops without them, `make run` warns.
@@ -31,7 +38,7 @@ PORT_PROBLEM = $(shell $(PY) -c 'import sys; from cdpdesk.cli.web import port_pr
 # PORT=8001 serves on another port; a port already taken is said in one line (make's own
 # error line, before anything else starts).
 PORT ?= 8000
-run: system-deps-run $(STAMP)
+run: system-deps-run $(STAMP) catalogs
 	$(if $(PORT_PROBLEM),$(error $(PORT_PROBLEM)))
 	$(VENV)/bin/cdpdesk serve --demo --host 127.0.0.1 --port $(PORT)
 
@@ -42,8 +49,25 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(VENV)/bin/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) catalogs
 	$(VENV)/bin/pytest
+
+# Compile each language's catalog (a .mo older than its .po is rebuilt).
+catalogs: $(MOS)
+
+$(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(PYBABEL) compile -D messages -i $< -o $@
+
+# Extract every taxpayer message (Python and templates, babel.cfg) into messages.pot and
+# merge it into each language's .po: new messages arrive untranslated, and the test
+# tests/test_translations.py fails until a translator fills them in.
+messages: $(STAMP)
+	$(PYBABEL) extract -F babel.cfg --add-location=file --sort-by-file --width=100 \
+	  --project=cdpdesk --copyright-holder="CDP Desk" -o $(LOCALE)/messages.pot .
+	for po in $(POS); do \
+	  $(PYBABEL) update -D messages --width=100 --no-fuzzy-matching --ignore-obsolete \
+	    -l $$(basename $$(dirname $$(dirname $$po))) -i $(LOCALE)/messages.pot -o $$po; \
+	done
 
 test: system-deps-test lint types unit
 

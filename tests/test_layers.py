@@ -20,16 +20,30 @@ ROOT = "__init__"  # the package itself: only __version__
 # cli is the outermost interface and may import anything; nothing imports cli, and only
 # cli imports web. extras (the missing-extra message) is a leaf.
 ALLOWED: dict[str, set[str]] = {
-    "contract": {"privacy"},  # errors are masked where they are made
+    "contract": {"privacy", "locale"},  # errors are masked where they are made
     "engine": {"contract"},
     "privacy": set(),
     "extras": set(),
-    "letters": {"contract", "engine", "privacy"},
-    "desk": {"contract", "engine", "letters", "privacy", "extras"},
+    "locale": set(),  # the catalogs' folder and its list of languages
+    "i18n": {"engine", "locale"},  # the catalogs loaded, Babel's formats: the engine's Words
+    "letters": {"contract", "engine", "privacy", "i18n", "locale"},
+    "desk": {"contract", "engine", "letters", "privacy", "extras", "i18n", "locale"},
     "bulk": {"contract", "engine", "extras"},
     "transcripts": {"contract", "privacy"},  # pure reading of IRS transcripts (issue 17)
-    "web": {"contract", "engine", "letters", "privacy", "extras", "desk"},
-    "cli": {"contract", "engine", "letters", "privacy", "extras", "desk", "bulk", "web", "transcripts"},
+    "web": {"contract", "engine", "letters", "privacy", "extras", "desk", "i18n", "locale"},
+    "cli": {
+        "contract",
+        "engine",
+        "letters",
+        "privacy",
+        "extras",
+        "desk",
+        "bulk",
+        "web",
+        "transcripts",
+        "i18n",
+        "locale",
+    },
     "__main__": {"cli"},
 }
 # The engine is pure: no I/O, no clock, no database, no web.

@@ -26,6 +26,14 @@ def sign_in(page: Page, base: str, user: str) -> None:
     page.wait_for_load_state()
 
 
+def sign_in_es(page: Page, base: str, user: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Nombre de usuario").fill(user)
+    page.get_by_label("Contraseña").fill(f"{user}-demo")
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_load_state()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp) / "var") as srv:
@@ -48,6 +56,21 @@ def main() -> None:
             taxpayer.screenshot(path=OUT / "web-understand.png", full_page=True)
             taxpayer.goto(f"{base}/lookup?q=LT11")
             taxpayer.screenshot(path=OUT / "web-lookup.png", full_page=True)
+
+            # The taxpayer's pages in Spanish, as a browser set to Spanish shows them (issue 16)
+            es = browser.new_context(locale="es-US", viewport={"width": 1280, "height": 900})
+            spanish = es.new_page()
+            spanish.goto(base)
+            spanish.screenshot(path=OUT / "web-es-welcome.png", full_page=True)
+            spanish.goto(f"{base}/lookup?q=4383+(SP)")
+            spanish.screenshot(path=OUT / "web-es-lookup.png", full_page=True)
+            sign_in_es(spanish, base, "jamie")
+            spanish.screenshot(path=OUT / "web-es-understand.png", full_page=True)
+            es_phone = browser.new_context(
+                locale="es-US", viewport={"width": 390, "height": 844}, device_scale_factor=2
+            ).new_page()
+            sign_in_es(es_phone, base, "sam")
+            es_phone.screenshot(path=OUT / "web-es-phone-understand.png", full_page=True)
 
             phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             sign_in(phone, base, "avery")

@@ -682,11 +682,25 @@ def letter_render(
         typer.Option("--parts", help="withdrawal-request: lien, levy or lien,levy (default both)."),
     ] = None,
     date: DateOpt = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="4383: the letter's language, en or es (default: the case's taxpayer.language, else en).",
+        ),
+    ] = None,
 ) -> None:
     """Render a preview (HTML and PDF) from a case file. Nothing is stored."""
     if document not in DOCUMENTS and document != "12256":
         fail(f"unknown document {document!r}; expected one of: {', '.join(DOCUMENTS)}")
     when = _date(date) or dt.date.today()
+    if lang is not None:
+        from cdpdesk.i18n import LanguageError, check_language
+
+        try:
+            lang = check_language(lang)
+        except LanguageError as exc:
+            fail(f"--lang: {exc}")
     text = _read(case_file)
     _setup_logging()
     from cdpdesk.contract import CaseError, load_case
@@ -702,7 +716,13 @@ def letter_render(
             if withdrawal is None:
                 fail("4383 needs --withdrawal EVENT_ID")
             snapshot = facts.letter_4383_snapshot(
-                case, analysis, withdrawal, when, load_settings().contact.to_json(), case_ref=None
+                case,
+                analysis,
+                withdrawal,
+                when,
+                load_settings().contact.to_json(),
+                case_ref=None,
+                language=lang,
             )
             rendered = render_4383(snapshot, preview=True)  # marked: nothing is issued here
             stem = f"preview-4383-{_safe(withdrawal)}"
@@ -712,7 +732,7 @@ def letter_render(
             data = facts.withdrawal_request_data(
                 case, analysis, request, _split(periods), _split(parts), True
             )
-            rendered = render_withdrawal_request(data, when.isoformat())
+            rendered = render_withdrawal_request(data, when.isoformat(), facts.letter_language(case, lang))
             stem = f"withdrawal-request-{_safe(request)}"
     except CaseError as exc:
         fail(f"{case_file}: {exc.one_line()}")

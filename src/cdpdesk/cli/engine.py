@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -16,6 +16,9 @@ from cdpdesk.cli.common import fail as _fail
 from cdpdesk.contract import CaseError, load_case
 from cdpdesk.contract.schema import SCHEMAS, json_schema
 from cdpdesk.engine import analyze, explain_text
+
+if TYPE_CHECKING:
+    from cdpdesk.i18n import Translator
 
 app = typer.Typer()
 
@@ -39,6 +42,24 @@ def _analysis_for(path: Path, as_of: date | None) -> tuple[object, dict[str, obj
     except CaseError as exc:
         _fail(f"{path}: {error_lines(exc.lines()) if exc.items else exc}")
     return case, result
+
+
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="The language to explain in: en or es (default: the case file's taxpayer.language, else en).",
+    ),
+]
+
+
+def _words(lang: str | None) -> Translator:
+    from cdpdesk.i18n import LanguageError, translator
+
+    try:
+        return translator(lang or "en")
+    except LanguageError as exc:
+        _fail(f"--lang: {exc}")
 
 
 AsOf = Annotated[
@@ -87,10 +108,14 @@ def analyze_cmd(
 def explain_cmd(
     case_file: Annotated[Path, typer.Argument(help="A cdpdesk.case/1 JSON file.")],
     as_of: AsOf = None,
+    lang: Lang = None,
 ) -> None:
     """Explain a case in plain language: what it means, how you got here, next steps, where you are."""
+    words = _words(lang)
     case, result = _analysis_for(case_file, _parse_as_of(as_of))
-    sys.stdout.write(explain_text(case, result))  # type: ignore[arg-type]
+    if lang is None:  # the taxpayer's own language, when the case file names one
+        words = _words(getattr(getattr(case, "taxpayer", None), "language", None))
+    sys.stdout.write(explain_text(case, result, words))  # type: ignore[arg-type]
 
 
 @app.command("schema")

@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import orjson
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -42,6 +43,22 @@ Amount = Annotated[str, StringConstraints(max_length=40, pattern=r"^-?[0-9]+(\.[
 # SSN (123-45-6789), ITIN, or EIN (12-3456789); dashes optional.
 Tin = Annotated[str, StringConstraints(pattern=TIN_PATTERN)]
 State = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+def _known_language(value: str) -> str:
+    """A language the desk has catalogs for (cdpdesk/locale/<code>/): read from the package's
+    own folders, so a new language needs no change here (docs/translating.md)."""
+    from cdpdesk.locale import LanguageError, check_language
+
+    try:
+        return check_language(value)
+    except LanguageError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# "en", "es" (a region such as "es-US" is accepted and stored as "es"); any other value is
+# refused naming the languages there are.
+Language = Annotated[str, StringConstraints(min_length=1, max_length=35), AfterValidator(_known_language)]
 PeriodIds = Annotated[list[Id], Field(min_length=1)]
 PostLevy = Literal["jeopardy", "state_refund", "federal_contractor", "employment_tax"]
 
@@ -109,6 +126,8 @@ class Taxpayer(_Model):
     """SSN, ITIN or EIN (nine digits, dashes optional). Kept for the signed withdrawal request; shown elsewhere as the last four digits only."""
     address: list[Annotated[str, StringConstraints(max_length=300)]] = Field(default_factory=list)
     """Mailing address, one string per line."""
+    language: Language | None = None
+    """The language the taxpayer reads: "en" (English, the default) or "es" (Spanish). The desk issues Letter 4383 in it."""
 
 
 class Assessment(_Model):
@@ -635,6 +654,8 @@ def _message(err: Any, field: str) -> str:
         return f"not valid JSON: {err.get('ctx', {}).get('error', err['msg'])}"
     if kind == "json_type":
         return "not a JSON document"
+    if kind == "value_error" and field.endswith("language"):
+        return str(err.get("ctx", {}).get("error", err["msg"]))  # names the value and the choices
     return f"{shown}: {err['msg']}" if not secret else err["msg"]
 
 

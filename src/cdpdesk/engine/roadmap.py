@@ -23,6 +23,7 @@ from cdpdesk.contract.case import (
 )
 from cdpdesk.engine import authority as A
 from cdpdesk.engine.authority import iso_day
+from cdpdesk.engine.words import N_
 
 if TYPE_CHECKING:
     from cdpdesk.engine.hearing_requests import Entry
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Stage:
+    """A stop on the road; ``title`` and ``about`` are message ids (English), translated
+    where they are shown (the analysis's ``stage.title`` stays English for staff)."""
+
     id: str
     title: str
     letters: tuple[str, ...]
@@ -39,79 +43,89 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage(
         "assessed",
-        "Tax assessed",
+        N_("Tax assessed"),
         (),
-        "The IRS has recorded the tax you owe. Each assessment can be collected for 10 years.",
+        N_("The IRS has recorded the tax you owe. Each assessment can be collected for 10 years."),
     ),
     Stage(
         "balance_due",
-        "Balance-due notices",
+        N_("Balance-due notices"),
         ("CP14", "CP501", "CP503", "CP504"),
-        "The IRS sends bills and reminders. CP504 warns that the IRS may levy; it does not by "
-        "itself give a right to a Collection Due Process hearing.",
+        N_(
+            "The IRS sends bills and reminders. CP504 warns that the IRS may levy; it does not by "
+            "itself give a right to a Collection Due Process hearing."
+        ),
     ),
     Stage(
         "lien_filed",
-        "Lien filed",
+        N_("Lien filed"),
         ("3172",),
-        "The IRS filed a Notice of Federal Tax Lien, a public claim on your property, and told you "
-        "of your right to a Collection Due Process hearing.",
+        N_(
+            "The IRS filed a Notice of Federal Tax Lien, a public claim on your property, and told you "
+            "of your right to a Collection Due Process hearing."
+        ),
     ),
     Stage(
         "levy_notice",
-        "Final notice of intent to levy",
+        N_("Final notice of intent to levy"),
         ("LT11", "1058", "CP90"),
-        "The IRS plans to take (levy) your wages, bank accounts or other property, and told you of "
-        "your right to a Collection Due Process hearing before it does.",
+        N_(
+            "The IRS plans to take (levy) your wages, bank accounts or other property, and told you of "
+            "your right to a Collection Due Process hearing before it does."
+        ),
     ),
     Stage(
         "hearing_requested",
-        "Hearing requested",
+        N_("Hearing requested"),
         ("12153",),
-        "You asked the Independent Office of Appeals for a hearing (Form 12153).",
+        N_("You asked the Independent Office of Appeals for a hearing (Form 12153)."),
     ),
     Stage(
         "in_appeals",
-        "Hearing in Appeals",
+        N_("Hearing in Appeals"),
         ("4837",),
-        "An Appeals officer, independent of Collection, is handling your hearing.",
+        N_("An Appeals officer, independent of Collection, is handling your hearing."),
     ),
     Stage(
         "withdrawn",
-        "Hearing withdrawn; case back with Collection",
+        N_("Hearing withdrawn; case back with Collection"),
         ("12256", "4383"),
-        "You withdrew your hearing request in writing, so the hearing is over. The case is back with Collection.",
+        N_(
+            "You withdrew your hearing request in writing, so the hearing is over. The case is back with Collection."
+        ),
     ),
     Stage(
         "determination",
-        "Determination",
+        N_("Determination"),
         ("3193", "3210"),
-        "Appeals decided your hearing: a Notice of Determination (CDP hearing) or a decision letter "
-        "(equivalent hearing).",
+        N_(
+            "Appeals decided your hearing: a Notice of Determination (CDP hearing) or a decision letter "
+            "(equivalent hearing)."
+        ),
     ),
     Stage(
         "tax_court",
-        "U.S. Tax Court",
+        N_("U.S. Tax Court"),
         (),
-        "You asked the U.S. Tax Court to review the Notice of Determination.",
+        N_("You asked the U.S. Tax Court to review the Notice of Determination."),
     ),
     Stage(
         "collection",
-        "Back with Collection",
+        N_("Back with Collection"),
         (),
-        "Your hearing is over and the case is back with the IRS Collection function.",
+        N_("Your hearing is over and the case is back with the IRS Collection function."),
     ),
     Stage(
         "alternative",
-        "Payment plan or offer",
+        N_("Payment plan or offer"),
         (),
-        "You have an installment agreement or an accepted offer in compromise.",
+        N_("You have an installment agreement or an accepted offer in compromise."),
     ),
     Stage(
         "csed_passed",
-        "Collection period over",
+        N_("Collection period over"),
         (),
-        "The 10-year collection period (with any extensions) has ended for every assessment.",
+        N_("The 10-year collection period (with any extensions) has ended for every assessment."),
     ),
 )
 STAGE_BY_ID = {s.id: s for s in STAGES}

@@ -173,6 +173,21 @@ def _agreements(case: CaseFile, periods: set[str], on: dt.date) -> list[dict[str
     return out
 
 
+def letter_language(case: CaseFile, wanted: str | None = None) -> str:
+    """The language a letter is written in: the one asked for, else the taxpayer's
+    preferred language from the case file, else English."""
+    from cdpdesk.i18n import DEFAULT, check_language
+
+    if wanted:
+        try:
+            return check_language(wanted)
+        except ValueError as exc:
+            raise LetterError(str(exc)) from None
+    if case.taxpayer is not None and case.taxpayer.language:
+        return case.taxpayer.language
+    return DEFAULT
+
+
 def taxpayer_block(case: CaseFile) -> dict[str, Any]:
     if case.taxpayer is None:
         raise LetterError("the case has no taxpayer; a letter needs the taxpayer's name and address")
@@ -191,8 +206,11 @@ def letter_4383_snapshot(
     contact: dict[str, Any],
     case_ref: str | None = None,
     enclosures: list[str] | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """The data Letter 4383 is rendered from (letters.md items 1-8). Raises LetterError."""
+    """The data Letter 4383 is rendered from (letters.md items 1-8). Raises LetterError.
+    ``language``: the letter's language; by default the taxpayer's (``taxpayer.language``
+    in the case file), else English."""
     scope = withdrawal_scope(case, analysis, withdrawal_id)
     w = scope.withdrawal
     if not w.written:
@@ -224,6 +242,7 @@ def letter_4383_snapshot(
             "rev": TEMPLATE_REV_4383,
             "date": letter_date.isoformat(),
             "enclosures": list(enclosures or []),
+            "language": letter_language(case, language),
         },
         "contact": contact,
         "case": {"ref": case_ref},

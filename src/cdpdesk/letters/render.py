@@ -15,7 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cdpdesk.engine.authority import plain_date
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from cdpdesk.i18n import DEFAULT, Translator, jinja_callables, translator
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -34,23 +37,54 @@ class Rendered:
         return hashlib.sha256(self.html).hexdigest()
 
 
-def long_date(value: str | dt.date) -> str:
-    """``2024-06-10`` -> ``June 10, 2024``."""
-    return plain_date(value)
+def long_date(value: str | dt.date, tr: Translator | None = None) -> str:
+    """``2024-06-10`` -> ``June 10, 2024`` (or ``10 de junio de 2024``)."""
+    return (tr or translator()).date(value)
 
 
-def period_label(row: dict[str, Any]) -> str:
-    return f"Form {row['form']}, tax period ending {long_date(row['period_end'])}"
+def period_label(row: dict[str, Any], tr: Translator | None = None) -> str:
+    tr = tr or translator()
+    return tr.gettext("Form {form}, tax period ending {end}").format(
+        form=row["form"], end=long_date(row["period_end"], tr)
+    )
 
 
-def parts_label(parts: list[str]) -> str:
-    words = {"lien": "the lien filing", "levy": "the proposed levy"}
+def parts_label(parts: list[str], tr: Translator | None = None) -> str:
+    tr = tr or translator()
+    words = {"lien": tr.gettext("the lien filing"), "levy": tr.gettext("the proposed levy")}
     named = [words[p] for p in parts if p in words]
-    return " and ".join(named) if named else "the collection action"
+    return tr.join(named) if named else tr.gettext("the collection action")
 
 
-def kind_label(kind: str) -> str:
-    return "Collection Due Process (CDP) hearing" if kind == "cdp" else "equivalent hearing"
+def kind_label(kind: str, tr: Translator | None = None) -> str:
+    tr = tr or translator()
+    if kind == "cdp":
+        return tr.gettext("Collection Due Process (CDP) hearing")
+    return tr.gettext("equivalent hearing")
+
+
+def letter_code(number: str, lang: str) -> str:
+    """The letter's number as the footer prints it: the IRS marks a Spanish edition
+    "(SP)" ("Letter 4383 (SP)"); other languages carry their code the same way."""
+    return number if lang == DEFAULT else f"{number} ({lang.upper()[:2] if lang != 'es' else 'SP'})"
+
+
+def _page_count_css(tr: Translator) -> str:
+    """The CSS ``content`` of "Page 1 of 2" in the letter's language."""
+    text = tr.gettext("Page {page} of {pages}")
+    out = '"' + text.replace('"', "").replace("{page}", '" counter(page) "').replace(
+        "{pages}", '" counter(pages) "'
+    )
+    return out + '"'
+
+
+def _with_tr(fn: Any) -> Any:
+    @pass_context
+    def filt(context: Context, value: Any) -> Any:
+        tr = context.get("tr")
+        return fn(value, tr if isinstance(tr, Translator) else None)
+
+    return filt
 
 
 @cache
@@ -65,20 +99,41 @@ def _environment() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["long_date"] = long_date
-    env.filters["period_label"] = period_label
-    env.filters["parts_label"] = parts_label
-    env.filters["kind_label"] = kind_label
+    env.add_extension("jinja2.ext.i18n")
+    env.policies["ext.i18n.trimmed"] = True
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.filters["long_date"] = _with_tr(long_date)
+    env.filters["period_label"] = _with_tr(period_label)
+    env.filters["parts_label"] = _with_tr(parts_label)
+    env.filters["kind_label"] = _with_tr(kind_label)
     return env
 
 
-def render_html(template: str, data: dict[str, Any], doc_date: str, *, preview: bool = False) -> str:
-    """Render ``templates/TEMPLATE`` with ``data``; ``doc_date`` (ISO) fixes the PDF dates.
-    ``preview`` marks every page "PREVIEW, NOT ISSUED" (a letter not stored); an issued
-    letter is rendered without it, byte for byte as before the mark existed."""
+def render_html(
+    template: str, data: dict[str, Any], doc_date: str, lang: str = DEFAULT, *, preview: bool = False
+) -> str:
+    """Render ``templates/TEMPLATE`` with ``data`` in ``lang``; ``doc_date`` (ISO) fixes the
+    PDF dates. ``preview`` marks every page "PREVIEW, NOT ISSUED" (a letter not stored); an
+    issued letter is rendered without it, byte for byte as before the mark existed."""
     css = (TEMPLATES / "letter.css").read_text(encoding="utf-8")
     stamp = f"{doc_date}T00:00:00+00:00"
-    html: str = _environment().get_template(template).render(d=data, css=css, stamp=stamp, preview=preview)
+    tr = translator(lang)
+    number = str((data.get("letter") or {}).get("number", ""))
+    html: str = (
+        _environment()
+        .get_template(template)
+        .render(
+            d=data,
+            css=css,
+            stamp=stamp,
+            preview=preview,
+            tr=tr,
+            lang=tr.lang,
+            letter_code=letter_code(number, tr.lang),
+            page_count_css=_page_count_css(tr),
+            **jinja_callables(tr),
+        )
+    )
     return html
 
 
@@ -95,11 +150,14 @@ def render_pdf(html: str) -> bytes:
 
 
 def render_4383(snapshot: dict[str, Any], *, preview: bool = False) -> Rendered:
-    """Letter 4383 from its snapshot; ``preview`` for one that is shown, not issued."""
-    html = render_html("letter4383.html.j2", snapshot, snapshot["letter"]["date"], preview=preview)
+    """The letter in the snapshot's language (``letter.language``; a snapshot from before
+    issue 16 has none and is English); ``preview`` for one that is shown, not issued."""
+    lang = snapshot["letter"].get("language") or DEFAULT
+    html = render_html("letter4383.html.j2", snapshot, snapshot["letter"]["date"], lang, preview=preview)
     return Rendered(html.encode("utf-8"), render_pdf(html))
 
 
-def render_withdrawal_request(data: dict[str, Any], doc_date: str) -> Rendered:
-    html = render_html("withdrawal_request.html.j2", data, doc_date)
+def render_withdrawal_request(data: dict[str, Any], doc_date: str, lang: str = DEFAULT) -> Rendered:
+    """The facts of Form 12256 for the taxpayer to read and sign, in ``lang``."""
+    html = render_html("withdrawal_request.html.j2", data, doc_date, lang)
     return Rendered(html.encode("utf-8"), render_pdf(html))

@@ -209,6 +209,8 @@ class ExplainOut(BaseModel):
     next_steps: list[dict[str, Any]]
     where: dict[str, Any]
     help: list[dict[str, str]]
+    lang: str = "en"
+    """The language of the words ("en", "es"; ``?lang=``)."""
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -419,13 +421,26 @@ def show_case(
 @router.get(
     "/cases/{case_id}/explain",
     response_model=ExplainOut,
-    responses={401: ERRORS[401], 404: ERRORS[404]},
+    responses={401: ERRORS[401], 404: ERRORS[404], 422: ERRORS[422]},
     tags=["cases"],
 )
-def explain_case(request: Request, account: Signed, case_id: CaseId) -> Any:
+def explain_case(
+    request: Request,
+    account: Signed,
+    case_id: CaseId,
+    lang: Annotated[
+        str | None, Query(max_length=35, description='The language of the answers: "en" (default) or "es".')
+    ] = None,
+) -> Any:
     """The plain-language answers for the case (what the "Understanding your letter" page shows)."""
+    from cdpdesk.i18n import LanguageError, translator
+
+    try:
+        words = translator(lang or "en")
+    except LanguageError as exc:
+        raise ops.FieldError("lang", str(exc)) from None
     ops.check_visible(_accounts(request), account, case_id)
-    return ops.explained(_desk(request), case_id).explanation
+    return ops.explained(_desk(request), case_id, words).explanation
 
 
 @router.post(

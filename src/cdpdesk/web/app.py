@@ -33,7 +33,7 @@ from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.letters.facts import LetterError
 from cdpdesk.privacy import install_redaction
-from cdpdesk.web import account_pages, api, pages, practice, staff
+from cdpdesk.web import account_pages, api, language, pages, practice, staff
 from cdpdesk.web.limits import (
     ApiBodyLimit,
     BodyLimit,
@@ -321,6 +321,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
             *pages.router.routes,
             *practice.api_router.routes,
             *practice.router.routes,
+            *language.router.routes,
         ]:
             if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
                 methods |= route.methods
@@ -332,6 +333,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.include_router(practice.router)
+    app.include_router(language.router)  # the language switch (issue 16)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 

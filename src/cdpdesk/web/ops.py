@@ -16,6 +16,7 @@ from cdpdesk.desk.models import Letter
 from cdpdesk.desk.record import NotFoundError
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine import analyze, explain
+from cdpdesk.engine.words import ENGLISH, Words
 from cdpdesk.letters import facts
 from cdpdesk.privacy import redact
 
@@ -65,13 +66,14 @@ class Explained:
     shown: dict[str, Any]
 
 
-def explained(desk: Desk, case_id: int) -> Explained:
+def explained(desk: Desk, case_id: int, words: Words = ENGLISH) -> Explained:
+    """The case, its analysis and the explainer in the language of ``words``."""
     shown = show(desk, case_id)
     stored = desk.stored(case_id)
     case = stored.case_file()
     analysis = shown["analysis"]
     events = [e.payload for e in stored.active.values()]
-    return Explained(case_id, case, analysis, explain(case, analysis), events, shown)
+    return Explained(case_id, case, analysis, explain(case, analysis, words), events, shown)
 
 
 def letter_preview_html(desk: Desk, case_id: int, event_id: str, when: dt.date | None = None) -> bytes:
@@ -90,7 +92,8 @@ def letter_preview_html(desk: Desk, case_id: int, event_id: str, when: dt.date |
         desk.settings.contact.to_json(),
         case_ref=f"CDP Desk case {case_id}",
     )
-    return render_html("letter4383.html.j2", snapshot, day.isoformat(), preview=True).encode("utf-8")
+    lang = snapshot["letter"]["language"]
+    return render_html("letter4383.html.j2", snapshot, day.isoformat(), lang, preview=True).encode("utf-8")
 
 
 def letter_row(desk: Desk, accounts: Accounts, account: Account, letter_id: int) -> Letter:

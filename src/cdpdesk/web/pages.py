@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.concurrency import run_in_threadpool
 
 from cdpdesk.contract.analysis import HEARING_STATUSES
@@ -22,10 +24,11 @@ from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.listing import SORTS, QueryError, check_q, list_cases
 from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
-from cdpdesk.engine.authority import plain_date
-from cdpdesk.engine.glossary import LETTERS, find_letter
+from cdpdesk.engine.glossary import LETTERS, find_letter, spanish_edition
 from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
-from cdpdesk.web import ops
+from cdpdesk.engine.words import N_
+from cdpdesk.i18n import Translator, translator
+from cdpdesk.web import language, ops
 from cdpdesk.web.params import CaseId, LetterId
 from cdpdesk.web.security import (
     check_csrf,
@@ -39,6 +42,12 @@ from cdpdesk.web.svg import roadmap_svg, timeline_svg
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+# Jinja's i18n extension, newstyle: {% trans %} blocks are whitespace-trimmed message ids
+# (as `make messages` extracts them), and gettext comes with each page's context
+# (web/language.py), so one environment serves every language at once.
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.policies["ext.i18n.trimmed"] = True
+templates.env.newstyle_gettext = True  # type: ignore[attr-defined]
 
 STATUS_WORDS = {
     "pending": "pending",
@@ -55,27 +64,46 @@ HEARING_WORDS = {
 }
 
 
-def long_date(value: str | dt.date | None) -> str:
+def _tr(context: Context) -> Translator:
+    tr = context.get("tr")
+    return tr if isinstance(tr, Translator) else translator()
+
+
+def long_date(value: str | dt.date | None, tr: Translator | None = None) -> str:
+    """A date in a language (English by default): "June 10, 2024", "10 de junio de 2024"."""
     if not value:
         return ""
-    return plain_date(value)
+    return (tr or translator()).date(value)
 
 
-def days_from_today(value: str) -> str:
+@pass_context
+def _long_date_filter(context: Context, value: str | dt.date | None) -> str:
+    """The templates' ``long_date``: in the page's language."""
+    return long_date(value, _tr(context))
+
+
+@pass_context
+def days_from_today(context: Context, value: str) -> str:
+    tr = _tr(context)
     n = (dt.date.fromisoformat(value) - dt.date.today()).days
     if abs(n) > 180:
         return ""
     if n == 0:
-        return "(today)"
+        return tr.gettext("(today)")
     if n > 0:
-        return f"(in {n} day{'s' if n != 1 else ''})"
-    return f"({-n} day{'s' if n != -1 else ''} ago)"
+        return tr.ngettext("(in {n} day)", "(in {n} days)", n).format(n=n)
+    return tr.ngettext("({n} day ago)", "({n} days ago)", -n).format(n=-n)
 
 
-templates.env.filters["long_date"] = long_date
+templates.env.filters["long_date"] = _long_date_filter
 templates.env.filters["days_from_today"] = days_from_today
 templates.env.globals["STATUS_WORDS"] = STATUS_WORDS
 templates.env.globals["HEARING_WORDS"] = HEARING_WORDS
+
+
+def _words(request: Request, template: str) -> Translator:
+    """The translator for this page (English for a page not yet translated)."""
+    return translator(language.page_language(request, template))
 
 
 def _desk(request: Request) -> Desk:
@@ -94,19 +122,51 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         account = current_account(request)
     except Exception:  # noqa: BLE001 - a bad Basic header on a page: show it as signed out
         account = None
+    words = language.context_for(request, name)
     context.setdefault("title", "CDP Desk")
     base = {"request": request, "account": account, "csrf": csrf_token(request), "path": request.url.path}
-    return templates.TemplateResponse(request, name, base | context, status_code=status)
+    response = templates.TemplateResponse(request, name, base | words | context, status_code=status)
+    response.headers["Content-Language"] = words["lang"]
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+# Error titles and the sentence each status gets in plain words (message ids).
+ERROR_TITLES = {
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    409: N_("The case changed"),
+    422: N_("That did not work"),
+    429: N_("Too many tries"),
+}
+ERROR_WORDS = {
+    403: N_("You are not allowed to do this."),
+    404: N_("We could not find this page, or it is not one you can see."),
+    409: N_("The case changed while you were working on it. Open it again and check it."),
+    422: N_("Something in what was sent could not be used. Check it and try again."),
+    429: N_("There were too many tries. Wait a little and try again."),
+}
+
+
+OTHER_ERROR_TITLE = N_("Something went wrong")
+OTHER_ERROR_WORDS = N_("Something went wrong. Try again later.")
+# Fixed details the app gives (web/app.py); a detail naming a case or a field has none.
+ERROR_DETAILS = (N_("there is no page at this address"), N_("request refused"))
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    titles = {403: "Not allowed", 404: "Not found", 409: "The case changed", 422: "That did not work"}
+    """The error, in the page's language; a detail that has no translation (it names a
+    field or a case) is shown as it is, marked as English."""
+    tr = translator(language.page_language(request, "error.html"))
+    translated = tr.gettext(message)
     return render(
         request,
         "error.html",
         status=status,
-        title=titles.get(status, "Something went wrong"),
-        message=message,
+        title=tr.gettext(ERROR_TITLES.get(status, OTHER_ERROR_TITLE)),
+        message=translated,
+        plain=tr.gettext(ERROR_WORDS.get(status, OTHER_ERROR_WORDS)),
+        message_lang=tr.lang if translated != message or tr.lang == "en" else "en",
     )
 
 
@@ -124,7 +184,10 @@ def _safe_next(value: str | None) -> str:
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", title="Sign in", next=_safe_next(next), error=None, username="")
+    tr = _words(request, "login.html")
+    return render(
+        request, "login.html", title=tr.gettext("Sign in"), next=_safe_next(next), error=None, username=""
+    )
 
 
 @router.post("/login")
@@ -137,6 +200,7 @@ def login(
 ) -> Response:
     check_csrf(request, csrf_token)
     accounts = _accounts(request)
+    tr = _words(request, "login.html")
     try:
         account = accounts.authenticate(username[:200], password[:1024], client_address(request))
     except Throttled as exc:
@@ -144,12 +208,11 @@ def login(
             request,
             "login.html",
             status=429,
-            title="Sign in",
+            title=tr.gettext("Sign in"),
             next=_safe_next(next),
-            error=(
-                "Too many failed sign-ins for this account or from this address. "
-                f"Wait {_wait_words(exc.retry_after)} and try again."
-            ),
+            error=tr.gettext(
+                "Too many failed sign-ins for this account or from this address. Wait {wait} and try again."
+            ).format(wait=_wait_words(exc.retry_after, tr)),
             username=username[:100],
         )
         page.headers["Retry-After"] = str(exc.retry_after)
@@ -159,9 +222,9 @@ def login(
             request,
             "login.html",
             status=401,
-            title="Sign in",
+            title=tr.gettext("Sign in"),
             next=_safe_next(next),
-            error="That username and password do not match. Check them and try again.",
+            error=tr.gettext("That username and password do not match. Check them and try again."),
             username=ops.safe_message(username[:100]),
         )
     old = request.session.get("sid")
@@ -172,11 +235,12 @@ def login(
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
-def _wait_words(seconds: int) -> str:
+def _wait_words(seconds: int, tr: Translator | None = None) -> str:
+    tr = tr or translator()
     if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return tr.ngettext("{n} second", "{n} seconds", seconds).format(n=seconds)
     minutes = -(-seconds // 60)
-    return f"{minutes} minutes"
+    return tr.ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
 
 
 @router.post("/logout")
@@ -407,7 +471,9 @@ def letter_page(request: Request, account: Signed, letter_id: LetterId) -> Respo
     return render(
         request,
         "letter.html",
-        title=f"Letter {row.number} for case {row.case_id}",
+        title=_words(request, "letter.html")
+        .gettext("Letter {number} for case {case}")
+        .format(number=row.number, case=row.case_id),
         letter=info,
         issued="issued" in request.query_params,
         already="already" in request.query_params,
@@ -420,19 +486,22 @@ def letter_page(request: Request, account: Signed, letter_id: LetterId) -> Respo
 @router.get("/cases/{case_id}/understand")
 def understand(request: Request, account: Signed, case_id: CaseId) -> Response:
     ops.check_visible(_accounts(request), account, case_id)
-    ex = ops.explained(_desk(request), case_id)
+    tr = _words(request, "understand.html")
+    ex = ops.explained(_desk(request), case_id, tr)
     stage = ex.explanation["stage"]
     letters_here = [letter for letter in LETTERS if letter.stage == stage["id"]]
     return render(
         request,
         "understand.html",
-        title="Understanding your letter",
+        title=tr.gettext("Understanding your letter"),
         case_id=case_id,
         case=ex.shown["case"],
         ex=ex.explanation,
         analysis=ex.analysis,
         roadmap=roadmap_svg(
-            stage["id"], states={s["id"]: s["state"] for s in ex.explanation["where"]["stages"]}
+            stage["id"],
+            states={s["id"]: s["state"] for s in ex.explanation["where"]["stages"]},
+            words=tr,
         ),
         letters_here=letters_here,
         letters_by_stage=_letters_by_stage(),
@@ -446,9 +515,10 @@ def summary(request: Request, account: Signed, case_id: int) -> Response:
     from cdpdesk.web.summary import summary_pdf
 
     ops.check_visible(_accounts(request), account, case_id)
-    ex = ops.explained(_desk(request), case_id)
+    tr = translator(language.chosen(request))
+    ex = ops.explained(_desk(request), case_id, tr)
     taxpayer = ex.shown["case"].get("taxpayer") or {}
-    pdf = summary_pdf(ex.explanation, ex.analysis["as_of"], taxpayer.get("name"))
+    pdf = summary_pdf(ex.explanation, ex.analysis["as_of"], taxpayer.get("name"), tr)
     headers = {"Content-Disposition": f'inline; filename="case-{case_id}-summary.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)
 
@@ -464,14 +534,16 @@ def _letters_by_stage() -> dict[str, list[Any]]:
 def lookup(request: Request, q: str | None = None) -> Response:
     found = find_letter(q) if q else None
     stage_id = found.stage if found else None
+    tr = _words(request, "lookup.html")
     return render(
         request,
         "lookup.html",
-        title="Look up a letter",
+        title=tr.gettext("Look up a letter"),
         q=ops.safe_message((q or "")[:40]),
         found=found,
+        spanish=bool(found and q and spanish_edition(q)),
         stage=STAGE_BY_ID[stage_id] if stage_id else None,
-        roadmap=roadmap_svg(stage_id or "", here_text="this letter"),
+        roadmap=roadmap_svg(stage_id or "", here_text=tr.gettext("this letter"), words=tr),
         stages=STAGES,
         letters=LETTERS,
         letters_by_stage=_letters_by_stage(),

@@ -13,20 +13,22 @@ from typing import Any
 
 from cdpdesk.contract.case import EVENT_DAY
 from cdpdesk.engine.roadmap import STAGES
+from cdpdesk.engine.words import ENGLISH, N_, Words
 
 INK, MUTED, ACCENT, SOFT, LINE = "#1b1f24", "#57606a", "#0b5cad", "#dbe9f7", "#8c959f"
 AS_OF = "#9a4a00"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 
 
-_STATE_WORDS = {"passed": "passed", "off_road": "not on your road", "ahead": ""}
+_STATE_WORDS = {"passed": N_("passed"), "off_road": N_("not on your road"), "ahead": ""}
 
 
 def roadmap_svg(
     current: str,
     link: str = "#stage-{id}",
-    here_text: str = "you are here",
+    here_text: str = N_("you are here"),
     states: dict[str, str] | None = None,
+    words: Words = ENGLISH,
 ) -> str:
     """Every stage as a stop on a vertical road. The current one is filled, framed and
     labelled; with ``states`` (stage id -> passed, off_road or ahead, as the explainer
@@ -34,7 +36,10 @@ def roadmap_svg(
     dashed and faded, each with its state in words. Each stop links to ``link`` (``{id}``
     is replaced): click it, or tab to it and press Enter, to read about it. The group has a
     name and each link's name is its visible text, so screen readers and voice control
-    agree (axe-core: nested-interactive, label-content-name-mismatch)."""
+    agree (axe-core: nested-interactive, label-content-name-mismatch). ``words``: the
+    page's language (stage titles and state words)."""
+    _ = words.gettext
+    here_text = _(here_text)  # the default is a message id; a caller's text passes through
     states = states or {}
     step, top, width, here_extra = 46, 26, 480, 18
     ys: list[float] = []
@@ -48,8 +53,18 @@ def roadmap_svg(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" role="group" '
         f'aria-labelledby="roadmap-title" class="roadmap" font-family="{FONT}">',
-        '<title id="roadmap-title">The collection road, from the tax assessed to the end of the '
-        f"collection period{'; the highlighted stop is ' + escape(here_text) if current else ''}</title>",
+        '<title id="roadmap-title">'
+        + (
+            escape(
+                _(
+                    "The collection road, from the tax assessed to the end of the collection period; "
+                    "the highlighted stop is {here}"
+                ).format(here=here_text)
+            )
+            if current
+            else escape(_("The collection road, from the tax assessed to the end of the collection period"))
+        )
+        + "</title>",
         f'<line x1="26" y1="{ys[0]}" x2="26" y2="{ys[-1]}" stroke="{LINE}" stroke-width="4" stroke-linecap="round"/>',
     ]
     for i, stage in enumerate(STAGES):
@@ -57,7 +72,7 @@ def roadmap_svg(
         here = stage.id == current
         state = "current" if here else states.get(stage.id, "ahead")
         href = escape(link.replace("{id}", stage.id))
-        label = escape(stage.title)
+        label = escape(_(stage.title))
         box = step + here_extra - 6 if here else step - 4
         parts.append(f'<a href="{href}" class="stop stop-{state}">')
         parts.append(
@@ -88,12 +103,12 @@ def roadmap_svg(
             )
         else:
             parts.append(f'<circle cx="26" cy="{y}" r="8" fill="#ffffff" stroke="{LINE}" stroke-width="3"/>')
-        words = _STATE_WORDS.get(state, "")
+        state_words = _(_STATE_WORDS[state]) if _STATE_WORDS.get(state) else ""
         colour = MUTED if state == "off_road" else "#3d444d"
-        if words:
+        if state_words:
             parts.append(
                 f'<text x="50" y="{y - 1}" font-size="16" fill="{colour}" text-decoration="underline">{label}</text>'
-                f'<text x="50" y="{y + 15}" font-size="12" fill="{MUTED}">{escape(words)}</text>'
+                f'<text x="50" y="{y + 15}" font-size="12" fill="{MUTED}">{escape(state_words)}</text>'
             )
         else:
             parts.append(
