@@ -8,6 +8,7 @@ import html as html_module
 import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -644,3 +645,15 @@ def test_everyone_changes_their_own_password(web: Web) -> None:
     accounts = web.app.state.accounts
     assert accounts.authenticate("avery", "avery-demo") is None
     assert accounts.authenticate("avery", "new-pass-123") is not None
+
+
+def test_every_event_type_of_the_contract_has_a_form_in_plain_words() -> None:
+    """A type added to cdpdesk.case/1 (issue 15 added disaster relief and combat-zone
+    service) gets its form and its words, or the record page would fail."""
+    case = json.loads((Path(__file__).parents[2] / "examples" / "withdrawal-cdp.json").read_text("utf-8"))
+    keys = forms.form_keys()
+    assert {"disaster_relief", "combat_zone"} <= set(keys)
+    for key in keys:
+        form = forms.event_form(key, case)
+        assert form.title == forms.TYPE_WORDS[key]
+        assert all(f.label and f.label != f.name for f in form.fields), key

@@ -79,9 +79,23 @@ class ComingDeadline:
         }
 
 
+# A rule that moves a deadline (disaster relief, combat-zone service, the bankruptcy bar on a
+# petition: issue 15) keeps the deadline's kind; its ``what`` still names the deadline moved.
+_KIND_OF_WHAT = (
+    ("Last day to request a CDP hearing", CDP_REQUEST),
+    ("Last day to request an equivalent hearing", EH_REQUEST),
+    ("Last day to petition", TAX_COURT_PETITION),
+)
+
+
 def kind_of(deadline: dict[str, Any]) -> str:
-    """The kind of one ``deadlines`` entry, read from the rule that produced it."""
-    return _KIND_OF_RULE.get(deadline["rule"], OTHER)
+    """The kind of one ``deadlines`` entry, read from the rule that produced it (or, for a
+    rule that moved a deadline, from the deadline it names)."""
+    kind = _KIND_OF_RULE.get(deadline["rule"])
+    if kind is not None:
+        return kind
+    what = str(deadline.get("what") or "")
+    return next((k for prefix, k in _KIND_OF_WHAT if what.startswith(prefix)), OTHER)
 
 
 def coming_deadlines(analysis: dict[str, Any]) -> list[ComingDeadline]:

@@ -57,6 +57,8 @@ TYPE_WORDS: dict[str, str] = {
     "outside_us": "Taxpayer outside the United States",
     "tas_application": "Taxpayer Advocate application (Form 911)",
     "innocent_spouse_claim": "Innocent spouse claim",
+    "disaster_relief": "Disaster relief postponing deadlines (IRC 7508A)",
+    "combat_zone": "Combat-zone service (IRC 7508)",
     "withdrawal_acknowledged": "Letter 4383 issued",
 }
 
@@ -89,6 +91,12 @@ LABELS: dict[str, str] = {
     "bar_ended": "Date the bar on collection ended",
     "withdrawal": "Withdrawal acknowledged",
     "written": "In writing",
+    "first_day": "First day of the relief period",
+    "last_day": "Last day of the relief period",
+    "relief": "Which relief (the IRS announcement or FEMA number)",
+    "departed": "Date service in the combat zone ended",
+    "hospitalized_until": "Hospitalized until",
+    "form_12257": "Summary notice with waivers (Form 12257)",
 }
 TYPE_LABELS: dict[tuple[str, str], str] = {
     ("levy_notice", "date"): "Date printed on the notice",
