@@ -55,7 +55,9 @@ def test_facts_are_the_analysis_in_rows(db_url: str) -> None:
                     act_by[0] if act_by else None
                 )
                 stored = s.scalars(
-                    select(DeadlineFact.kind).where(DeadlineFact.case_id == cid).order_by(DeadlineFact.position)
+                    select(DeadlineFact.kind)
+                    .where(DeadlineFact.case_id == cid)
+                    .order_by(DeadlineFact.position)
                 ).all()
                 assert stored == [kind_of(d) for d in analysis["deadlines"]]  # the engine's kinds
                 first = min(analysis["assessments"], key=lambda a: a["csed"])
