@@ -5,7 +5,8 @@ kept in indexed tables (models ``CaseFacts`` and the rest, migration 0005) so th
 list, the search, the withdrawal queue and the deadlines across cases are a few indexed
 queries, whatever the number of cases:
 
-- the stage, the next deadline to act by (a hearing request or a petition) and the earliest CSED (and whether it is a lower bound);
+- the stage, the next deadline to act by (a hearing request or a petition) and the earliest
+  CSED (and whether it is a lower bound);
 - each hearing's type and status; each assessment's CSED and lower-bound flag;
 - each coming deadline (date, kind as ``cdpdesk.engine.coming`` names it, rule, why);
 - the withdrawals waiting for Appeals (written and not yet acknowledged; oral ones while
