@@ -16,6 +16,7 @@ from cdpdesk.desk import db
 from cdpdesk.desk.listing import QueryError, coming_deadlines, list_cases
 from cdpdesk.desk.models import CaseFacts, DeadlineFact, HearingFact, NameTerm, WithdrawalFact
 from cdpdesk.desk.workflow import Desk
+from cdpdesk.engine.coming import ACT_BY, kind_of
 from tests.conftest import ROOT
 from tests.desk.conftest import CASES
 
@@ -48,8 +49,17 @@ def test_facts_are_the_analysis_in_rows(db_url: str) -> None:
                 assert f is not None and f.case_version == 1
                 assert f.as_of.isoformat() == analysis["as_of"]
                 assert f.stage == analysis["stage"]["id"]
-                assert f.next_deadline is not None
-                assert f.next_deadline.isoformat() == analysis["deadlines"][0]["date"]
+                # the next day to act by (a request or a petition), never a CSED
+                act_by = [d["date"] for d in analysis["deadlines"] if kind_of(d) in ACT_BY]
+                assert (f.next_deadline.isoformat() if f.next_deadline else None) == (
+                    act_by[0] if act_by else None
+                )
+                stored = s.scalars(
+                    select(DeadlineFact.kind)
+                    .where(DeadlineFact.case_id == cid)
+                    .order_by(DeadlineFact.position)
+                ).all()
+                assert stored == [kind_of(d) for d in analysis["deadlines"]]  # the engine's kinds
                 first = min(analysis["assessments"], key=lambda a: a["csed"])
                 assert (f.csed.isoformat() if f.csed else None, f.csed_lower_bound) == (
                     first["csed"],
@@ -193,7 +203,8 @@ def test_list_filters_search_sorts_and_pages_in_sql(db_url: str) -> None:
         assert pages[0].total == 4 and pages[0].pages == 2
         row = everyone.items[0]
         assert row["tin"] == "XXX-XX-6789" and row["periods"] == ["1040-2019"]
-        assert row["next_deadline"]["kind"] == "csed" and row["csed"] == {
+        # nothing left to request or petition: no "next date", the CSED in its own column
+        assert row["next_deadline"] is None and row["csed"] == {
             "date": "2031-02-01",
             "lower_bound": False,
         }

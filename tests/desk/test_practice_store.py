@@ -5,19 +5,24 @@ deadlines across the cases a user may see."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 
 from cdpdesk.desk import db
 from cdpdesk.desk.accounts import Accounts
-from cdpdesk.desk.deadlines import coming_deadlines_for
+from cdpdesk.desk.cases import ANALYSIS_KEY
+from cdpdesk.desk.deadlines import CaseDeadline, coming_deadlines_for, deadlines_page
 from cdpdesk.desk.demo import load_demo
+from cdpdesk.desk.facts import facts_key
 from cdpdesk.desk.feeds import CalendarFeed, Feeds, token_hash
+from cdpdesk.desk.listing import list_cases
+from cdpdesk.desk.models import CaseFacts, DeadlineFact
 from cdpdesk.desk.workflow import Desk
-from cdpdesk.engine.coming import coming_deadlines
+from cdpdesk.engine.coming import ACT_BY, KIND_WORDS, coming_deadlines
 
 
 def test_feeds_store_only_a_hash_and_are_revocable(db_url: str) -> None:
@@ -103,3 +108,86 @@ def test_no_deadline_of_an_unknown_kind(db_url: str, kinds: set[str]) -> None:
     with Desk.open(db_url) as desk:
         load_demo(desk, Accounts(desk))
         assert coming_deadlines_for(desk, None, kinds=kinds) == []
+
+
+def test_deadlines_are_paged_in_sql_with_their_total(db_url: str) -> None:
+    with Desk.open(db_url) as desk:
+        load_demo(desk, Accounts(desk))
+        everyone = coming_deadlines_for(desk, None)
+        assert len(everyone) >= 5
+        pages = [deadlines_page(desk, None, page=n, per_page=2) for n in range(1, len(everyone) // 2 + 3)]
+        assert all(p.total == len(everyone) for p in pages)
+        assert [r for p in pages for r in p.items] == everyone
+        assert pages[0].pages == -(-len(everyone) // 2) and pages[-1].items == []
+        # days left from the day asked for; dates before it are not coming any more
+        later = everyone[2].deadline.date
+        on = coming_deadlines_for(desk, None, as_of=later)
+        assert on == [
+            CaseDeadline(
+                r.case,
+                r.taxpayer,
+                r.tin,
+                r.as_of,
+                replace(r.deadline, days_left=(r.deadline.date - later).days),
+            )
+            for r in everyone
+            if r.deadline.date >= later
+        ]
+        assert on[0].deadline.days_left == 0
+        within = deadlines_page(desk, None, kinds={"csed", "tax_court_petition"}, within_days=3650)
+        want = [
+            r
+            for r in everyone
+            if r.deadline.kind in {"csed", "tax_court_petition"} and r.deadline.days_left <= 3650
+        ]
+        assert within.items == want and within.total == len(want)
+
+
+def test_the_case_list_next_date_is_the_next_to_act_by(db_url: str) -> None:
+    with Desk.open(db_url) as desk:
+        ids = load_demo(desk, Accounts(desk))["cases"]
+        today = dt.date.today()
+        items = list_cases(desk, None, per_page=100).items
+        assert {row["id"] for row in items} == set(ids.values())
+        for row in items:
+            analysis = desk.analysis(row["id"])
+            act = [d for d in coming_deadlines(analysis) if d.kind in ACT_BY and d.date >= today]
+            got = row["next_deadline"]
+            if not act:
+                assert got is None, row["id"]
+                continue
+            assert (got["date"], got["kind"], got["days_left"], got["rule"]) == (
+                act[0].date.isoformat(),
+                act[0].kind,
+                (act[0].date - today).days,
+                act[0].rule,
+            )
+            assert got["kind"] != "csed"
+            first = min(a["csed"] for a in analysis["assessments"])
+            assert row["csed"]["date"] == first
+        petition = next(row for row in items if row["id"] == ids["determination"])["next_deadline"]
+        assert petition["kind"] == "tax_court_petition" and 22 <= petition["days_left"] <= 26
+
+
+def test_facts_of_the_old_format_are_written_again(db_url: str) -> None:
+    """Facts written by issue 11's derive (kinds read off the event type, a CSED as the next
+    deadline, no format suffix in the key) are rewritten on first use, with no migration."""
+    with Desk.open(db_url) as desk:
+        load_demo(desk, Accounts(desk))
+        before = [(r.case, r.deadline.key, r.deadline.kind) for r in coming_deadlines_for(desk, None)]
+        with desk._tx() as s:
+            s.execute(
+                update(DeadlineFact).where(DeadlineFact.kind == "tax_court_petition").values(kind="final")
+            )
+            s.execute(
+                update(DeadlineFact).where(DeadlineFact.kind == "cdp_request").values(kind="hearing_request")
+            )
+            s.execute(update(CaseFacts).values(analysis_key=ANALYSIS_KEY, next_deadline=CaseFacts.csed))
+    with Desk.open(db_url) as desk:
+        after = [(r.case, r.deadline.key, r.deadline.kind) for r in coming_deadlines_for(desk, None)]
+        assert after == before and any(kind == "tax_court_petition" for _, _, kind in after)
+        with desk._sessions() as s:
+            keys = set(s.scalars(select(CaseFacts.analysis_key)))
+            kinds = set(s.scalars(select(DeadlineFact.kind)))
+        assert keys == {facts_key(ANALYSIS_KEY)}
+        assert kinds <= set(KIND_WORDS) and not kinds & {"final", "hearing_request"}

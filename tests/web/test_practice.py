@@ -165,6 +165,44 @@ def test_deadlines_page_csv_and_json_for_the_representative(web: Web) -> None:
     assert taxpayer.get("/deadlines").status_code == 403
 
 
+def test_deadlines_are_paged_with_their_total(web: Web) -> None:
+    staff, _ = web.signed_in("appeals")
+    every = staff.get("/api/deadlines", params={"per_page": 500}).json()
+    assert every["total"] == len(every["items"]) >= 3 and every["pages"] == 1
+    pages = [staff.get("/api/deadlines", params={"per_page": 2, "page": n}).json() for n in (1, 2)]
+    assert [p["total"] for p in pages] == [every["total"]] * 2 and pages[0]["pages"] == -(
+        -every["total"] // 2
+    )
+    assert pages[0]["items"] + pages[1]["items"] == every["items"][:4]
+    assert pages[0]["day"] == TODAY.isoformat()
+    for bad in ({"page": 0}, {"per_page": 501}, {"per_page": "x"}):
+        assert staff.get("/api/deadlines", params=bad).status_code == 422
+    page = staff.get("/deadlines")
+    assert f"{every['total']} dates" in page.text
+    assert 'rel="next"' not in page.text  # fewer than a page (100) of dates in the demo
+
+
+def test_case_list_next_date_is_a_request_or_petition_deadline(web: Web) -> None:
+    staff, _ = web.signed_in("appeals")
+    items = staff.get("/api/cases", params={"per_page": 100}).json()["items"]
+    by_id = {row["id"]: row for row in items}
+    petition = by_id[web.ids["determination"]]["next_deadline"]
+    want = next(
+        d
+        for d in coming_deadlines(web.desk.analysis(web.ids["determination"]))
+        if d.kind == "tax_court_petition"
+    )
+    assert (petition["date"], petition["kind"], petition["days_left"]) == (
+        want.date.isoformat(),
+        "tax_court_petition",
+        (want.date - TODAY).days,
+    )
+    assert all(row["next_deadline"] is None or row["next_deadline"]["kind"] != "csed" for row in items)
+    assert any(row["next_deadline"] is None and row["csed"] for row in items)  # a CSED alone: no next date
+    html = staff.get("/cases", params={"per_page": 100}).text
+    assert f"{(want.date - TODAY).days} days left" in html and "Tax Court petition deadline:" in html
+
+
 # --- Calendars ------------------------------------------------------------------------------------
 
 

@@ -1,28 +1,41 @@
 """Deadlines across cases: every coming deadline of the cases a user may see, soonest
-first, for the practitioner's "all my clients" page, its CSV and the calendar feeds.
+first, for the practitioner's "all my clients" page, its CSV, ``/api/deadlines`` and the
+calendar feed.
 
-Each row is one entry of a case's analysis (``cdpdesk.engine.coming``): the date, its kind,
-its why and the days left, all computed by the engine. The desk only gathers them.
+Answered from the derived facts (``case_deadlines``, desk/facts.py): one indexed, ordered,
+limited query and a count, so that a page takes the same time at 100,000 cases as at 100.
+Each row is one entry of a case's last analysis, stored with the kind the engine names
+(``cdpdesk.engine.coming``, one vocabulary for the facts, the pages and the calendars). The
+stable key of a row (the calendar UID) is the engine's too: for the cases of the rows
+returned, their stored deadlines and assessments are handed back to
+:func:`cdpdesk.engine.coming.coming_deadlines`, which names every key; the desk works no
+rule or key out itself.
 
-Now this reads each visible case's cached analysis (``Desk.analysis``: one cache hit per
-case version). :func:`coming_deadlines_for` is the one entry point, with the signature the
-pages use, so that it can be answered from an indexed table of derived deadlines later
-without touching its callers.
+Dates are from the last analysis of each case (``as_of`` of its facts: the day it was
+written or the last ``cdpdesk desk refresh``); days left count from the day asked for
+(default today), and a date before that day is not "coming" any more.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
-from cdpdesk.desk.models import Case
+from cdpdesk.desk import facts as F
+from cdpdesk.desk.models import AssessmentFact, Case, CaseFacts, DeadlineFact, Taxpayer
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.coming import ComingDeadline, coming_deadlines
 from cdpdesk.privacy import mask_tin
+
+#: Rows per page of the deadlines page and of ``/api/deadlines`` unless asked otherwise.
+PER_PAGE = 100
+MAX_PER_PAGE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +45,7 @@ class CaseDeadline:
     case: int
     taxpayer: str | None
     tin: str | None  # masked: the last four digits
-    as_of: dt.date  # the day the analysis (and days_left) speaks from
+    as_of: dt.date  # the day the case's facts (its last analysis) are as of
     deadline: ComingDeadline
 
     def to_json(self) -> dict[str, Any]:
@@ -45,20 +58,136 @@ class CaseDeadline:
         }
 
 
-def _cases(desk: Desk, visible: set[int] | None) -> list[tuple[int, str | None, str | None]]:
-    with desk._sessions() as s:
-        q = select(Case).order_by(Case.id)
-        if visible is not None:
-            q = q.where(Case.id.in_(sorted(visible) or [-1]))
-        return [
-            (c.id, c.taxpayer.name if c.taxpayer else None, mask_tin(c.taxpayer.tin) if c.taxpayer else None)
-            for c in s.scalars(q)
-        ]
+@dataclass(frozen=True, slots=True)
+class DeadlinePage:
+    """One page of deadlines across cases, and how many match in all."""
+
+    items: list[CaseDeadline]
+    total: int
+    page: int
+    per_page: int
+    day: dt.date  # days left count from this day
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def as_of(self) -> dt.date | None:
+        """The oldest day the rows' facts are as of (what the page says)."""
+        return min((r.as_of for r in self.items), default=None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": [r.to_json() for r in self.items],
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+            "day": self.day.isoformat(),
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
+        }
 
 
 def deadlines_of_case(desk: Desk, case_id: int, as_of: dt.date | None = None) -> list[ComingDeadline]:
     """One stored case's coming deadlines (its analysis as the case page shows it)."""
     return coming_deadlines(desk.analysis(case_id, as_of))
+
+
+def _where(
+    visible: set[int] | None, kinds: Collection[str] | None, within_days: int | None, day: dt.date
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [DeadlineFact.date >= day]
+    if within_days is not None:
+        where.append(DeadlineFact.date <= day + dt.timedelta(days=within_days))
+    if visible is not None:
+        where.append(DeadlineFact.case_id.in_(sorted(visible)))
+    if kinds is not None:  # an empty choice matches nothing, as an unknown kind does
+        where.append(DeadlineFact.kind.in_(sorted(kinds)))
+    return where
+
+
+def _keyed(s: Session, case_ids: Sequence[int], day: dt.date) -> dict[tuple[int, int], ComingDeadline]:
+    """The engine's rows (kind, stable key, days left from ``day``) of every stored deadline
+    of these cases, by (case, position): each case's deadlines and assessments, in the order
+    of its analysis, given back to ``coming_deadlines`` as the analysis had them."""
+    docs: dict[int, dict[str, Any]] = {
+        cid: {"as_of": day.isoformat(), "deadlines": [], "assessments": []} for cid in case_ids
+    }
+    for d in s.scalars(
+        select(DeadlineFact)
+        .where(DeadlineFact.case_id.in_(case_ids))
+        .order_by(DeadlineFact.case_id, DeadlineFact.position)
+    ):
+        docs[d.case_id]["deadlines"].append(
+            {
+                "date": d.date.isoformat(),
+                "rule": d.rule,
+                "what": d.what,
+                "says": d.says,
+                "event": d.event,
+                "periods": orjson.loads(d.periods),
+                "authority": orjson.loads(d.authority),
+                "position": d.position,
+            }
+        )
+    for a in s.scalars(
+        select(AssessmentFact)
+        .where(AssessmentFact.case_id.in_(case_ids))
+        .order_by(AssessmentFact.case_id, AssessmentFact.id)  # written in the analysis's order
+    ):
+        docs[a.case_id]["assessments"].append(
+            {"period": a.period, "assessment": a.assessment, "csed": a.csed.isoformat()}
+        )
+    out: dict[tuple[int, int], ComingDeadline] = {}
+    for cid, doc in docs.items():
+        for entry, row in zip(doc["deadlines"], coming_deadlines(doc), strict=True):
+            out[(cid, entry["position"])] = row
+    return out
+
+
+def _rows(
+    s: Session, where: list[ColumnElement[bool]], day: dt.date, offset: int, limit: int | None
+) -> list[CaseDeadline]:
+    q = (
+        select(DeadlineFact.case_id, DeadlineFact.position, CaseFacts.taxpayer, CaseFacts.as_of, Taxpayer.tin)
+        .join(CaseFacts, CaseFacts.case_id == DeadlineFact.case_id)
+        .join(Case, Case.id == DeadlineFact.case_id)
+        .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
+        .where(*where)
+        .order_by(DeadlineFact.date, DeadlineFact.case_id, DeadlineFact.position)
+        .offset(offset)
+    )
+    if limit is not None:
+        q = q.limit(limit)
+    found = s.execute(q).all()
+    keyed = _keyed(s, sorted({r.case_id for r in found}), day)
+    return [
+        CaseDeadline(r.case_id, r.taxpayer, mask_tin(r.tin), r.as_of, keyed[(r.case_id, r.position)])
+        for r in found
+    ]
+
+
+def deadlines_page(
+    desk: Desk,
+    visible: set[int] | None,
+    *,
+    kinds: Collection[str] | None = None,
+    within_days: int | None = None,
+    as_of: dt.date | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> DeadlinePage:
+    """One page of the coming deadlines of the cases in ``visible`` (``None``: every case),
+    soonest first (then by case), with how many there are in all; see
+    :func:`coming_deadlines_for` for the filters."""
+    day = as_of or dt.date.today()
+    where = _where(visible, kinds, within_days, day)
+    F.fill_missing(desk)
+    with desk._sessions() as s:
+        total = int(s.scalar(select(func.count()).select_from(DeadlineFact).where(*where)) or 0)
+        items = _rows(s, where, day, (page - 1) * per_page, per_page)
+    return DeadlinePage(items, total, page, per_page, day)
 
 
 def coming_deadlines_for(
@@ -71,17 +200,10 @@ def coming_deadlines_for(
 ) -> list[CaseDeadline]:
     """Every coming deadline of the cases in ``visible`` (``None``: every case), soonest
     first (then by case), optionally only of these ``kinds`` (``cdpdesk.engine.coming``) and
-    only those at most ``within_days`` days away. ``as_of``: analyse as of that day (default:
-    each case's default, today or its own later as_of)."""
-    out: list[CaseDeadline] = []
-    for case_id, name, tin in _cases(desk, visible):
-        analysis = desk.analysis(case_id, as_of)
-        day = dt.date.fromisoformat(analysis["as_of"])
-        for d in coming_deadlines(analysis):
-            if kinds is not None and d.kind not in kinds:
-                continue
-            if within_days is not None and d.days_left > within_days:
-                continue
-            out.append(CaseDeadline(case_id, name, tin, day, d))
-    out.sort(key=lambda r: (r.deadline.date, r.case))
-    return out
+    only those at most ``within_days`` days after ``as_of`` (default today; the days left
+    count from it). Unpaged: the CSV and the feed of one user's cases."""
+    day = as_of or dt.date.today()
+    where = _where(visible, kinds, within_days, day)
+    F.fill_missing(desk)
+    with desk._sessions() as s:
+        return _rows(s, where, day, 0, None)

@@ -5,9 +5,10 @@ kept in indexed tables (models ``CaseFacts`` and the rest, migration 0005) so th
 list, the search, the withdrawal queue and the deadlines across cases are a few indexed
 queries, whatever the number of cases:
 
-- the stage, the next deadline and the earliest CSED (and whether it is a lower bound);
+- the stage, the next deadline to act by (a hearing request or a petition) and the earliest
+  CSED (and whether it is a lower bound);
 - each hearing's type and status; each assessment's CSED and lower-bound flag;
-- each coming deadline (date, kind, rule);
+- each coming deadline (date, kind as ``cdpdesk.engine.coming`` names it, rule, why);
 - the withdrawals waiting for Appeals (written and not yet acknowledged; oral ones while
   their hearing is pending), with the date each was received;
 - the folded words of the taxpayer's name (search) and the TIN's last four digits.
@@ -42,6 +43,7 @@ from cdpdesk.desk.models import (
     NameTerm,
     WithdrawalFact,
 )
+from cdpdesk.engine.coming import ACT_BY, kind_of
 from cdpdesk.letters.facts import withdrawal_scope
 
 if TYPE_CHECKING:
@@ -54,17 +56,16 @@ WAITING = "waiting_for_writing"
 #: ids per ``IN (...)`` and rows per multi-row INSERT
 _CHUNK = 500
 
-#: A deadline's kind, read off the event it comes from (the analysis names the event):
-#: a notice (the last day to request a hearing), a hearing request (the petition), a
-#: determination or decision (the day it becomes final), none (a CSED).
-_KIND_BY_EVENT_TYPE = {
-    "levy_notice": "hearing_request",
-    "lien_notice": "hearing_request",
-    "hearing_request": "tax_court_petition",
-    "determination": "final",
-    "decision_letter": "final",
-    "tax_court_decision": "final",
-}
+#: What ``case_facts.analysis_key`` ends with for facts written by this code. Facts whose
+#: key ends otherwise were written by an older ``derive`` (issue 11's kinds, read off the
+#: event type, and a CSED as the "next deadline"): ``fill_missing`` and ``cdpdesk desk
+#: refresh`` write them again (docs/decisions.md, "Deadlines from the derived facts").
+FACTS_FORMAT = "+facts-2"
+
+
+def facts_key(analysis_key: str) -> str:
+    """The key stored with the facts: the analysis they were read from, and their format."""
+    return f"{analysis_key}{FACTS_FORMAT}"
 
 
 def fold(text: str) -> list[str]:
@@ -121,13 +122,14 @@ def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str]
     cseds = [(_day(a["csed"]), bool(a["open"])) for a in analysis["assessments"]]
     earliest = min(cseds, key=lambda x: (x[0], not x[1])) if cseds else None
     deadlines = analysis["deadlines"]
-    types = {ev.id: ev.type for ev in case.events}
+    act_by = [d for d in deadlines if kind_of(d) in ACT_BY]
     out = Derived(
         as_of=_day(analysis["as_of"]) or dt.date.min,
         stage=stage["id"],
         stage_title=stage["title"],
         stage_since=_day(stage.get("since")),
-        next_deadline=_day(deadlines[0]["date"]) if deadlines else None,
+        # the next day someone must act by (a request or a petition), never a CSED
+        next_deadline=_day(act_by[0]["date"]) if act_by else None,
         csed=earliest[0] if earliest else None,
         csed_lower_bound=earliest[1] if earliest else False,
         taxpayer=tp.name if tp is not None else None,
@@ -159,9 +161,7 @@ def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str]
         {
             "position": i,
             "date": _day(d["date"]),
-            "kind": "csed"
-            if d["event"] is None
-            else _KIND_BY_EVENT_TYPE.get(types.get(d["event"], ""), "other"),
+            "kind": kind_of(d),  # the engine's kind (cdpdesk.engine.coming), one vocabulary
             "rule": d["rule"],
             "what": d["what"][:400],
             "event": d["event"],
@@ -271,7 +271,7 @@ def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetim
                 "case_id": w.case_id,
                 "case_version": w.version,
                 "as_of": d.as_of,
-                "analysis_key": analysis_key,
+                "analysis_key": facts_key(analysis_key),
                 "stage": d.stage,
                 "stage_title": d.stage_title,
                 "stage_since": d.stage_since,
@@ -306,13 +306,19 @@ def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetim
 
 
 def stale_cases(s: Session, after: int = 0, limit: int = _CHUNK) -> list[int]:
-    """Cases (with an id above ``after``) whose facts are missing or belong to another
-    version: stored before migration 0005, or written by code that did not write them."""
+    """Cases (with an id above ``after``) whose facts are missing, belong to another version
+    (stored before migration 0005, or written by code that did not write them) or are of an
+    older format (``FACTS_FORMAT``). A new engine or holidays release alone does not make
+    facts stale here: the nightly refresh recomputes those."""
     q = (
         select(Case.id)
         .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
         .where(Case.id > after)
-        .where((CaseFacts.case_id.is_(None)) | (CaseFacts.case_version != Case.version))
+        .where(
+            (CaseFacts.case_id.is_(None))
+            | (CaseFacts.case_version != Case.version)
+            | ~CaseFacts.analysis_key.endswith(FACTS_FORMAT, autoescape=True)
+        )
         .order_by(Case.id)
         .limit(limit)
     )

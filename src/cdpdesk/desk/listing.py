@@ -30,6 +30,7 @@ from cdpdesk.desk.models import (
     WithdrawalFact,
 )
 from cdpdesk.desk.record import ID_MAX, DeskError
+from cdpdesk.engine.coming import ACT_BY
 from cdpdesk.engine.roadmap import STAGE_BY_ID
 from cdpdesk.privacy import has_tin, mask_tin
 
@@ -192,7 +193,7 @@ def list_cases(
     with desk._sessions() as s:
         total = int(s.scalar(select(func.count()).select_from(CaseFacts).where(*where)) or 0)
         rows = _ordered(s, where, sort, offset, per_page, total)
-        items = _items(s, rows)
+        items = _items(s, rows, day)
     return CasePage(items, total, page, per_page)
 
 
@@ -228,7 +229,20 @@ def _ordered(
     return out
 
 
-def _items(s: Session, rows: list[CaseFacts]) -> list[dict[str, Any]]:
+def _next_to_act(s: Session, ids: list[int], day: dt.date) -> dict[int, DeadlineFact]:
+    """Each case's next deadline someone must act by (a hearing request or a Tax Court
+    petition; never a CSED, a date nobody acts by) on or after ``day``."""
+    out: dict[int, DeadlineFact] = {}
+    for d in s.scalars(
+        select(DeadlineFact)
+        .where(DeadlineFact.case_id.in_(ids), DeadlineFact.kind.in_(sorted(ACT_BY)), DeadlineFact.date >= day)
+        .order_by(DeadlineFact.case_id, DeadlineFact.date, DeadlineFact.position)
+    ):
+        out.setdefault(d.case_id, d)
+    return out
+
+
+def _items(s: Session, rows: list[CaseFacts], day: dt.date) -> list[dict[str, Any]]:
     ids = [r.case_id for r in rows]
     if not ids:
         return []
@@ -247,12 +261,7 @@ def _items(s: Session, rows: list[CaseFacts]) -> list[dict[str, Any]]:
         .order_by(CasePeriod.case_id, CasePeriod.position)
     ):
         periods.setdefault(cid, []).append(key)
-    nexts = {
-        d.case_id: d
-        for d in s.scalars(
-            select(DeadlineFact).where(DeadlineFact.case_id.in_(ids), DeadlineFact.position == 0)
-        )
-    }
+    nexts = _next_to_act(s, ids, day)
     items = []
     for r in rows:
         version, created, tin = cases[r.case_id]
@@ -271,7 +280,7 @@ def _items(s: Session, rows: list[CaseFacts]) -> list[dict[str, Any]]:
                     "since": None if r.stage_since is None else r.stage_since.isoformat(),
                 },
                 "as_of": r.as_of.isoformat(),
-                "next_deadline": None if d is None else deadline_json(d),
+                "next_deadline": None if d is None else deadline_json(d) | {"days_left": (d.date - day).days},
                 "csed": None
                 if r.csed is None
                 else {"date": r.csed.isoformat(), "lower_bound": r.csed_lower_bound},

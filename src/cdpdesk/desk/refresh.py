@@ -5,7 +5,7 @@ Stages, deadlines and "lower bound" flags move as days pass; the facts the lists
 of the day they were written. ``cdpdesk desk refresh --as-of DAY`` brings them all to DAY:
 
 1. **export**: the cases whose facts are not yet as of DAY (for this engine and holiday
-   table, ``ANALYSIS_KEY``) are written as ``cdpdesk.case/1`` lines, each with its as-of
+   table, ``ANALYSIS_KEY``, and this facts format, ``facts.FACTS_FORMAT``) are written as ``cdpdesk.case/1`` lines, each with its as-of
    (DAY, or the case's own later as_of), beside an index line (case id, version, entries);
 2. **analyse**: the bulk runner (cdpdesk/bulk/runner.py, handed over by the caller)
    analyses the file, resumable;
@@ -92,9 +92,10 @@ def _todo(desk: CaseWork, day: dt.date, key: str) -> tuple[int, list[int]]:
             .order_by(Case.id)
             .execution_options(yield_per=5000)
         )
+        current = facts.facts_key(key)  # facts of an older format are redone too
         for cid, version, case_as_of, f_version, f_as_of, f_key in rows:
             total += 1
-            if f_version != version or f_key != key or f_as_of != _day_for(case_as_of, day):
+            if f_version != version or f_key != current or f_as_of != _day_for(case_as_of, day):
                 todo.append(cid)
     return total, todo
 

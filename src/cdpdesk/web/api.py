@@ -75,8 +75,11 @@ class DeadlineOut(BaseModel):
     what: str
     event: str | None = None
     kind: str | None = Field(
-        None, description="hearing_request, tax_court_petition, final or csed: what the date is for"
+        None,
+        description="What the date is for, as cdpdesk.engine.coming names it: cdp_request, eh_request, "
+        "tax_court_petition, becomes_final, csed or other",
     )
+    days_left: int | None = Field(None, description="Days from the list's day to the date (the case list)")
     rule: str | None = None
     authority: list[str] = []
     periods: list[str] = []

@@ -24,6 +24,7 @@ from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.listing import SORTS, QueryError, check_q, list_cases
 from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
+from cdpdesk.engine.coming import KIND_WORDS
 from cdpdesk.engine.glossary import LETTERS, find_letter, spanish_edition
 from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
 from cdpdesk.engine.words import N_
@@ -344,6 +345,7 @@ def cases_page(
         problems=problems,
         filtered=any(v is not None for k, v in chosen.items() if k != "sort"),
         page_url=page_url,
+        deadline_kinds=KIND_WORDS,
     )
 
 

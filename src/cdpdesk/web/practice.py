@@ -22,7 +22,15 @@ from starlette.concurrency import run_in_threadpool
 from cdpdesk.contract import CaseError, ErrorItem, load_case_dict
 from cdpdesk.contract.whatif import WhatIf
 from cdpdesk.desk.accounts import Account, Accounts
-from cdpdesk.desk.deadlines import CaseDeadline, coming_deadlines_for, deadlines_of_case
+from cdpdesk.desk.deadlines import (
+    MAX_PER_PAGE,
+    PER_PAGE,
+    CaseDeadline,
+    DeadlinePage,
+    coming_deadlines_for,
+    deadlines_of_case,
+    deadlines_page,
+)
 from cdpdesk.desk.feeds import Feeds
 from cdpdesk.desk.whatif import pending_requests, whatif_withdraw_case
 from cdpdesk.desk.workflow import Desk
@@ -172,8 +180,19 @@ def _rows(request: Request, account: Account, kind: list[str] | None, days: int 
     return coming_deadlines_for(_desk(request), visible, kinds=_kinds(kind), within_days=days)
 
 
+def _page(
+    request: Request, account: Account, kind: list[str] | None, days: int | None, page: int, per_page: int
+) -> DeadlinePage:
+    visible = _accounts(request).visible_cases(account)
+    return deadlines_page(
+        _desk(request), visible, kinds=_kinds(kind), within_days=days, page=page, per_page=per_page
+    )
+
+
 Kind = Annotated[list[str] | None, Query(description="Only these kinds: " + ", ".join(KINDS))]
 Days = Annotated[int | None, Query(ge=0, le=36500, description="Only deadlines at most this many days away")]
+PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="The page (1 is the soonest dates)")]
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Rows per page")]
 # The page's form sends an empty field when no number is given.
 FormDays = Annotated[str | None, Query(max_length=10)]
 
@@ -216,32 +235,49 @@ def rows_csv(rows: list[dict[str, Any]]) -> str:
 
 
 @api_router.get("/deadlines", tags=["cases"], responses={401: {"description": "Not signed in"}})
-def deadlines_api(request: Request, account: Signed, kind: Kind = None, days: Days = None) -> Response:
-    """Every coming deadline of the cases you can see, soonest first (representatives and
-    Appeals staff): date, kind, days left, what, its rule and sentence (TIN masked)."""
+def deadlines_api(
+    request: Request,
+    account: Signed,
+    kind: Kind = None,
+    days: Days = None,
+    page: PageNo = 1,
+    per_page: PerPage = PER_PAGE,
+) -> Response:
+    """The coming deadlines of the cases you can see, soonest first, one page of them with
+    the ``total`` (representatives and Appeals staff): date, kind, days left, what, its rule
+    and sentence (TIN masked), read from the stored facts (``as_of``: the oldest day the
+    page's rows are as of)."""
     _may_list(account)
-    rows = [r.to_json() for r in _rows(request, account, kind, days)]
-    return Response(ops.dumps({"items": rows, "total": len(rows)}), media_type="application/json")
+    found = _page(request, account, kind, days, page, per_page)
+    return Response(ops.dumps(found.to_json()), media_type="application/json")
 
 
 @router.get("/deadlines")
-def deadlines_page(request: Request, account: Signed, kind: Kind = None, within: FormDays = None) -> Response:
+def deadlines_html(
+    request: Request, account: Signed, kind: Kind = None, within: FormDays = None, page: PageNo = 1
+) -> Response:
     _may_list(account)
     days = _form_days(within)
-    rows = _rows(request, account, kind, days)
+    found = _page(request, account, kind, days, page, PER_PAGE)
     query = [("kind", k) for k in (kind or []) if k] + ([("within", str(days))] if days is not None else [])
-    page = _render(
+
+    def page_url(n: int) -> str:
+        return "/deadlines?" + urlencode([*query, ("page", str(n))])
+
+    html = _render(
         request,
         "deadlines.html",
         title="Deadlines across your cases" if not account.is_appeals else "Deadlines across cases",
-        rows=rows,
+        rows=found.items,
+        result=found,
+        page_url=page_url,
         kinds=KIND_WORDS,
         chosen=set(kind or []),
         days=days,
         csv_url="/deadlines.csv" + (f"?{urlencode(query)}" if query else ""),
     )
-    page.headers.update(NO_STORE)
-    return page
+    html.headers.update(NO_STORE)
+    return html
 
 
 @router.get("/deadlines.csv")
