@@ -64,9 +64,10 @@ def test_page_filters_search_and_refuses_a_full_tin(web: Web) -> None:
     assert r.status_code == 200 and "full taxpayer identification number" in r.text
     assert "987-65-4321" not in r.text and "987654321" not in r.text
     assert "3 written withdrawals to acknowledge" in r.text
-    r = c.get("/queue", params={"older_than": "soon"})
-    assert r.status_code == 200 and "that filter is off" in r.text
-    assert "3 written withdrawals to acknowledge" in r.text
+    for bad in ("soon", "\u00b2", "36601"):
+        r = c.get("/queue", params={"older_than": bad})
+        assert r.status_code == 200 and "that filter is off" in r.text
+        assert "3 written withdrawals to acknowledge" in r.text
 
 
 def test_assign_from_the_page_then_mine(web: Web) -> None:
@@ -88,6 +89,7 @@ def test_assign_from_the_page_then_mine(web: Web) -> None:
     assert [(w["case"], w["assigned_to"]) for w in api["pending"]] == [(part, "clerk.b")]
     assert c.post("/queue/assign", data=form | {"clerk": "rep"}).status_code == 422  # not Appeals
     assert c.post("/queue/assign", data=form | {"event": "zz"}).status_code == 404
+    assert c.post("/queue/assign", data=form | {"case": "\u00b2"}).status_code == 404
     r = c.post("/queue/assign", data=form | {"action": "unassign", "back": "https://evil.example/"})
     assert r.status_code == 200 and r.url.path == "/queue"
     assert web.desk.withdrawal_page(assigned_to="")["total"] == 3
@@ -116,5 +118,7 @@ def test_issue_all_with_progress_issues_each_letter_once(web: Web) -> None:
         assert len(web.desk.letters()) == 3
         assert {info.issued_by for info in web.desk.letters()} == {"appeals"}
         assert c.post("/queue/issue-all", data={"csrf_token": "bad"}).status_code == 403
+        r = c.post("/queue/issue-all", data={"csrf_token": token, "done": "\u00b2"}, follow_redirects=False)
+        assert r.headers["location"] == "/queue/issuing?done=0&left=0"
     finally:
         staff.ISSUE_BATCH = staff_batch

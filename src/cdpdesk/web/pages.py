@@ -382,7 +382,8 @@ def queue_filters(
     problems: list[str] = []
     days = None
     if older_than:
-        days = int(older_than) if older_than.isdigit() and int(older_than) <= 36_600 else None
+        ok = older_than.isascii() and older_than.isdigit() and len(older_than) <= 5
+        days = int(older_than) if ok and int(older_than) <= 36_600 else None
         if days is None:
             problems.append("The number of days was not a whole number from 0 to 36600; that filter is off.")
     try:

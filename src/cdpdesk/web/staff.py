@@ -616,7 +616,7 @@ def _queue_assign(request: Request, account: Account, data: FormData) -> Respons
     case = _field(data, "case")
     event = _field(data, "event")
     clerk = _field(data, "clerk") or account.username
-    if not case.isdigit():
+    if not (case.isascii() and case.isdigit()):
         raise NotFoundError("no such withdrawal in the queue")
     user = request.app.state.accounts.user(clerk.lower())
     if user is None or not user.is_appeals:
@@ -638,7 +638,7 @@ async def queue_issue_all(request: Request, account: Signed) -> Response:
 
 def _issue_batch(request: Request, account: Account, data: FormData) -> Response:
     before = _field(data, "done")
-    done = int(before) if before.isdigit() and len(before) < 10 else 0
+    done = int(before) if before.isascii() and before.isdigit() and len(before) < 10 else 0
     try:
         issued, left = _desk(request).issue_next(ISSUE_BATCH, by=account.username)
     except DeskError as exc:
