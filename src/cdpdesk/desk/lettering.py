@@ -356,6 +356,20 @@ class LetterWork(QueueWork):
                 progress(i + 1, len(todo), item)
         return done
 
+    def issue_next(
+        self, limit: int, *, by: str | None = None, letter_date: dt.date | None = None
+    ) -> tuple[list[Acknowledgement], int]:
+        """Acknowledge the ``limit`` oldest pending written withdrawals (one small batch of
+        "issue all" from the web queue) and say how many still wait. Each letter is issued
+        once: a withdrawal another clerk acknowledged meanwhile returns its letter."""
+        from cdpdesk.desk.facts import PENDING
+        from cdpdesk.desk.listing import withdrawals
+
+        todo, _ = withdrawals(self, PENDING, per_page=max(1, limit))
+        done = [self.acknowledge(w["case"], w["event"], by=by, letter_date=letter_date) for w in todo]
+        _, left = withdrawals(self, PENDING, per_page=1)
+        return done, left
+
     def _letters_q(self, case_id: int | None) -> Any:
         q = select(Letter).order_by(Letter.id)
         return q if case_id is None else q.where(Letter.case_id == case_id)

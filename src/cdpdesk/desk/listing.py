@@ -26,6 +26,7 @@ from cdpdesk.desk.models import (
     DeadlineFact,
     HearingFact,
     NameTerm,
+    QueueAssignment,
     Taxpayer,
     WithdrawalFact,
 )
@@ -345,6 +346,11 @@ def coming_deadlines(
 # --- The withdrawal queue ----------------------------------------------------------------
 
 
+#: The queue's hearing-type filter: the words desk/facts.py ``ends`` writes for each type.
+HEARING_TYPES = {"cdp": "CDP hearing", "equivalent": "equivalent hearing"}
+MAX_DAYS = 36_600
+
+
 def withdrawals(
     desk: Desk,
     status: str = F.PENDING,
@@ -353,31 +359,81 @@ def withdrawals(
     page: int = 1,
     per_page: int | None = None,
     today: dt.date | None = None,
+    older_than: int | None = None,
+    hearing: str | None = None,
+    assigned_to: str | None = None,
+    q: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The withdrawals waiting (``pending``: written, to acknowledge with Letter 4383;
     ``waiting_for_writing``: oral), oldest received first, each with the days it has
-    waited; one page of them (all with no ``per_page``), and how many there are."""
+    waited and the clerk it is assigned to; one page of them (all with no ``per_page``),
+    and how many there are.
+
+    Filters, all in SQL: ``older_than``: waiting more than that many days; ``hearing``:
+    ``cdp`` or ``equivalent``, it ends a hearing of that type; ``assigned_to``: assigned to
+    that username (``""``: to nobody); ``q``: name words, a case id or a TIN's last four."""
     F.fill_missing(desk)
     day = today or dt.date.today()
     where: list[ColumnElement[bool]] = [WithdrawalFact.status == status]
     if case_id is not None:
         where.append(WithdrawalFact.case_id == case_id)
-    q = (
-        select(WithdrawalFact, CaseFacts.taxpayer, CaseEvent.recorded_by, CaseEvent.recorded_at)
+    if older_than is not None:
+        if not 0 <= older_than <= MAX_DAYS:
+            raise QueryError("query.older_than", f"must be a number of days from 0 to {MAX_DAYS}")
+        where.append(WithdrawalFact.received < day - dt.timedelta(days=older_than))
+    if hearing is not None:
+        if hearing not in HEARING_TYPES:
+            raise QueryError(
+                "query.hearing", f"{hearing[:40]!r} is not a hearing type; expected one of cdp, equivalent"
+            )
+        where.append(WithdrawalFact.hearing.contains(HEARING_TYPES[hearing], autoescape=True))
+    if assigned_to is not None:
+        where.append(
+            QueueAssignment.username.is_(None)
+            if assigned_to == ""
+            else QueueAssignment.username == assigned_to
+        )
+    q = check_q(q)
+    if q is not None:
+        where += _search(q)
+    joined = (
+        select(WithdrawalFact.id)
+        .join(CaseFacts, CaseFacts.case_id == WithdrawalFact.case_id)
+        .outerjoin(
+            QueueAssignment,
+            (QueueAssignment.case_id == WithdrawalFact.case_id)
+            & (QueueAssignment.event_key == WithdrawalFact.event_key),
+        )
+        .where(*where)
+    )
+    query = (
+        select(
+            WithdrawalFact,
+            CaseFacts.taxpayer,
+            CaseEvent.recorded_by,
+            CaseEvent.recorded_at,
+            QueueAssignment.username,
+            QueueAssignment.assigned_at,
+        )
         .join(CaseFacts, CaseFacts.case_id == WithdrawalFact.case_id)
         .join(CaseEvent, CaseEvent.id == WithdrawalFact.entry_id)
+        .outerjoin(
+            QueueAssignment,
+            (QueueAssignment.case_id == WithdrawalFact.case_id)
+            & (QueueAssignment.event_key == WithdrawalFact.event_key),
+        )
         .where(*where)
         .order_by(WithdrawalFact.received, WithdrawalFact.case_id, WithdrawalFact.entry_id)
     )
     with desk._sessions() as s:
         if per_page is None:
-            rows = s.execute(q).all()
+            rows = s.execute(query).all()
             total = len(rows)
         else:
-            total = int(s.scalar(select(func.count()).select_from(WithdrawalFact).where(*where)) or 0)
-            rows = s.execute(q.offset((page - 1) * per_page).limit(per_page)).all()
+            total = int(s.scalar(select(func.count()).select_from(joined.subquery())) or 0)
+            rows = s.execute(query.offset((page - 1) * per_page).limit(per_page)).all()
     items = []
-    for w, name, by, at in rows:
+    for w, name, by, at, clerk, since in rows:
         item: dict[str, Any] = {
             "case": w.case_id,
             "event": w.event_key,
@@ -391,6 +447,11 @@ def withdrawals(
         }
         if status == F.PENDING:
             item |= {"kinds": orjson.loads(w.kinds), "parts": orjson.loads(w.parts), "partial": w.partial}
-        item |= {"status": status, "days_waiting": (day - w.received).days}
+        item |= {
+            "status": status,
+            "days_waiting": (day - w.received).days,
+            "assigned_to": clerk,
+            "assigned_at": None if since is None else since.isoformat(),
+        }
         items.append(item)
     return items, total

@@ -14,6 +14,7 @@ in ``cdpdesk/desk/migrations``; these classes map onto it.
 - ``CaseFacts``, ``HearingFact``, ``AssessmentFact``, ``DeadlineFact``, ``WithdrawalFact``,
   ``NameTerm``: the indexed summary of each case's current analysis (desk/facts.py), written
   with every case version; what lists, searches and the queue read.
+- ``QueueAssignment``: which clerk works a queued withdrawal (the queue's "mine").
 """
 
 from __future__ import annotations
@@ -276,3 +277,17 @@ class NameTerm(Base):
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     term: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class QueueAssignment(Base):
+    """A queued withdrawal assigned to an Appeals clerk (migration 0008): keyed by case and
+    the withdrawal's event id; one clerk at a time. Not part of the case log: who works a
+    withdrawal is office work, not a fact of the case."""
+
+    __tablename__ = "queue_assignments"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    assigned_by: Mapped[str] = mapped_column(String(100))
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -144,6 +144,8 @@ class WithdrawalOut(BaseModel):
     partial: bool = False
     status: Literal["pending", "waiting_for_writing"]
     days_waiting: int = Field(description="Days from its receipt to today")
+    assigned_to: str | None = Field(None, description="The Appeals clerk who works it (none: nobody)")
+    assigned_at: str | None = Field(None, description="When it was assigned to that clerk")
 
 
 class QueueOut(BaseModel):
@@ -526,12 +528,41 @@ def withdrawal_queue(
     page: Annotated[int, Query(ge=1, le=10**9)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
     waiting_page: Annotated[int, Query(ge=1, le=10**9, description="Page of the oral withdrawals")] = 1,
+    older_than: Annotated[
+        int | None, Query(ge=0, le=36_600, description="Only those waiting more than this many days")
+    ] = None,
+    hearing: Annotated[
+        Literal["cdp", "equivalent"] | None, Query(description="Only those ending a hearing of this type")
+    ] = None,
+    assigned: Annotated[
+        str | None,
+        Query(max_length=100, description="Only those assigned to this username ('me': you; 'nobody')"),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Taxpayer name words, a case id, or a TIN's last four (never a full TIN)",
+        ),
+    ] = None,
 ) -> Any:
     """Written withdrawals waiting for Letter 4383, oldest first, one page with the total
     (Appeals only); oral ones wait for a written, signed withdrawal. Each says how many
-    days it has waited."""
+    days it has waited and who it is assigned to; the filters apply to both lists."""
     require_appeals(account)
-    return _desk(request).withdrawal_page(page=page, per_page=per_page, waiting_page=waiting_page)
+    clerk = {"me": account.username, "nobody": ""}.get(assigned, assigned) if assigned else None
+    try:
+        return _desk(request).withdrawal_page(
+            page=page,
+            per_page=per_page,
+            waiting_page=waiting_page,
+            older_than=older_than,
+            hearing=hearing,
+            assigned_to=None if clerk is None else clerk.strip().lower(),
+            q=q,
+        )
+    except QueryError as exc:
+        raise ops.FieldError(exc.field, exc.message) from None
 
 
 @router.post(

@@ -373,21 +373,87 @@ SORT_WORDS = {
 # --- Appeals: queue, case page, acknowledge ------------------------------------------------------
 
 
+QUEUE_HEARINGS = {"cdp": "CDP hearing", "equivalent": "Equivalent hearing"}
+
+
+def queue_filters(
+    older_than: str | None, hearing: str | None, mine: str | None, q: str | None
+) -> tuple[dict[str, Any], list[str]]:
+    """The queue's filters as chosen on the page: a bad value is dropped and said, and a
+    full TIN in ``q`` refused (the page's address would hold it)."""
+    problems: list[str] = []
+    days = None
+    if older_than:
+        ok = older_than.isascii() and older_than.isdigit() and len(older_than) <= 5
+        days = int(older_than) if ok and int(older_than) <= 36_600 else None
+        if days is None:
+            problems.append("The number of days was not a whole number from 0 to 36600; that filter is off.")
+    try:
+        q = check_q(q)
+    except QueryError as exc:
+        problems.append(exc.message[0].upper() + exc.message[1:] + ".")
+        q = None
+    chosen = {
+        "older_than": days,
+        "hearing": hearing if hearing in QUEUE_HEARINGS else None,
+        "mine": "1" if mine == "1" else None,
+        "q": q,
+    }
+    return chosen, problems
+
+
+def queue_url(chosen: dict[str, Any], **more: Any) -> str:
+    """The queue's address with these filters (never a full TIN: ``q`` passed check_q)."""
+    query = {
+        k: v for k, v in (chosen | more).items() if v is not None and not (k.endswith("page") and v == 1)
+    }
+    return "/queue" + ("?" + urlencode(query) if query else "")
+
+
 @router.get("/queue")
 def queue(
     request: Request,
     account: Signed,
     page: Annotated[int, Query(ge=1, le=10**9)] = 1,
     waiting_page: Annotated[int, Query(ge=1, le=10**9)] = 1,
+    older_than: Annotated[str | None, Query(max_length=10)] = None,
+    hearing: Annotated[str | None, Query(max_length=20)] = None,
+    mine: Annotated[str | None, Query(max_length=5)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     require_appeals(account)
-    q = _desk(request).withdrawal_page(page=page, per_page=50, waiting_page=waiting_page)
+    chosen, problems = queue_filters(older_than, hearing, mine, q)
+    desk = _desk(request)
+    result = desk.withdrawal_page(
+        page=page,
+        per_page=50,
+        waiting_page=waiting_page,
+        older_than=chosen["older_than"],
+        hearing=chosen["hearing"],
+        assigned_to=account.username if chosen["mine"] else None,
+        q=chosen["q"],
+    )
+    everything = result["total"] if not any(chosen.values()) else desk.withdrawal_page(per_page=1)["total"]
 
     def page_url(n: int, w: int) -> str:
-        return "/queue?" + urlencode({"page": n} | ({"waiting_page": w} if w > 1 else {}))
+        return queue_url(chosen, page=n, waiting_page=w)
 
+    clerks = [u.username for u in _accounts(request).users() if u.is_appeals]
     return render(
-        request, "queue.html", title="Withdrawals waiting for Letter 4383", queue=q, page_url=page_url
+        request,
+        "queue.html",
+        status=422 if problems and not result["pending"] else 200,
+        title="Withdrawals waiting for Letter 4383",
+        queue=result,
+        page_url=page_url,
+        chosen=chosen,
+        problems=problems,
+        hearings=QUEUE_HEARINGS,
+        filtered=any(chosen.values()),
+        everything=everything,
+        clerks=clerks,
+        back=queue_url(chosen, page=page, waiting_page=waiting_page),
+        flash=request.session.pop("flash", None),
     )
 
 

@@ -9,10 +9,10 @@ The engine's field-level errors are shown beside the field that caused them.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -582,3 +582,91 @@ def _form_name(path: str, where: dict[str, str]) -> str | None:
             return None
         path = path[:cut]
     return None
+
+
+# --- The queue as a work list: assign, unassign, issue all ---------------------------------------
+
+#: Letters issued per request of "issue all": small, so each request answers quickly and
+#: the progress page moves (issue_next: each letter is still issued exactly once).
+ISSUE_BATCH = 5
+
+
+def _back(data: FormData) -> str:
+    """Where a queue form returns: the queue's own address it was posted from (filters kept;
+    anything else goes to the plain queue)."""
+    back = data.get("back")
+    if isinstance(back, str) and re.fullmatch(r"/queue(\?[A-Za-z0-9_=&%+.\-]*)?", back) and len(back) <= 400:
+        return back
+    return "/queue"
+
+
+def _field(data: FormData, key: str) -> str:
+    value = data.get(key)
+    return value.strip()[:200] if isinstance(value, str) else ""
+
+
+@router.post("/queue/assign")
+async def queue_assign(request: Request, account: Signed) -> Response:
+    data = await _posted(request, account)
+    return await run_in_threadpool(_queue_assign, request, account, data)
+
+
+def _queue_assign(request: Request, account: Account, data: FormData) -> Response:
+    desk = _desk(request)
+    case = _field(data, "case")
+    event = _field(data, "event")
+    clerk = _field(data, "clerk") or account.username
+    if not (case.isascii() and case.isdigit()):
+        raise NotFoundError("no such withdrawal in the queue")
+    user = request.app.state.accounts.user(clerk.lower())
+    if user is None or not user.is_appeals:
+        raise DeskError(f"clerk: {clerk[:100]!r} is not an Appeals user")
+    if data.get("action") == "unassign":
+        desk.unassign(int(case), event)
+        _flash(request, f"Case {case}, withdrawal {event}: assigned to nobody.")
+    else:
+        desk.assign(int(case), event, user.username, by=account.username)
+        _flash(request, f"Case {case}, withdrawal {event}: assigned to {user.username}.")
+    return RedirectResponse(_back(data), status_code=303)
+
+
+@router.post("/queue/issue-all")
+async def queue_issue_all(request: Request, account: Signed) -> Response:
+    data = await _posted(request, account)
+    return await run_in_threadpool(_issue_batch, request, account, data)
+
+
+def _issue_batch(request: Request, account: Account, data: FormData) -> Response:
+    before = _field(data, "done")
+    done = int(before) if before.isascii() and before.isdigit() and len(before) < 10 else 0
+    try:
+        issued, left = _desk(request).issue_next(ISSUE_BATCH, by=account.username)
+    except DeskError as exc:
+        _flash(request, f"Issuing stopped: {exc}")
+        return RedirectResponse(f"/queue/issuing?done={done}&stopped=1", status_code=303)
+    return RedirectResponse(f"/queue/issuing?done={done + len(issued)}&left={left}", status_code=303)
+
+
+@router.get("/queue/issuing")
+def queue_issuing(
+    request: Request,
+    account: Signed,
+    done: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    left: Annotated[int | None, Query(ge=0, le=10**9)] = None,
+    stopped: Annotated[int, Query(ge=0, le=1)] = 0,
+) -> Response:
+    """The progress of "issue all": N of M issued; while some wait, a form that issues the
+    next batch (sent by static/queue.js at once, or by the button without JavaScript)."""
+    require_appeals(account)
+    if left is None or stopped:
+        left = _desk(request).withdrawal_page(per_page=1)["total"]
+    return render(
+        request,
+        "issuing.html",
+        title="Issuing Letter 4383",
+        done=done,
+        left=left,
+        total=done + left,
+        stopped=bool(stopped),
+        flash=request.session.pop("flash", None),
+    )
