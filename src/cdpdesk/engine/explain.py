@@ -10,7 +10,7 @@ never a change here. Functions take ``w`` and call ``_ = w.gettext``, so the ext
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from cdpdesk.contract.analysis import HELD_TYPES
@@ -114,7 +114,7 @@ def explain(case: CaseFile, analysis: dict[str, Any], words: Words = ENGLISH) ->
             ],
         },
         "help": [{k: (w.gettext(v) if k in _TRANSLATED_HELP else v) for k, v in h.items()} for h in HELP],
-        "irs_csed": irs_csed_lines(analysis, names),
+        "irs_csed": irs_csed_lines(analysis, names, w),
     }
 
 
@@ -526,7 +526,7 @@ def _event_words(ev: Any, types: dict[str, set[str]], names: dict[str, str], w: 
         return _("You asked the Taxpayer Advocate for help (Form 911).")
     if isinstance(ev, InnocentSpouseClaim):
         return _("You asked for innocent spouse relief.")
-    return relief_event_words(ev)
+    return relief_event_words(ev, w)
 
 
 # What to do at each stage, in our words (roadmap.md: "what to do next").
@@ -669,87 +669,196 @@ def _earliest(what: str, w: Words = ENGLISH) -> str:
     )
 
 
-def relief_event_words(ev: Any) -> str:
+def relief_event_words(ev: Any, w: Words = ENGLISH) -> str:
     """Disaster relief and combat-zone service in the "how you got here" steps."""
+    _ = w.gettext
     if isinstance(ev, DisasterRelief):
-        return (
-            f"The IRS gave disaster relief ({ev.relief}): deadlines from {_d(ev.first_day.isoformat())} "
-            f"to {_d(ev.last_day.isoformat())} move to {_d(ev.last_day.isoformat())}."
-        )
+        return _(
+            "The IRS gave disaster relief ({relief}): deadlines from {first} to {last} move to {last}."
+        ).format(relief=ev.relief, first=_d(ev.first_day.isoformat(), w), last=_d(ev.last_day.isoformat(), w))
     if isinstance(ev, CombatZone):
-        return (
+        return _(
             "Your service in a combat zone began; that time and 180 days after it do not count against you."
         )
     return ""
 
 
-# Known IRS practices, in plain words (law.md 4.6); other readings use the analysis's sentence.
+# Known IRS practices, in plain words (law.md 4.6).
 _PRACTICE_WORDS = {
-    "ia_rejection_45_days": (
+    "ia_rejection_45_days": N_(
         "The difference is a known IRS practice: after turning down a payment plan request, the IRS "
         "keeps the pause on its clock for 45 days, while the law gives 30. By law the date we worked "
         "out is the right one, and you can ask the IRS to correct its record."
     ),
 }
-
+# The other single readings of the check (engine/irs_csed.py ``_readings``), by code.
+_READING_WORDS = {
+    "floor_not_applied": N_(
+        "The IRS's date is what you get if the minimum time the law leaves the IRS after a pause "
+        "(90 days after a CDP hearing, 6 months after a return to the United States) is not "
+        "applied. That minimum is part of the law, so our date is the right one."
+    ),
+    "both_end_days_counted": N_(
+        "The IRS's date is what you get if each pause is counted one day longer (its last day "
+        "counted too). By law a pause runs from its first day up to the day it ends, so if the "
+        "facts here are right, our date is the right one."
+    ),
+    "leap_day": N_(
+        "The tax was assessed on February 29, and the IRS's date is what you get if the 10 years "
+        "end on the other possible day (February 28 or March 1). Which of the two ends them is a "
+        "choice set for this case."
+    ),
+}
+_TWO_READINGS = N_(
+    "The IRS's date is what you get if two things are counted differently from the facts "
+    "recorded here. If those facts are right, our date is the right one; ask the IRS to compare "
+    "its record with them."
+)
 
 _PAUSE_WORDS = {
-    "cdp_hearing": "your CDP hearing",
-    "ia_pending": "your payment plan request",
-    "ia_terminated": "your ended payment plan",
-    "oic_pending": "your offer in compromise",
-    "bankruptcy": "your bankruptcy",
-    "outside_us": "your time outside the United States",
-    "tas_application": "your request to the Taxpayer Advocate",
-    "innocent_spouse": "your innocent spouse claim",
-    "combat_zone": "your combat-zone service",
+    "cdp_hearing": N_("your CDP hearing"),
+    "ia_pending": N_("your payment plan request"),
+    "ia_terminated": N_("your ended payment plan"),
+    "oic_pending": N_("your offer in compromise"),
+    "bankruptcy": N_("your bankruptcy"),
+    "outside_us": N_("your time outside the United States"),
+    "tas_application": N_("your request to the Taxpayer Advocate"),
+    "innocent_spouse": N_("your innocent spouse claim"),
+    "combat_zone": N_("your combat-zone service"),
 }
+_OTHER_PAUSE = N_("this event")
 
 
-def _reading_words(first: dict[str, Any], a: dict[str, Any]) -> str:
-    """One explanation of the check in plain words; the analysis's own sentence otherwise."""
+def _reading_words(first: dict[str, Any], a: dict[str, Any], w: Words = ENGLISH) -> str:
+    """One explanation of the check in plain words, by the reading's code."""
+    _ = w.gettext
     code: str = first["code"]
     if code in _PRACTICE_WORDS:
-        return _PRACTICE_WORDS[code]
-    kind, _, event = code.partition(":")
+        return _(_PRACTICE_WORDS[code])
+    if "+" in code:
+        return _(_TWO_READINGS)
+    kind, _sep, event = code.partition(":")
     pause = next((s for s in a["suspensions"] if s["event"] == event), None)
-    if kind == "suspension_not_counted" and pause is not None:
-        return (
-            f"The IRS's date is what you get if the pause for {_PAUSE_WORDS.get(pause['cause'], 'this event')} "
-            f"({_d(pause['from'])} to {_d(pause['until'])}) is not counted. The IRS's records may be "
-            "missing it; if the facts here are right, our date is the right one."
-        )
-    if kind == "tail_not_counted" and pause is not None:
-        return (
-            f"The IRS's date is what you get if the pause for {_PAUSE_WORDS.get(pause['cause'], 'this event')} "
-            "stops without the extra time the law adds after it. If the facts here are right, our date "
-            "is the right one."
-        )
-    return str(first["says"])
+    if pause is not None:
+        what = _(_PAUSE_WORDS.get(pause["cause"], _OTHER_PAUSE))
+        if kind == "suspension_not_counted":
+            return _(
+                "The IRS's date is what you get if the pause for {what} ({start} to {end}) is not "
+                "counted. The IRS's records may be missing it; if the facts here are right, our date "
+                "is the right one."
+            ).format(what=what, start=_d(pause["from"], w), end=_d(pause["until"], w))
+        if kind == "tail_not_counted":
+            return _(
+                "The IRS's date is what you get if the pause for {what} stops without the extra time "
+                "the law adds after it. If the facts here are right, our date is the right one."
+            ).format(what=what)
+    if kind in _READING_WORDS:
+        return _(_READING_WORDS[kind])
+    return _(
+        "The IRS may have counted a pause differently. If the facts recorded here are right, our "
+        "date is the right one."
+    )
 
 
-def irs_csed_lines(analysis: dict[str, Any], names: dict[str, str]) -> list[str]:
+def _look_for_lines(a: dict[str, Any], check: dict[str, Any], w: Words = ENGLISH) -> list[str]:
+    """What to look for when nothing recorded explains the difference: the check's own list
+    (engine/irs_csed.py ``_look_for``) in a taxpayer's words, from the same facts."""
+    _ = w.gettext
+    diff = int(check["difference_days"])
+    n = abs(diff)
+    days = w.ngettext("{n} day", "{n} days", n).format(n=n)
+    out: list[str] = []
+    if any(t.startswith("A known IRS practice") for t in check["look_for"]):
+        out.append(
+            _(
+                "A known IRS practice (keeping a pause 45 days after turning down a payment plan "
+                "request, where the law gives 30) accounts for part of the difference, not all of it."
+            )
+        )
+    if diff > 0:
+        if a["open"]:
+            out.append(
+                _(
+                    "A pause is still running: our date counts it only up to today, so a later IRS "
+                    "date may simply count further. Check again once it ends."
+                )
+            )
+        out.append(
+            _(
+                "A pause this case does not record, of about {days}, or a recorded one the IRS shows "
+                "as ending later. Your account transcript would show it: a bankruptcy or other court "
+                "case (TC 520), a pending offer in compromise (TC 480), a pending payment plan "
+                "request (TC 971 AC 043), combat-zone service (TC 500), an agreement to extend the "
+                "time to collect (TC 550), time outside the United States, a request to the "
+                "Taxpayer Advocate, or an innocent spouse claim."
+            ).format(days=days)
+        )
+    else:
+        out.append(
+            _(
+                "A pause the IRS's records do not show, or show as ending sooner. Check that your "
+                "account transcript shows each pause recorded in this case: our date rests on them."
+            )
+        )
+    moved = (date.fromisoformat(a["assessed"]) + timedelta(days=diff)).isoformat()
+    out.append(
+        _(
+            "The assessment date: tax assessed on {moved} instead of {assessed} would give about "
+            "the IRS's date. Compare it with the assessment date on your account transcript (TC "
+            "150, 290 or 300)."
+        ).format(moved=_d(moved, w), assessed=_d(a["assessed"], w))
+    )
+    out.append(_("A date typed wrongly in this case (a notice, a request or an end date)."))
+    return out
+
+
+def irs_csed_lines(analysis: dict[str, Any], names: dict[str, str], w: Words = ENGLISH) -> list[str]:
     """For each assessment with the IRS's posted CSED (``irs_csed`` in the analysis): the two
     dates, the difference, and what explains it or what to look for. Read from the analysis
     only; the check itself is the engine's (engine/irs_csed.py)."""
+    _ = w.gettext
     out: list[str] = []
     for a in analysis["assessments"]:
         check = a.get("irs_csed")
         if not check:
             continue
-        what = f"For {names.get(a['period'], a['period'])} (tax assessed {_d(a['assessed'])})"
-        days = abs(check["difference_days"])
-        n = f"{days} day{'' if days == 1 else 's'}"
+        values = {
+            "period": names.get(a["period"], a["period"]),
+            "assessed": _d(a["assessed"], w),
+            "irs": _d(check["date"], w),
+            "ours": _d(a["csed"], w),
+        }
+        n = abs(check["difference_days"])
         if check["result"] == "matches":
-            out.append(f"{what}, the IRS's records show {_d(check['date'])}, the same date we worked out.")
+            out.append(
+                _(
+                    "For {period} (tax assessed {assessed}), the IRS's records show {irs}, the same "
+                    "date we worked out."
+                ).format(**values)
+            )
             continue
-        out.append(
-            f"{what}, the IRS's records show {_d(check['date'])}, {n} {check['result']} than the date we "
-            f"worked out, {_d(a['csed'])}."
-        )
-        if check["explained"]:
-            out.append(_reading_words(check["explanations"][0], a))
+        if check["result"] == "later":
+            text = w.ngettext(
+                "For {period} (tax assessed {assessed}), the IRS's records show {irs}, {n} day later "
+                "than the date we worked out, {ours}.",
+                "For {period} (tax assessed {assessed}), the IRS's records show {irs}, {n} days later "
+                "than the date we worked out, {ours}.",
+                n,
+            )
         else:
-            out.append("The facts recorded in this case do not explain the difference. Things to look for:")
-            out.extend(f"- {t}" for t in check["look_for"])
+            text = w.ngettext(
+                "For {period} (tax assessed {assessed}), the IRS's records show {irs}, {n} day earlier "
+                "than the date we worked out, {ours}.",
+                "For {period} (tax assessed {assessed}), the IRS's records show {irs}, {n} days earlier "
+                "than the date we worked out, {ours}.",
+                n,
+            )
+        out.append(text.format(n=n, **values))
+        if check["explained"]:
+            out.append(_reading_words(check["explanations"][0], a, w))
+        else:
+            out.append(
+                _("The facts recorded in this case do not explain the difference. Things to look for:")
+            )
+            out.extend("- " + t for t in _look_for_lines(a, check, w))
     return out
