@@ -206,6 +206,7 @@ class LetterWork(QueueWork):
                     self.settings.contact.to_json(),
                     case_ref=f"CDP Desk case {case_id}",
                     enclosures=enclosures,
+                    language=stored.row.language,  # the case's column (migration 0009); None: English
                 )
             except CaseError as exc:
                 raise _case_error(exc, f"case {case_id}: ") from None

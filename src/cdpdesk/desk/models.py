@@ -76,6 +76,8 @@ class Case(Base):
     taxpayer_id: Mapped[int | None] = mapped_column(ForeignKey("taxpayers.id"))
     as_of: Mapped[dt.date | None] = mapped_column(Date)
     policies: Mapped[str | None] = mapped_column(Text)  # JSON object as given, or null
+    #: the taxpayer's preferred language for this case (taxpayer.language; migration 0009)
+    language: Mapped[str | None] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))

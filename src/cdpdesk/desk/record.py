@@ -134,49 +134,20 @@ def active_events(log: list[CaseEvent]) -> dict[str, LogEntry]:
     return active
 
 
-# The taxpayer's preferred language (case file: taxpayer.language, issue 16) is per case and
-# has no column yet (no migration this session): it rides in the case row's JSON text
-# beside the policies, under a key no policy can have. docs/decisions.md, Issue 16.
-LANGUAGE_KEY = "$taxpayer_language"
-
-
-def join_policies(raw: dict[str, Any], language: str | None) -> str | None:
-    """The ``cases.policies`` text: the policies as given, plus the language if any."""
-    if language is None:
-        return dumps(raw["policies"]) if "policies" in raw else None
-    given = {"policies": raw["policies"]} if "policies" in raw else {}
-    return dumps({LANGUAGE_KEY: language, **given})
-
-
-NO_POLICIES: Any = object()
-
-
-def split_policies(text: str | None) -> tuple[Any, str | None]:
-    """``cases.policies`` back into (the policies as given, or NO_POLICIES when the case file
-    had none; the language or None)."""
-    if text is None:
-        return NO_POLICIES, None
-    value = orjson.loads(text)
-    if isinstance(value, dict) and LANGUAGE_KEY in value:
-        return value.get("policies", NO_POLICIES), str(value[LANGUAGE_KEY])
-    return value, None
-
-
 def case_document(session: Session, row: Case, events: list[dict[str, Any]]) -> dict[str, Any]:
     doc: dict[str, Any] = {"format": CASE_FORMAT}
     if row.as_of is not None:
         doc["as_of"] = row.as_of.isoformat()
-    policies, language = split_policies(row.policies)
-    if policies is not NO_POLICIES:
-        doc["policies"] = policies
+    if row.policies is not None:
+        doc["policies"] = orjson.loads(row.policies)
     tp = row.taxpayer
     if tp is not None:
         taxpayer: dict[str, Any] = {"name": tp.name}
         if tp.tin is not None:
             taxpayer["tin"] = tp.tin
         taxpayer["address"] = orjson.loads(tp.address)
-        if language is not None:
-            taxpayer["language"] = language
+        if row.language is not None:
+            taxpayer["language"] = row.language
         doc["taxpayer"] = taxpayer
     periods = []
     for p in row.periods:
@@ -273,7 +244,8 @@ def insert_cases(
             {
                 "taxpayer_id": taxpayer_id,
                 "as_of": case.as_of,
-                "policies": join_policies(raw, case.taxpayer.language if case.taxpayer else None),
+                "policies": dumps(raw["policies"]) if "policies" in raw else None,
+                "language": case.taxpayer.language if case.taxpayer else None,
                 "version": 1,
                 "created_at": now,
                 "created_by": by,

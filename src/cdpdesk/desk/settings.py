@@ -19,7 +19,7 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,19 +39,29 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from cdpdesk.engine.words import N_
+
 ENV_PREFIX = "CDPDESK_"
 TOML_NAME = "desk.toml"
 
-#: The sample contact block used when nothing else is configured. Clearly not real.
+#: The sample contact block used when nothing else is configured. Clearly not real. Its
+#: title and hours are message ids: a letter in another language prints them translated.
 SAMPLE_CONTACT: dict[str, Any] = {
     "name": "Jordan Sample",
-    "title": "Appeals Officer",
+    "title": N_("Appeals Officer"),
     "employee_id": "1000000",
     "phone": "555-0100",
     "fax": "555-0199",
-    "hours": "Monday to Friday, 8:00 a.m. to 4:30 p.m. local time",
+    "hours": N_("Monday to Friday, 8:00 a.m. to 4:30 p.m. local time"),
     "office": ["Sample Appeals Office", "100 Example Avenue, Stop 1", "Springfield, IL 62701"],
 }
+
+
+#: Titles an office may set in English that the catalogs translate too (an office's own
+#: words for a language go in ``[appeals.languages.<code>]``; docs/desk.md).
+KNOWN_TITLES = (N_("Appeals Officer"), N_("Settlement Officer"))
+#: The contact's values that are words, not names or numbers: set per language.
+CONTACT_WORDS = ("title", "hours")
 
 
 class SettingsError(ValueError):
@@ -71,9 +81,13 @@ class Contact:
     hours: str
     office: tuple[str, ...]
     sample: bool = False
+    #: the title and hours in other languages, as the office set them: {"es": {"title": ...}}
+    languages: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The block as a letter's facts take it (letters/facts.py ``contact_in`` picks the
+        letter's language from ``languages``)."""
+        out: dict[str, Any] = {
             "name": self.name,
             "title": self.title,
             "employee_id": self.employee_id,
@@ -82,6 +96,19 @@ class Contact:
             "hours": self.hours,
             "office": list(self.office),
         }
+        if self.languages:
+            out["languages"] = {code: dict(words) for code, words in self.languages.items()}
+        return out
+
+
+class ContactWords(BaseModel):
+    """``[appeals.languages.<code>]``: the contact's title and hours in one language; an
+    unset one falls back to the catalog's translation of the English, else the English."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    hours: str | None = None
 
 
 class AppealsSettings(BaseModel):
@@ -98,6 +125,24 @@ class AppealsSettings(BaseModel):
     hours: str | None = None
     # address lines: a list in the file, separated by '|' in the environment
     office: Annotated[list[str] | None, NoDecode] = None
+    #: the title and hours per language: [appeals.languages.es] in the file, JSON in
+    #: CDPDESK_APPEALS_LANGUAGES ('{"es": {"title": "Oficial de Apelaciones"}}')
+    languages: dict[str, ContactWords] | None = None
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: dict[str, ContactWords] | None) -> dict[str, ContactWords] | None:
+        if value is None:
+            return value
+        from cdpdesk.locale import LanguageError, check_language
+
+        out = {}
+        for code, words in value.items():
+            try:
+                out[check_language(code)] = words
+            except LanguageError as exc:
+                raise ValueError(str(exc)) from None
+        return out
 
     @field_validator("office", mode="before")
     @classmethod
@@ -199,6 +244,11 @@ class Settings(BaseSettings):
     def contact(self) -> Contact:
         given = self.appeals.model_dump()
         values = {key: SAMPLE_CONTACT[key] if given[key] is None else given[key] for key in SAMPLE_CONTACT}
+        languages = {
+            code: {k: v for k, v in words.items() if v}
+            for code, words in (given["languages"] or {}).items()
+            if any(words.values())
+        }
         return Contact(
             name=values["name"],
             title=values["title"],
@@ -208,6 +258,7 @@ class Settings(BaseSettings):
             hours=values["hours"],
             office=tuple(values["office"]),
             sample=any(given[key] is None for key in SAMPLE_CONTACT),
+            languages=languages,
         )
 
 

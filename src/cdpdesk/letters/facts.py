@@ -188,6 +188,22 @@ def letter_language(case: CaseFile, wanted: str | None = None) -> str:
     return DEFAULT
 
 
+def contact_in(contact: dict[str, Any], language: str) -> dict[str, Any]:
+    """The contact block in the letter's language. Title and hours: the office's own words
+    for that language (settings ``[appeals.languages.<code>]``), else the catalog's
+    translation of the English (the sample block and the usual Appeals titles are in it),
+    else the English as set. Names, numbers and the address are printed as set."""
+    from cdpdesk.i18n import translator
+
+    out = {k: v for k, v in contact.items() if k != "languages"}
+    own = (contact.get("languages") or {}).get(language) or {}
+    tr = translator(language)
+    for key in ("title", "hours"):
+        if key in out:
+            out[key] = own.get(key) or tr.gettext(out[key])
+    return out
+
+
 def taxpayer_block(case: CaseFile) -> dict[str, Any]:
     if case.taxpayer is None:
         raise LetterError("the case has no taxpayer; a letter needs the taxpayer's name and address")
@@ -235,6 +251,7 @@ def letter_4383_snapshot(
         row["cseds"] = _cseds(analysis, row["period"])
     remaining = _group(case, scope.remaining)
     forms = sorted({row["form"] for row in withdrawn})
+    lang = letter_language(case, language)
     return {
         "format": SNAPSHOT_FORMAT_4383,
         "letter": {
@@ -242,9 +259,9 @@ def letter_4383_snapshot(
             "rev": TEMPLATE_REV_4383,
             "date": letter_date.isoformat(),
             "enclosures": list(enclosures or []),
-            "language": letter_language(case, language),
+            "language": lang,
         },
-        "contact": contact,
+        "contact": contact_in(contact, lang),
         "case": {"ref": case_ref},
         "taxpayer": taxpayer_block(case),
         "withdrawal": {

@@ -91,6 +91,7 @@ def letter_preview_html(desk: Desk, case_id: int, event_id: str, when: dt.date |
         day,
         desk.settings.contact.to_json(),
         case_ref=f"CDP Desk case {case_id}",
+        language=stored.row.language,  # as the desk will issue it (desk/lettering.py)
     )
     lang = snapshot["letter"]["language"]
     return render_html("letter4383.html.j2", snapshot, day.isoformat(), lang, preview=True).encode("utf-8")
