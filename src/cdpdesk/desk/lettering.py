@@ -131,6 +131,7 @@ class LetterWork(QueueWork):
                 "created_at": row.created_at.isoformat(),
                 "created_by": row.created_by,
                 "source": row.source,
+                "language": row.language,  # the taxpayer's preferred language (migration 0009)
                 "taxpayer": None
                 if taxpayer is None
                 else {

@@ -33,7 +33,7 @@ from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.letters.facts import LetterError
 from cdpdesk.privacy import install_redaction
-from cdpdesk.web import account_pages, api, language, pages, practice, staff
+from cdpdesk.web import account_pages, api, case_language, language, pages, practice, staff
 from cdpdesk.web.limits import (
     ApiBodyLimit,
     BodyLimit,
@@ -334,6 +334,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     app.include_router(pages.router)
     app.include_router(practice.router)
     app.include_router(language.router)  # the language switch (issue 16)
+    app.include_router(case_language.router)  # the case's preferred language (issue 16)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
