@@ -83,4 +83,5 @@ def main_text(html: str) -> str:
 def english_words(text: str) -> list[str]:
     """English words in ``text`` (URLs and e-mail-like runs skipped)."""
     text = re.sub(r"\S+\.(gov|com|org|pdf)\S*", " ", text)
-    return [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in ENGLISH_WORDS]
+    # whole words, accented letters included: "análisis" is one Spanish word, not "an" + "lisis"
+    return [w for w in re.findall(r"[^\W\d_]+", text) if w.lower() in ENGLISH_WORDS]

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from cdpdesk.contract.analysis import HELD_TYPES, LEVY_STATUTE
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.whatif import whatif_withdraw
+from cdpdesk.engine.words import ENGLISH, Words
 
 
 def whatif_withdraw_case(
@@ -20,12 +21,19 @@ def whatif_withdraw_case(
     *,
     periods: list[str] | None = None,
     part: Literal["lien", "levy"] | None = None,
+    words: Words = ENGLISH,
 ) -> dict[str, Any]:
-    """``cdpdesk.whatif/1`` for a stored case. Raises ``CaseError`` (by field) and
-    ``NotFoundError``."""
+    """``cdpdesk.whatif/1`` for a stored case (its sentences in the language of ``words``).
+    Raises ``CaseError`` (by field) and ``NotFoundError``."""
     stored = desk.stored(case_id)
     return whatif_withdraw(
-        stored.case_file(), request, on, periods=periods, part=part, as_of=desk._default_as_of(stored)
+        stored.case_file(),
+        request,
+        on,
+        periods=periods,
+        part=part,
+        as_of=desk._default_as_of(stored),
+        words=words,
     )
 
 

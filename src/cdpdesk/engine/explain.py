@@ -421,6 +421,12 @@ def _deadline_words(
     return what
 
 
+def deadline_words(d: dict[str, Any], w: Words = ENGLISH) -> str:
+    """One deadline of the analysis (``date``, ``what``, ``periods``) in the taxpayer's
+    words without the rest of the case (a list of cases): periods by their ids."""
+    return _deadline_words(d, {"assessments": []}, {}, w)
+
+
 def _how(
     case: CaseFile, analysis: dict[str, Any], names: dict[str, str], w: Words = ENGLISH
 ) -> list[dict[str, str]]:

@@ -23,12 +23,25 @@ from cdpdesk.contract.errors import CaseError, ErrorItem
 from cdpdesk.contract.whatif import WHATIF_FORMAT
 from cdpdesk.engine.analyze import analyze
 from cdpdesk.engine.authority import plain_date
+from cdpdesk.engine.words import ENGLISH, N_, Words
 
 WITHDRAWAL_ID = "whatif-withdrawal"
 PART_STATUTE = {"lien": LIEN_STATUTE, "levy": LEVY_STATUTE}
 _PART_WORD = {LIEN_STATUTE: "lien", LEVY_STATUTE: "levy"}
-_CAUSE_WORD = {"cdp_hearing": "CDP hearing", "ia_pending": "payment plan request", "oic_pending": "offer"}
-_HEARING_WORD = {"cdp": "CDP hearing", "equivalent": "equivalent hearing"}
+# A pause's cause, with its article (the sentences say "the pause for {cause}").
+_CAUSE_WORD = {
+    "cdp_hearing": N_("the CDP hearing"),
+    "ia_pending": N_("the payment plan request"),
+    "oic_pending": N_("the offer"),
+}
+# The hearing a change is about, by (hearing type, part): one message each, so a language
+# can agree its words ("the CDP hearing on the levy notice n1 for 1040-2021").
+_WHAT_WORDS = {
+    ("cdp", "levy"): N_("the CDP hearing on the levy notice {notice} for {period}"),
+    ("cdp", "lien"): N_("the CDP hearing on the lien notice {notice} for {period}"),
+    ("equivalent", "levy"): N_("the equivalent hearing on the levy notice {notice} for {period}"),
+    ("equivalent", "lien"): N_("the equivalent hearing on the lien notice {notice} for {period}"),
+}
 
 
 def _refuse(field: str, message: str) -> CaseError:
@@ -137,11 +150,13 @@ def whatif_withdraw(
     periods: list[str] | None = None,
     part: Literal["lien", "levy"] | None = None,
     as_of: date | None = None,
+    words: Words = ENGLISH,
 ) -> dict[str, Any]:
     """``cdpdesk.whatif/1`` for a written withdrawal of ``request`` received on ``on``.
 
     Both analyses speak from ``as_of`` (default the case's), or from ``on`` when that is
-    later: a withdrawal still to come is analysed on the day it would arrive."""
+    later: a withdrawal still to come is analysed on the day it would arrive. ``words``: the
+    language of each change's ``says`` (English by default; the page passes the reader's)."""
     base = as_of or case.as_of
     if base is None:
         raise _refuse("as_of", "is required (the engine has no clock)")
@@ -158,7 +173,7 @@ def whatif_withdraw(
         "withdrawal": event.model_dump(mode="json", exclude_none=True),
         "as_is": as_is,
         "withdrawn": withdrawn,
-        "changes": changes(case, as_is, withdrawn, request, on),
+        "changes": changes(case, as_is, withdrawn, request, on, words),
     }
 
 
@@ -169,8 +184,10 @@ def _key(h: dict[str, Any]) -> tuple[str, str | None, str]:
     return (h["request"], h["notice"], h["period"])
 
 
-def _d(value: str | None) -> str:
-    return plain_date(value) if value else ""
+def _d(value: str | None, w: Words = ENGLISH) -> str:
+    if not value:
+        return ""
+    return plain_date(value) if w is ENGLISH else w.date(value)
 
 
 def _why(entry: dict[str, Any], *fields: str) -> list[dict[str, Any]]:
@@ -200,7 +217,12 @@ def _change(kind: str, period: str, **fields: Any) -> dict[str, Any]:
 
 
 def changes(
-    case: CaseFile, as_is: dict[str, Any], withdrawn: dict[str, Any], request: str, on: date
+    case: CaseFile,
+    as_is: dict[str, Any],
+    withdrawn: dict[str, Any],
+    request: str,
+    on: date,
+    words: Words = ENGLISH,
 ) -> list[dict[str, Any]]:
     """What differs between the two analyses, period by period in file order."""
     by_period: dict[str, list[dict[str, Any]]] = {p.id: [] for p in case.periods}
@@ -209,18 +231,20 @@ def changes(
         if h["request"] != request or h["type"] not in HELD_TYPES:
             continue
         w = after[_key(h)]
-        by_period.setdefault(h["period"], []).extend(_hearing_changes(h, w, on))
+        by_period.setdefault(h["period"], []).extend(_hearing_changes(h, w, on, words))
     old = {(a["period"], a["assessment"]): a for a in as_is["assessments"]}
     for a in withdrawn["assessments"]:
         b = old[(a["period"], a["assessment"])]
-        by_period.setdefault(a["period"], []).extend(_assessment_changes(b, a))
+        by_period.setdefault(a["period"], []).extend(_assessment_changes(b, a, words))
     return [c for items in by_period.values() for c in items]
 
 
-def _hearing_changes(h: dict[str, Any], w: dict[str, Any], on: date) -> list[dict[str, Any]]:
-    part = _PART_WORD.get(h["statute"] or "", "")
-    word = _HEARING_WORD[h["type"]]
-    what = f"the {word} on the {part} notice {h['notice']} for {h['period']}"
+def _hearing_changes(
+    h: dict[str, Any], w: dict[str, Any], on: date, words: Words = ENGLISH
+) -> list[dict[str, Any]]:
+    _ = words.gettext
+    part = _PART_WORD.get(h["statute"] or "", "lien")
+    what = _(_WHAT_WORDS[(h["type"], part)]).format(notice=h["notice"], period=h["period"])
     common = {
         "request": h["request"],
         "notice": h["notice"],
@@ -238,7 +262,7 @@ def _hearing_changes(h: dict[str, Any], w: dict[str, Any], on: date) -> list[dic
                 as_is="pending",
                 withdrawn="pending",
                 changed=False,
-                says=f"This withdrawal does not cover {what}: it stays open.",
+                says=_("This withdrawal does not cover {what}: it stays open.").format(what=what),
                 why=[],
             )
         ]
@@ -249,12 +273,12 @@ def _hearing_changes(h: dict[str, Any], w: dict[str, Any], on: date) -> list[dic
             **common,
             as_is=h["status"],
             withdrawn=w["status"],
-            says=(
-                f"{what[0].upper()}{what[1:]} would end on {_d(w['withdrawn'])}, the day Appeals "
-                "receives the written withdrawal; Appeals would make no determination and would not "
-                "check that the IRS met the legal and administrative requirements. The Collection "
-                "Appeals Program and other appeal rights stay open."
-            ),
+            says=_(
+                "{what} would end on {date}, the day Appeals receives the written withdrawal; Appeals "
+                "would make no determination and would not check that the IRS met the legal and "
+                "administrative requirements. The Collection Appeals Program and other appeal rights "
+                "stay open."
+            ).format(what=what[:1].upper() + what[1:], date=_d(w["withdrawn"], words)),
             why=_why(w, "withdrawn"),
         )
     ]
@@ -266,7 +290,7 @@ def _hearing_changes(h: dict[str, Any], w: dict[str, Any], on: date) -> list[dic
                 **common,
                 as_is="kept",
                 withdrawn="lost",
-                says=(
+                says=_(
                     "As it stands, a Notice of Determination on this CDP hearing could be taken to "
                     "the U.S. Tax Court within 30 days. With the withdrawal there is no "
                     "determination, so that right to Tax Court review is given up."
@@ -278,24 +302,24 @@ def _hearing_changes(h: dict[str, Any], w: dict[str, Any], on: date) -> list[dic
         before, now = h["levy_allowed_from"], w["levy_allowed_from"]
         if before != now:
             lead = (
-                "As it stands, the IRS may not levy for this period while the CDP hearing is open."
+                _("As it stands, the IRS may not levy for this period while the CDP hearing is open.")
                 if before is None
-                else f"As it stands, a levy may begin {_d(before)}."
+                else _("As it stands, a levy may begin {date}.").format(date=_d(before, words))
             )
             tail = (
-                f" With the withdrawal, a levy may begin {_d(now)}."
+                _("With the withdrawal, a levy may begin {date}.").format(date=_d(now, words))
                 if now is not None
-                else " With the withdrawal, the levy date is not yet known."
+                else _("With the withdrawal, the levy date is not yet known.")
             )
-            says = lead + tail
+            says = lead + " " + tail
         else:
             # An equivalent hearing never barred levy by law (IRC 6330(e)(1) covers timely
             # requests only); the IRS's own policy hold while it is open (IRM 8.22.4.3) ends.
-            says = (
-                f"The law allowed a levy from {_d(now)} all along (an equivalent hearing does not bar "
+            says = _(
+                "The law allowed a levy from {date} all along (an equivalent hearing does not bar "
                 "it), but the IRS usually holds off while the hearing is open; that hold ends with "
                 "the withdrawal (IRM 8.22.4.3)."
-            )
+            ).format(date=_d(now, words))
         out.append(
             _change(
                 "levy",
@@ -310,7 +334,8 @@ def _hearing_changes(h: dict[str, Any], w: dict[str, Any], on: date) -> list[dic
     return out
 
 
-def _assessment_changes(b: dict[str, Any], a: dict[str, Any]) -> list[dict[str, Any]]:
+def _assessment_changes(b: dict[str, Any], a: dict[str, Any], words: Words = ENGLISH) -> list[dict[str, Any]]:
+    _ = words.gettext
     out: list[dict[str, Any]] = []
     period, assessment = a["period"], a["assessment"]
     before = {(s["cause"], s["event"], s["from"]): s for s in b["suspensions"]}
@@ -322,14 +347,36 @@ def _assessment_changes(b: dict[str, Any], a: dict[str, Any]) -> list[dict[str, 
         was = before.get(key)
         if was is None or (*key, was["until"], was["open"]) in still:
             continue
-        cause = _CAUSE_WORD.get(s["cause"], s["cause"].replace("_", " "))
+        cause = (
+            _(_CAUSE_WORD[s["cause"]]) if s["cause"] in _CAUSE_WORD else "the " + s["cause"].replace("_", " ")
+        )
         if was["open"]:
-            lead = (
-                f"As it stands, the pause of the collection statute for the {cause} (since "
-                f"{_d(s['from'])}) is still running; on {_d(was['until'])} it has lasted {was['days']} days."
+            lead = words.ngettext(
+                "As it stands, the pause of the collection statute for {cause} (since {start}) is "
+                "still running; on {until} it has lasted {days} day.",
+                "As it stands, the pause of the collection statute for {cause} (since {start}) is "
+                "still running; on {until} it has lasted {days} days.",
+                was["days"],
+            ).format(cause=cause, start=_d(s["from"], words), until=_d(was["until"], words), days=was["days"])
+        else:
+            lead = words.ngettext(
+                "As it stands, the pause for {cause} runs to {until} ({days} day).",
+                "As it stands, the pause for {cause} runs to {until} ({days} days).",
+                was["days"],
+            ).format(cause=cause, until=_d(was["until"], words), days=was["days"])
+        if s["open"]:
+            tail = words.ngettext(
+                "With the withdrawal it ends {date}, after {days} day, and its end is still not known.",
+                "With the withdrawal it ends {date}, after {days} days, and its end is still not known.",
+                s["days"],
             )
         else:
-            lead = f"As it stands, the pause for the {cause} runs to {_d(was['until'])} ({was['days']} days)."
+            tail = words.ngettext(
+                "With the withdrawal it ends {date}, after {days} day.",
+                "With the withdrawal it ends {date}, after {days} days.",
+                s["days"],
+            )
+        tail = tail.format(date=_d(s["until"], words), days=s["days"])
         out.append(
             _change(
                 "suspension",
@@ -341,9 +388,7 @@ def _assessment_changes(b: dict[str, Any], a: dict[str, Any]) -> list[dict[str, 
                 as_is_open=was["open"],
                 withdrawn_open=s["open"],
                 days=was["days"] - s["days"],
-                says=lead
-                + f" With the withdrawal it ends {_d(s['until'])}, after {s['days']} days"
-                + ("." if not s["open"] else ", and its end is still not known."),
+                says=lead + " " + tail,
                 why=[
                     {
                         "rule": s["rule"],
@@ -360,22 +405,44 @@ def _assessment_changes(b: dict[str, Any], a: dict[str, Any]) -> list[dict[str, 
     if (b["csed"], b["open"]) == (a["csed"], a["open"]) and floor == old_floor:
         return out
     moved = (date.fromisoformat(a["csed"]) - date.fromisoformat(b["csed"])).days
+    where = {"period": period, "assessment": assessment}
     if moved == 0 and b["open"] == a["open"]:
-        lead = f"The collection statute for {period} (assessment {assessment}) does not move: "
-        lead += f"it ends {_d(a['csed'])}" + (" or later, as another pause still runs." if a["open"] else ".")
+        if a["open"]:
+            lead = _(
+                "The collection statute for {period} (assessment {assessment}) does not move: it ends "
+                "{date} or later, as another pause still runs."
+            )
+        else:
+            lead = _(
+                "The collection statute for {period} (assessment {assessment}) does not move: it ends {date}."
+            )
+        lead = lead.format(date=_d(a["csed"], words), **where)
         tail = ""
     else:
-        lead = f"As it stands, the collection statute for {period} (assessment {assessment}) ends {_d(b['csed'])}"
-        lead += " or later: the date still moves while the hearing is open." if b["open"] else "."
-        tail = f" With the withdrawal it ends {_d(a['csed'])}"
-        tail += " or later (another pause is still running)." if a["open"] else "."
+        if b["open"]:
+            lead = _(
+                "As it stands, the collection statute for {period} (assessment {assessment}) ends {date} "
+                "or later: the date still moves while the hearing is open."
+            )
+        else:
+            lead = _(
+                "As it stands, the collection statute for {period} (assessment {assessment}) ends {date}."
+            )
+        lead = lead.format(date=_d(b["csed"], words), **where)
+        if a["open"]:
+            tail = _("With the withdrawal it ends {date} or later (another pause is still running).")
+        else:
+            tail = _("With the withdrawal it ends {date}.")
+        tail = " " + tail.format(date=_d(a["csed"], words))
     if floor is not None and floor["binding"]:
-        tail += (
-            f" That date is the 90-day floor: the IRS keeps at least 90 days after the hearing ends "
-            f"to collect ({_d(floor['date'])})."
-        )
+        tail += " " + _(
+            "That date is the 90-day floor: the IRS keeps at least 90 days after the hearing ends to "
+            "collect ({date})."
+        ).format(date=_d(floor["date"], words))
     elif floor is not None:
-        tail += f" The 90-day floor ({_d(floor['date'])}) is earlier, so it does not set the date."
+        tail += " " + _("The 90-day floor ({date}) is earlier, so it does not set the date.").format(
+            date=_d(floor["date"], words)
+        )
     why = [w for w in a["why"] if w.get("field") == "csed" or w["rule"] == "cdp-90-day-floor"]
     out.append(
         _change(
@@ -399,33 +466,44 @@ def _assessment_changes(b: dict[str, Any], a: dict[str, Any]) -> list[dict[str, 
 # --- The words pages and the command line show for a change ---------------------------------
 
 KIND_TITLES = {
-    "hearing": "Hearing",
-    "tax_court": "Tax Court review",
-    "levy": "Levy may begin",
-    "suspension": "Collection statute paused until",
-    "csed": "Collection statute ends (CSED)",
+    "hearing": N_("Hearing"),
+    "tax_court": N_("Tax Court review"),
+    "levy": N_("Levy may begin"),
+    "suspension": N_("Collection statute paused until"),
+    "csed": N_("Collection statute ends (CSED)"),
 }
-_VALUE_WORDS = {"pending": "pending", "withdrawn": "withdrawn", "kept": "kept", "lost": "given up"}
+_VALUE_WORDS = {
+    "pending": N_("pending"),
+    "withdrawn": N_("withdrawn"),
+    "kept": N_("kept"),
+    "lost": N_("given up"),
+}
+_NOTICE_LABEL = {"lien": N_("{label} (lien notice {notice})"), "levy": N_("{label} (levy notice {notice})")}
 
 
-def change_label(change: dict[str, Any]) -> str:
+def change_label(change: dict[str, Any], w: Words = ENGLISH) -> str:
     """What a change is about, in a few words: "Levy may begin (levy notice n1)"."""
-    label = KIND_TITLES[change["kind"]]
+    _ = w.gettext
+    label = _(KIND_TITLES[change["kind"]])
     if change["assessment"]:
-        return f"{label} (assessment {change['assessment']})"
+        return _("{label} (assessment {assessment})").format(label=label, assessment=change["assessment"])
     if change["notice"]:
-        return f"{label} ({_PART_WORD.get(change['statute'] or '', '')} notice {change['notice']})"
+        part = _PART_WORD.get(change["statute"] or "", "lien")
+        return _(_NOTICE_LABEL[part]).format(label=label, notice=change["notice"])
     return label
 
 
-def change_value(change: dict[str, Any], side: Literal["as_is", "withdrawn"]) -> str:
+def change_value(change: dict[str, Any], side: Literal["as_is", "withdrawn"], w: Words = ENGLISH) -> str:
     """One side of a change in plain words: "July 4, 2029 or later", "given up"."""
+    _ = w.gettext
     value = change[side]
     if change["kind"] in ("hearing", "tax_court"):
-        return _VALUE_WORDS.get(value, str(value))
+        return _(_VALUE_WORDS[value]) if value in _VALUE_WORDS else str(value)
     if change["kind"] == "levy" and value is None:
-        return "not while the hearing is open"
-    text = _d(value) or "not yet known"
+        return _("not while the hearing is open")
+    if not value:
+        return _("not yet known")
     if change[f"{side}_open"]:
-        text += " or later" if change["kind"] == "csed" else " (still running)"
-    return text
+        text = _("{date} or later") if change["kind"] == "csed" else _("{date} (still running)")
+        return text.format(date=_d(value, w))
+    return _d(value, w)

@@ -40,8 +40,10 @@ def language_name(code: str | None) -> str:
 
 
 def _register() -> None:
+    from cdpdesk.web import list_words
     from cdpdesk.web.pages import templates
 
+    list_words.register(templates.env)
     templates.env.globals["language_choices"] = choices
     templates.env.globals["language_name"] = language_name
     templates.env.globals["may_change_language"] = may_change

@@ -22,7 +22,16 @@ router = APIRouter(include_in_schema=False)
 
 #: The taxpayer-facing templates whose words are all in the catalogs.
 TRANSLATED = frozenset(
-    {"welcome.html", "login.html", "understand.html", "lookup.html", "letter.html", "error.html"}
+    {
+        "welcome.html",
+        "login.html",
+        "understand.html",
+        "lookup.html",
+        "letter.html",
+        "error.html",
+        "cases.html",
+        "whatif.html",
+    }
 )
 ONE_YEAR = 365 * 24 * 3600
 

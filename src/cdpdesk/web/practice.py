@@ -342,7 +342,12 @@ def whatif_page(
     periods: Annotated[list[str] | None, Query(max_length=1000)] = None,
     part: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
-    """The what-if form for a stored case and, once asked, the answer side by side."""
+    """The what-if form for a stored case and, once asked, the answer side by side, in the
+    reader's language (the staff's ``why`` and citations stay English)."""
+    from cdpdesk.i18n import translator
+    from cdpdesk.web import language
+
+    tr = translator(language.page_language(request, "whatif.html"))
     ops.check_visible(_accounts(request), account, case_id)
     desk = _desk(request)
     shown = ops.show(desk, case_id)
@@ -350,26 +355,34 @@ def whatif_page(
     choices = pending_requests(analysis)
     result = None
     error = None
+    error_lang = tr.lang
     day = None
     if on:
         try:
             day = dt.date.fromisoformat(on)
         except ValueError:
-            error = ops.safe_message(f"The date {on[:40]!r} is not a date; write it as YYYY-MM-DD.")
+            error = ops.safe_message(
+                tr.gettext("The date {date} is not a date; write it as YYYY-MM-DD.").format(
+                    date=repr(on[:40])
+                )
+            )
     if part not in (None, "", "lien", "levy"):
-        error = "Choose the lien part, the levy part, or both."
+        error = tr.gettext("Choose the lien part, the levy part, or both.")
     wanted = [p for p in (periods or []) if p] or None
     if request_id and day is not None and error is None:
         which: Literal["lien", "levy"] | None = part if part in ("lien", "levy") else None  # type: ignore[assignment]
         try:
-            result = whatif_withdraw_case(desk, case_id, request_id, day, periods=wanted, part=which)
+            result = whatif_withdraw_case(
+                desk, case_id, request_id, day, periods=wanted, part=which, words=tr
+            )
         except CaseError as exc:
             error = ops.safe_message("; ".join(i.message for i in exc.items))
+            error_lang = "en"  # the engine's refusal names a field: the staff's English
     taxpayer = shown["case"]["taxpayer"]
     page = _render(
         request,
         "whatif.html",
-        title="What if the hearing request is withdrawn?",
+        title=tr.gettext("What if the hearing request is withdrawn?"),
         case_id=case_id,
         taxpayer=taxpayer,
         analysis=analysis,
@@ -380,8 +393,9 @@ def whatif_page(
         chosen_part=part or "",
         result=result,
         error=error,
-        label=change_label,
-        value=change_value,
+        error_lang=error_lang,
+        label=lambda c: change_label(c, tr),
+        value=lambda c, side: change_value(c, side, tr),
         json_url=(
             f"/cases/{case_id}/whatif.json?{_whatif_query(request_id, on, wanted, part)}"
             if result is not None and request_id and on
