@@ -162,3 +162,18 @@ def test_the_spanish_lists_have_no_serious_axe_violations(
         problems["answer"] = found
     assert problems == {}
     context.close()
+
+
+def test_the_calendar_page_in_spanish(server: Running, browser: Browser) -> None:
+    context = browser.new_context(locale="es-US")
+    page = context.new_page()
+    sign_in_es(page, server.url, "avery")
+    page.goto(f"{server.url}/calendar")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sus fechas límite en su calendario")
+    no_english(page)
+    page.get_by_role("button", name="Crear la dirección de mi calendario").click()
+    expect(page.get_by_label("Dirección del calendario")).to_have_value(re.compile(r"/feeds/.+\.ics$"))
+    text = no_english(page)
+    assert "Usted tiene una dirección de calendario creada el" in text
+    assert axe_problems(page) == []
+    context.close()

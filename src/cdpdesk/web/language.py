@@ -31,6 +31,7 @@ TRANSLATED = frozenset(
         "error.html",
         "cases.html",
         "whatif.html",
+        "calendar.html",
     }
 )
 ONE_YEAR = 365 * 24 * 3600

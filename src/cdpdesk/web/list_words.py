@@ -1,4 +1,4 @@
-"""The words of the case list (cases.html) and the what-if page that come from Python:
+"""The words of the case list (cases.html), the calendar page and the what-if page that come from Python:
 message ids for the catalogs, and the template helpers that translate them.
 
 The case list's route and queries are issue 11's (web/pages.py ``cases_page``, desk/listing.py);
@@ -43,6 +43,8 @@ CASE_LIST_WORDS = (
         "(a full TIN must never be put in a web address)."
     ),
 )
+#: web/practice.py: the calendar page's title.
+CALENDAR_WORDS = (N_("Your deadlines in your calendar"),)
 #: engine/coming.py KIND_WORDS: a deadline's kind.
 KIND_WORDS = (
     N_("CDP hearing request deadline"),
