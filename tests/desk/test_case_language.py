@@ -164,3 +164,28 @@ def test_the_offices_own_spanish_title_and_hours(db_url: str, monkeypatch: pytes
     assert "De lunes a jueves, de 7:00 a.m. a 3:30 p.m." in words
     # a title the catalog does not know, with no Spanish set, is printed as the office set it
     assert "Appeals Team Manager" in words
+
+
+def test_the_contact_words_per_language_in_the_settings_file(desk_env: Path) -> None:
+    from cdpdesk.desk.settings import SettingsError
+    from cdpdesk.letters.facts import contact_in
+
+    desk_env.mkdir(parents=True, exist_ok=True)
+    toml = desk_env / "desk.toml"
+    toml.write_text(
+        '[appeals]\ntitle = "Settlement Officer"\n[appeals.languages.es]\nhours = "Lunes a viernes"\n'
+    )
+    block = load_settings().contact.to_json()
+    es, en = contact_in(block, "es"), contact_in(block, "en")
+    # the office's own Spanish hours; a title of its own with no Spanish set stays as set
+    assert (es["title"], es["hours"]) == ("Settlement Officer", "Lunes a viernes")
+    assert en["title"] == "Settlement Officer" and en["hours"].startswith("Monday to Friday")
+    assert "languages" not in es  # a letter's snapshot keeps only what it printed
+    toml.write_text('[appeals.languages.fr]\ntitle = "Agent"\n')
+    with pytest.raises(
+        SettingsError, match=r"appeals\.languages: unknown language 'fr'; expected one of: en, es"
+    ):
+        load_settings()
+    toml.write_text('[appeals.languages.es]\ntitel = "x"\n')
+    with pytest.raises(SettingsError, match=r"appeals\.languages\.es\.titel: no such setting"):
+        load_settings()

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.web.server import CHROMIUM, CHROMIUM_ARGS, running_server
 
@@ -32,6 +32,40 @@ def sign_in_es(page: Page, base: str, user: str) -> None:
     page.get_by_label("Contraseña").fill(f"{user}-demo")
     page.get_by_role("button", name="Iniciar sesión").click()
     page.wait_for_load_state()
+
+
+def spanish_lists(browser: Browser, base: str, ids: dict[str, int]) -> None:
+    """The case list, the what-if page and the case page's language form in Spanish (issue 16,
+    the rest): ``python -c 'from tests.web.screenshots import only_spanish_lists; only_spanish_lists()'``."""
+    es = browser.new_context(locale="es-US", viewport={"width": 1280, "height": 900})
+    page = es.new_page()
+    sign_in_es(page, base, "rep")
+    page.goto(f"{base}/cases")
+    page.screenshot(path=OUT / "web-es-cases.png", full_page=True)
+    sign_in_es(page, base, "sam")
+    page.goto(f"{base}/cases/{ids['pending-hearing']}/whatif")
+    page.get_by_role("button", name="Mostrar qué cambiaría").click()
+    page.wait_for_load_state()
+    page.screenshot(path=OUT / "web-es-whatif.png", full_page=True)
+    phone = browser.new_context(
+        locale="es-US", viewport={"width": 390, "height": 844}, device_scale_factor=2
+    ).new_page()
+    sign_in_es(phone, base, "sam")
+    phone.goto(f"{base}/cases")
+    phone.screenshot(path=OUT / "web-es-phone-cases.png", full_page=True)
+    es.close()
+    phone.context.close()
+
+
+def only_spanish_lists() -> None:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_server(Path(tmp) / "var") as srv,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        spanish_lists(browser, srv.url, srv.demo["cases"])
+        browser.close()
 
 
 def main() -> None:
@@ -71,6 +105,8 @@ def main() -> None:
             ).new_page()
             sign_in_es(es_phone, base, "sam")
             es_phone.screenshot(path=OUT / "web-es-phone-understand.png", full_page=True)
+
+            spanish_lists(browser, base, ids)
 
             phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             sign_in(phone, base, "avery")

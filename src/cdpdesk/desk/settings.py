@@ -57,11 +57,10 @@ SAMPLE_CONTACT: dict[str, Any] = {
 }
 
 
-#: Titles an office may set in English that the catalogs translate too (an office's own
-#: words for a language go in ``[appeals.languages.<code>]``; docs/desk.md).
-KNOWN_TITLES = (N_("Appeals Officer"), N_("Settlement Officer"))
-#: The contact's values that are words, not names or numbers: set per language.
-CONTACT_WORDS = ("title", "hours")
+# The contact's title and hours are words, set per language in [appeals.languages.<code>]
+# (docs/desk.md). The sample's are in the catalogs; any other title or hours an office sets
+# is printed as set unless it gives its own words for the language: an official title is the
+# office's to word (letters/facts.py contact_in).
 
 
 class SettingsError(ValueError):

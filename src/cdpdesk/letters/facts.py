@@ -188,17 +188,21 @@ def letter_language(case: CaseFile, wanted: str | None = None) -> str:
     return DEFAULT
 
 
+#: The contact block's values that are words, not names or numbers: printed in the letter's
+#: language (the desk's settings give them per language: ``[appeals.languages.<code>]``).
+CONTACT_WORDS = ("title", "hours")
+
+
 def contact_in(contact: dict[str, Any], language: str) -> dict[str, Any]:
     """The contact block in the letter's language. Title and hours: the office's own words
     for that language (settings ``[appeals.languages.<code>]``), else the catalog's
-    translation of the English (the sample block and the usual Appeals titles are in it),
-    else the English as set. Names, numbers and the address are printed as set."""
+    translation of the English (the sample block's are in it), else the English as set. Names, numbers and the address are printed as set."""
     from cdpdesk.i18n import translator
 
     out = {k: v for k, v in contact.items() if k != "languages"}
     own = (contact.get("languages") or {}).get(language) or {}
     tr = translator(language)
-    for key in ("title", "hours"):
+    for key in CONTACT_WORDS:
         if key in out:
             out[key] = own.get(key) or tr.gettext(out[key])
     return out
