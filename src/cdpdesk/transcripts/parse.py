@@ -359,7 +359,7 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
     if r.current is not None:
         if r.interlude is not None and r.new_transcript():
             raise _err(
-                source, number, "the file ends before the next transcript's TRANSACTIONS table (truncated?)"
+                source, seen, "the file ends before the next transcript's TRANSACTIONS table (truncated?)"
             )
         r.out.append(r.current)
     elif set(r.pending) & set(_IDENTITY):
