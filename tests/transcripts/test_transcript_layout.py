@@ -78,7 +78,17 @@ def test_wrapped_explanation_and_wrapped_columns_keep_their_first_line() -> None
     text = PAGED.read_text()
     (y2020, _) = parse_transcripts(text, "p.txt")
     notice = [ln for ln in y2020.lines if ln.tc == "971"][1]
-    assert notice.explanation.split() == ["Intent", "to", "levy", "collection", "due", "process", "notice", "Last", "notice"]
+    assert notice.explanation.split() == [
+        "Intent",
+        "to",
+        "levy",
+        "collection",
+        "due",
+        "process",
+        "notice",
+        "Last",
+        "notice",
+    ]
     reversal = next(ln for ln in y2020.lines if ln.tc == "972")
     assert reversal.number == line_of(text, "972")
     assert reversal.date.isoformat() == "2023-10-02"
