@@ -11,8 +11,6 @@ from standard input, out of the shell's history). A PDF is read through poppler'
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,36 +24,21 @@ from cdpdesk.privacy import redact
 
 app = typer.Typer(help="Read IRS account transcripts into a case file.", no_args_is_help=True)
 
-#: A PDF transcript is a few pages; pdftotext answers in well under this.
-PDFTOTEXT_SECONDS = 60
-
 
 def _text_of(path: Path) -> str:
+    from cdpdesk.desk.pdftext import is_pdf, pdf_text
+    from cdpdesk.desk.record import DeskError
+
     try:
         head = path.read_bytes()[:5]
     except OSError as exc:
         fail(f"{path}: cannot read ({exc.strerror or exc})")
-    if head == b"%PDF-":
-        exe = shutil.which("pdftotext")
-        if exe is None:
-            fail(f"{path}: reading a PDF needs pdftotext (Debian package poppler-utils)")
-        try:
-            done = subprocess.run(  # noqa: S603 - fixed program, the path is an argument
-                [exe, "-layout", "-enc", "UTF-8", str(path), "-"],
-                capture_output=True,
-                timeout=PDFTOTEXT_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            fail(f"{path}: pdftotext took more than {PDFTOTEXT_SECONDS} seconds")
-        if done.returncode != 0:
-            why = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            fail(
-                f"{path}: pdftotext could not read it ({why[-1] if why else 'exit ' + str(done.returncode)})"
-            )
-        return done.stdout.decode("utf-8", "replace")
     try:
+        if is_pdf(head):
+            return pdf_text(path, str(path))
         return path.read_text(encoding="utf-8")
+    except DeskError as exc:
+        fail(str(exc))
     except UnicodeDecodeError as exc:
         fail(f"{path}: not UTF-8 text or a PDF (byte {exc.start})")
 
