@@ -255,3 +255,24 @@ def test_pdftotext_side_by_side_banner_and_page_number_are_one_noise_line() -> N
     (t,) = parse_transcripts(text, "n.txt")
     assert [(ln.tc, ln.date.isoformat()) for ln in t.lines] == [("150", "2023-11-13"), ("290", "2024-08-26")]
     assert t.period_end.isoformat() == "2022-12-31"
+
+
+def test_a_period_named_by_its_month_and_a_table_with_no_transactions() -> None:
+    text = "\n".join(
+        [
+            "FORM NUMBER: 1040",
+            "TAX PERIOD REQUESTED: December, 2022",
+            "TAXPAYER IDENTIFICATION NUMBER: XXX-XX-4321",
+            "TRANSACTIONS",
+            "CODE EXPLANATION OF TRANSACTION CYCLE DATE AMOUNT",
+            "No tax return filed",
+        ]
+    )
+    got = import_texts([("none.txt", text)], name="Dana Rivera", tin="987-65-4321")
+    assert got.case["periods"] == [
+        {"id": "1040-2022", "form": "1040", "period_end": "2022-12-31", "assessments": []}
+    ]
+    (item,) = got.review
+    assert (item.line, item.kind, item.text) == (6, "check", "No tax return filed")
+    (t,) = parse_transcripts(text.replace("December, 2022", "Feb., 2024"), "feb.txt")
+    assert t.period_end.isoformat() == "2024-02-29"

@@ -177,6 +177,17 @@ def build_case(
             )
         seen[pid] = t
         assessments: list[dict[str, Any]] = []
+        for at, note in t.notes:
+            review.append(
+                ReviewItem(
+                    t.source,
+                    at,
+                    note,
+                    "check",
+                    "words in the transaction table, not a transaction (such as no return filed): read them",
+                    None,
+                )
+            )
         for ln in t.lines:
             total += 1
             code = lookup(ln.tc, ln.ac, ln.explanation)

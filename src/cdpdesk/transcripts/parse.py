@@ -90,12 +90,16 @@ class Transcript:
     lines: list[Line] = field(default_factory=list)
     tin_line: int | None = None
     """The line of the TIN header, when there is one."""
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    """Lines of words in the table before its first transaction (such as "No tax return
+    filed"), with their line numbers: not transactions, listed for review."""
 
 
 _HEADER_FIELDS = {
     "FORM NUMBER": "form",
     "TAX PERIOD": "period",
     "TAX PERIOD ENDING": "period",
+    "TAX PERIOD REQUESTED": "period",
     "TAXPAYER IDENTIFICATION NUMBER": "tin",
     "EMPLOYER IDENTIFICATION NUMBER": "tin",
     "SSN PROVIDED": "tin",
@@ -141,6 +145,11 @@ def parse_period_end(value: str) -> dt.date:
     m = re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?\s*([0-9]{1,2}),?\s*([0-9]{4})", value)
     if m and m.group(1).lower() in _MONTHS:
         return dt.date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)))
+    # "December, 2020" (a period named by its month, as some transcripts print it): its last day
+    m = re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?,?\s*([0-9]{4})", value)
+    if m and m.group(1).lower() in _MONTHS:
+        year, month = int(m.group(2)), _MONTHS[m.group(1).lower()]
+        return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
     raise ValueError(f"not a tax period date (expected e.g. Dec. 31, 2020 or 12-31-2020): {value!r}")
 
 
@@ -334,7 +343,7 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
         if _STARTS_LIKE_TXN.match(line):
             r.partial = (number, line)
             continue
-        if _HAS_DATE_OR_AMOUNT.search(line) or r.last is None:
+        if _HAS_DATE_OR_AMOUNT.search(line):
             raise _err(
                 source, number, "not a transaction line (a transaction starts with its 3-digit code)", line
             )
@@ -342,6 +351,10 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
             raise _err(
                 source, number, "a garbled transaction line (a date or amount with letters in it)", line
             )
+        if r.last is None:  # words before any transaction ("No tax return filed"): a note
+            assert r.current is not None
+            r.current.notes.append((number, redact(line)))
+            continue
         # A wrapped explanation: pdftotext puts the rest of a long explanation on the next line.
         last = r.last
         last.explanation = f"{last.explanation} {line}".strip()
