@@ -276,3 +276,28 @@ def test_a_period_named_by_its_month_and_a_table_with_no_transactions() -> None:
     assert (item.line, item.kind, item.text) == (6, "check", "No tax return filed")
     (t,) = parse_transcripts(text.replace("December, 2022", "Feb., 2024"), "feb.txt")
     assert t.period_end.isoformat() == "2024-02-29"
+
+
+def test_more_spellings_the_layout_allows() -> None:
+    text = "\r\n".join(
+        [
+            "\ufeffThis Product Contains Sensitive Taxpayer Data",
+            "FORM NUMBER: 1040",
+            "TAX PERIOD: 202112",
+            "SSN: XXX-XX-4321",
+            "Transactions:",
+            "460   Extension of time to file                                 04-18-2022         $0.00",
+            "      ext. Date 10-17-2022",
+            "150   Tax return filed                           20224205   10-31-2022       $2,000.00",
+            "Page: 1 of 2",
+            "971   Removed pending installment agreement                      11-01-2022         $0.00",
+        ]
+    )
+    (t,) = parse_transcripts(text, "v.txt")
+    assert (t.period_end.isoformat(), t.tin) == ("2021-12-31", "XXX-XX-4321")
+    assert [(ln.tc, ln.number) for ln in t.lines] == [("460", 6), ("150", 8), ("971", 10)]
+    assert "ext. Date 10-17-2022" in t.lines[0].explanation
+    from cdpdesk.transcripts import lookup
+
+    assert lookup("972", None, "Removed pending installment agreement").key == "972/043"
+    assert lookup("972", None, "Removed installment agreement").key == "972/063"

@@ -36,7 +36,7 @@ def _text_of(path: Path) -> str:
     try:
         if is_pdf(head):
             return pdf_text(path, str(path))
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except DeskError as exc:
         fail(str(exc))
     except UnicodeDecodeError as exc:
@@ -114,7 +114,7 @@ def import_cmd(
         from cdpdesk.cli.desk import _desk
         from cdpdesk.desk.reviews import store_with_review
 
-        names = ", ".join(path.name for path in files)
+        names = redact(", ".join(path.name for path in files))
         with _desk() as desk:
             stored = store_with_review(
                 desk,

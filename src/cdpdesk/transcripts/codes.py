@@ -129,7 +129,11 @@ _TABLE: tuple[Code, ...] = (
         reverses=("971/043",),
         review="The transcript does not say why the pending agreement ended; record ia_rejected with the "
         "rejection letter's date if it was rejected.",
-        phrases=(("reversed", "pending", "installment"), ("reversal", "pending", "installment")),
+        phrases=(
+            ("reversed", "pending", "installment"),
+            ("reversal", "pending", "installment"),
+            ("removed", "pending", "installment", "agreement"),
+        ),
     ),
     Code(
         "971",

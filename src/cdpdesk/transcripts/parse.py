@@ -31,7 +31,9 @@ _TXN = re.compile(
     rf"^(?P<tc>[0-9]{{3}})(?:\s+(?P<text>\S.*?))??\s+(?:(?P<cycle>[0-9]{{8}})\s+)?(?P<date>{_DATE})\s+(?P<amount>{_AMOUNT})$"
 )
 _STARTS_LIKE_TXN = re.compile(r"^[0-9]{3}(\s|$)")
-_HAS_DATE_OR_AMOUNT = re.compile(rf"({_DATE}|\$[0-9])")
+# A line that ends with a date and an amount, or with a $ amount, is a transaction's columns:
+# without its code it is an error, not explanation text (a date alone may be, "ext. Date ...").
+_ENDS_LIKE_TXN = re.compile(rf"({_DATE}\s+{_AMOUNT}|\$-?[0-9][0-9,]*\.[0-9]{{2}}-?\)?)$")
 # What a misread (OCR'd, mangled) transaction line leaves: a date or an amount with letters
 # for digits (O for 0, l or I for 1), or a code with one. Never taken as explanation text.
 _LOOKS_GARBLED = re.compile(
@@ -43,12 +45,16 @@ _AC = re.compile(r"\b(?:AC|action code)\s*([0-9]{3})\b", re.IGNORECASE)
 # Pieces of the lines a page break repeats (banner, title, page number), which pdftotext may
 # put on one line with two or more spaces between them; a line made only of these is skipped.
 _NOISE_PIECE = re.compile(
-    r"^(this product contains sensitive taxpayer data|page [0-9]+ of [0-9]+|page [0-9]+|"
+    r"^(this product contains sensitive taxpayer data|page\s*:?\s*[0-9]+(\s*(of|/)\s*[0-9]+)?|"
     r"account transcript|record of account|transactions|"
     r"code\s+explanation of transaction.*|[-=_*]{3,}|internal revenue service|"
     r"united states department of the treasury)$",
     re.IGNORECASE,
 )
+
+
+def _is_table_start(line: str) -> bool:
+    return " ".join(line.upper().rstrip(":").split()) == "TRANSACTIONS"
 
 
 def _is_noise(line: str) -> bool:
@@ -103,6 +109,8 @@ _HEADER_FIELDS = {
     "TAXPAYER IDENTIFICATION NUMBER": "tin",
     "EMPLOYER IDENTIFICATION NUMBER": "tin",
     "SSN PROVIDED": "tin",
+    "SSN": "tin",
+    "TIN": "tin",
     "RESPONSE DATE": "response",
     # Read so that a page header repeated inside the table is known for what it is; not used.
     "REQUEST DATE": "request",
@@ -142,6 +150,11 @@ def parse_period_end(value: str) -> dt.date:
         return _mdy(value)
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         return dt.date.fromisoformat(value)
+    if re.fullmatch(r"[0-9]{6}", value):  # YYYYMM, as IDRS writes a period: the month's last day
+        year, month = int(value[:4]), int(value[4:])
+        if not 1 <= month <= 12:
+            raise ValueError(f"not a tax period date: {value!r}")
+        return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
     m = re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?\s*([0-9]{1,2}),?\s*([0-9]{4})", value)
     if m and m.group(1).lower() in _MONTHS:
         return dt.date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)))
@@ -307,12 +320,12 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
             r.header(number, line, fields)
             continue
         if not r.in_table:
-            if line.upper() == "TRANSACTIONS":
+            if _is_table_start(line):
                 r.current = r.open_period(number)
                 r.in_table = True
             continue  # other header lines (balances, names, filing status) are not read
         if r.interlude is not None:
-            if line.upper() == "TRANSACTIONS" and r.new_transcript():
+            if _is_table_start(line) and r.new_transcript():
                 r.close()
                 r.current = r.open_period(number)
                 r.in_table = True
@@ -343,7 +356,7 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
         if _STARTS_LIKE_TXN.match(line):
             r.partial = (number, line)
             continue
-        if _HAS_DATE_OR_AMOUNT.search(line):
+        if _ENDS_LIKE_TXN.search(line):
             raise _err(
                 source, number, "not a transaction line (a transaction starts with its 3-digit code)", line
             )
