@@ -301,3 +301,31 @@ def test_more_spellings_the_layout_allows() -> None:
 
     assert lookup("972", None, "Removed pending installment agreement").key == "972/043"
     assert lookup("972", None, "Removed installment agreement").key == "972/063"
+
+
+def test_a_value_on_the_line_below_its_label_as_a_column_layout_prints_it() -> None:
+    text = "\n".join(
+        [
+            "Response Date:",
+            "11-30-2026",
+            "FORM NUMBER:",
+            "1040",
+            "TAX PERIOD:",
+            "Dec. 31, 2020",
+            "TAXPAYER IDENTIFICATION NUMBER:",
+            "XXX-XX-4321",
+            "SPOUSE TAXPAYER IDENTIFICATION NUMBER:",
+            "RIVE",
+            "TRANSACTIONS",
+            "150 Tax return filed 20212205 06-07-2021 $1.00",
+        ]
+    )
+    (t,) = parse_transcripts(text, "col.txt")
+    assert (t.form, t.period_end.isoformat(), t.tin, str(t.response_date)) == (
+        "1040",
+        "2020-12-31",
+        "XXX-XX-4321",
+        "2026-11-30",
+    )
+    with pytest.raises(TranscriptError, match=r"e.txt, line 3: the transcript's header has no TAX PERIOD"):
+        parse_transcripts("FORM NUMBER: 1040\nTAX PERIOD:\nTRANSACTIONS\n", "e.txt")

@@ -53,6 +53,24 @@ _NOISE_PIECE = re.compile(
 )
 
 
+def _value_fits(name: str, value: str) -> bool:
+    """Whether a line alone is the value of a header label left empty above it."""
+    if name == "period":
+        try:
+            parse_period_end(value)
+        except ValueError:
+            return False
+        return True
+    if name == "form":
+        return re.fullmatch(r"[0-9]{3,4}[A-Z0-9-]{0,8}", value) is not None
+    if name == "tin":
+        return (
+            re.fullmatch(r"[0-9X]{3}-?[0-9X]{2}-?[0-9X]?[0-9]{4}|[0-9X]{2}-?[0-9X]{3}[0-9]{4}", value)
+            is not None
+        )
+    return re.fullmatch(_DATE, value) is not None
+
+
 def _is_table_start(line: str) -> bool:
     return " ".join(line.upper().rstrip(":").split()) == "TRANSACTIONS"
 
@@ -185,6 +203,7 @@ class _Reader:
     interlude: dict[str, tuple[int, str]] | None = None
     last: Line | None = None
     partial: tuple[int, str] | None = None  # a code line whose columns are on the next line
+    awaiting: tuple[str, str, dict[str, tuple[int, str]]] | None = None  # a label with no value yet
 
     def open_period(self, at: int) -> Transcript:
         pending, source = self.pending, self.source
@@ -223,6 +242,10 @@ class _Reader:
                 self.interlude = {}
             target = self.interlude
         for name, label, value in fields:
+            if not value and name in ("form", "period", "tin", "response"):
+                # pdftotext may put a value on the line below its label (a column layout)
+                self.awaiting = (name, label, target)
+                continue
             if name in target and name in _IDENTITY and target[name][1] != value:
                 raise _err(
                     self.source,
@@ -316,6 +339,12 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
                 r.partial[1],
             )
         fields = _header_fields(line)
+        if r.awaiting is not None:
+            name, label, target = r.awaiting
+            r.awaiting = None
+            if not fields and _value_fits(name, line):
+                r.header(number, line, [(name, label, line)])
+                continue
         if fields:
             r.header(number, line, fields)
             continue
