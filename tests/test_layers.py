@@ -30,7 +30,8 @@ ALLOWED: dict[str, set[str]] = {
     "desk": {"contract", "engine", "letters", "privacy", "extras", "i18n", "locale"},
     "bulk": {"contract", "engine", "extras"},
     "transcripts": {"contract", "privacy"},  # pure reading of IRS transcripts (issue 17)
-    "web": {"contract", "engine", "letters", "privacy", "extras", "desk", "i18n", "locale"},
+    # web reads uploaded transcripts (issue 17)
+    "web": {"contract", "engine", "letters", "privacy", "extras", "desk", "i18n", "locale", "transcripts"},
     "cli": {
         "contract",
         "engine",

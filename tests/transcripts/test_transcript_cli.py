@@ -26,7 +26,8 @@ def test_import_writes_the_case_and_prints_the_review(tmp_path: Path) -> None:
     res = cdpdesk("transcript", "import", *map(str, sorted(DATA.glob("quinn-*.txt"))), "--out", str(out))
     assert res.returncode == 0, res.stderr
     assert "Taxpayer XXX-XX-6789: 3 period(s), 25 transaction(s), 22 mapped, 8 event(s)." in res.stdout
-    assert "Review (13)" in res.stdout
+    assert "Review (14)" in res.stdout
+    assert "[check] taxpayer.tin: the transcripts show only the last four digits" in res.stdout
     assert "quinn-1040-2019.txt:27: [unmapped] TC 806" in res.stdout
     case = json.loads(out.read_text())
     assert [p["id"] for p in case["periods"]] == ["1040-2019", "1040-2020", "1040-2021"]
@@ -74,14 +75,14 @@ def test_pdf_round_trip(tmp_path: Path) -> None:
     out2 = tmp_path / "c2.json"
     assert cdpdesk("transcript", "import", str(txt), "--out", str(out2)).returncode == 0
     assert from_pdf == json.loads(out2.read_text())
-    assert len(json.loads(res.stdout)["review"]) == 7
+    assert len(json.loads(res.stdout)["review"]) == 8
 
 
-def test_store_puts_the_case_in_the_desk(tmp_path: Path) -> None:
+def test_store_puts_the_case_and_its_review_list_in_the_desk(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDPDESK_")} | {"CDPDESK_USER": "clerk.a"}
     files = [str(p) for p in sorted(DATA.glob("quinn-*.txt"))]
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "cdpdesk", *args],
             capture_output=True,
@@ -89,15 +90,62 @@ def test_store_puts_the_case_in_the_desk(tmp_path: Path) -> None:
             cwd=tmp_path,
             env=env,
             timeout=120,
+            input=stdin,
         )
 
-    res = run("transcript", "import", *files, "--store", "--json")
+    # The transcripts print XXX-XX-6789 only: storing needs the full TIN, and says so.
+    refused = run("transcript", "import", *files, "--store")
+    assert refused.returncode == 2
+    assert "--tin: taxpayer.tin is needed to store the case" in refused.stderr
+    wrong = run("transcript", "import", *files, "--store", "--name", "Avery Quinn", "--tin", "123-45-1111")
+    assert wrong.returncode == 2 and "--tin: the TIN given ends in 1111" in wrong.stderr
+    assert "123-45-1111" not in wrong.stderr + wrong.stdout
+    no_name = run("transcript", "import", *files, "--store", "--tin", "123-45-6789")
+    assert no_name.returncode == 2 and "--name: the taxpayer's name is needed" in no_name.stderr
+
+    res = run(
+        "transcript",
+        "import",
+        *files,
+        "--store",
+        "--json",
+        "--name",
+        "Avery Quinn",
+        "--tin",
+        "-",
+        stdin="123-45-6789\n",
+    )
     assert res.returncode == 0, res.stderr
-    case_id = json.loads(res.stdout)["stored"]
+    assert "123-45-6789" not in res.stdout + res.stderr
+    summary = json.loads(res.stdout)
+    case_id = summary["stored"]
+    assert not any(r["reason"].startswith("taxpayer.tin") for r in summary["review"])
     exported = run("case", "export", str(case_id))
     assert exported.returncode == 0, exported.stderr
     doc = json.loads(exported.stdout)
+    assert (doc["taxpayer"]["name"], doc["taxpayer"]["tin"]) == ("Avery Quinn", "123-45-6789")
     assert [p["id"] for p in doc["periods"]] == ["1040-2019", "1040-2020", "1040-2021"]
     assert [e["type"] for e in doc["events"]][:2] == ["levy_notice", "hearing_request"]
-    again = run("transcript", "import", *files, "--store")
+
+    # The review list is stored with the case, item for item, each with the line it came from.
+    listed = run("transcript", "review", str(case_id), "--json")
+    assert listed.returncode == 0, listed.stderr
+    stored = json.loads(listed.stdout)
+    assert [(r["source"], r["line"], r["kind"]) for r in stored] == [
+        (r["source"], r["line"], r["kind"]) for r in summary["review"]
+    ]
+    assert {r["status"] for r in stored} == {"open"}
+    assert stored[0]["history"][0]["action"] == "listed" and stored[0]["history"][0]["by"] == "clerk.a"
+
+    done = run(
+        "transcript", "review", str(case_id), "--resolve", "1", "--note", "recorded by hand", "--by", "rep.b"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1. [resolved]" in done.stdout and "resolved by rep.b" in done.stdout
+    again_done = run("transcript", "review", str(case_id), "--confirm", "1")
+    assert again_done.returncode == 2 and "already resolved" in again_done.stderr
+    missing = run("transcript", "review", str(case_id), "--confirm", str(len(stored) + 1))
+    assert missing.returncode == 2 and f"has no review item {len(stored) + 1}" in missing.stderr
+
+    again = run("transcript", "import", *files, "--store", "--name", "Avery Quinn", "--tin", "123-45-6789")
     assert again.returncode == 2 and "already stored" in again.stderr

@@ -19,7 +19,8 @@ CODE EXPLANATION OF TRANSACTION CYCLE DATE AMOUNT
 
 
 def one(*lines: str):
-    return import_texts([("t.txt", HEADER + "\n".join(lines) + "\n")])
+    # With the full TIN given, the review list holds only what the lines need.
+    return import_texts([("t.txt", HEADER + "\n".join(lines) + "\n")], name="Test Payer", tin="123-45-1234")
 
 
 @pytest.mark.parametrize("key", sorted(CODES))
@@ -136,6 +137,8 @@ SAMPLES = {
     "971/063": ("971", "Installment agreement established"),
     "972/063": ("972", "Removed installment agreement"),
     "480": ("480", "Offer in compromise pending"),
+    "780": ("780", "Offer in compromise accepted"),
+    "500": ("500", "Military deferment"),
     "481": ("481", "Offer in compromise rejected returned or terminated"),
     "482": ("482", "Offer in compromise withdrawn"),
     "520": ("520", "Bankruptcy or other legal action filed"),
@@ -180,3 +183,30 @@ def test_lien_release_pairs_with_its_filing() -> None:
 def test_lien_release_without_a_filing_is_unpaired() -> None:
     got = one("583 Reversed lien placed on assets 01-15-2025 $0.00")
     assert [(r.code, r.kind, r.line) for r in got.review] == [("583", "unpaired", 9)]
+
+
+def test_offer_accepted_ends_the_pending_offer_with_a_check() -> None:
+    got = one(
+        "480 Offer in compromise pending 10-01-2024 $0.00",
+        "780 Offer in compromise accepted 03-12-2025 $0.00",
+    )
+    assert [(e["type"], e["date"]) for e in got.case["events"]] == [
+        ("oic_pending", "2024-10-01"),
+        ("oic_accepted", "2025-03-12"),
+    ]
+    (item,) = got.review
+    assert (item.code, item.kind, item.line) == ("780", "check", 10)
+    load_case_dict(got.case)
+
+
+def test_offer_accepted_without_its_pending_offer_is_unpaired() -> None:
+    got = one("780 Offer in compromise accepted 03-12-2025 $0.00")
+    assert got.case["events"] == []
+    assert [(r.code, r.kind, r.line) for r in got.review] == [("780", "check", 9), ("780", "unpaired", 9)]
+
+
+def test_combat_zone_indicator_is_a_review_note_not_an_event() -> None:
+    got = one("500 Military deferment 04-02-2025 $0.00")
+    assert got.case["events"] == []
+    (item,) = got.review
+    assert (item.code, item.kind) == ("500", "check") and "combat_zone" in item.reason

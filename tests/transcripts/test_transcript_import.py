@@ -110,7 +110,8 @@ def test_unknown_codes_are_listed_with_their_lines() -> None:
         ]
     )
     got = import_texts([("u.txt", text)])
-    assert [(r.kind, r.line) for r in got.review] == [("unmapped", 5), ("unmapped", 6)]
+    # line 1: no TIN on the transcript, so the case has none (a check); then the two codes
+    assert [(r.kind, r.line) for r in got.review] == [("check", 1), ("unmapped", 5), ("unmapped", 6)]
     assert got.case["events"] == []
 
 
@@ -213,7 +214,7 @@ def test_a_line_dated_after_the_response_date_is_a_conflict() -> None:
     )
     got = import_texts([("late.txt", text)])
     assert got.case["as_of"] == "2024-03-01"
-    assert [(r.kind, r.line) for r in got.review] == [("conflict", 6)]
+    assert [(r.kind, r.line) for r in got.review] == [("check", 2), ("conflict", 6)]
 
 
 def test_a_date_out_of_range_is_named() -> None:

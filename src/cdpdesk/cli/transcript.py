@@ -1,16 +1,17 @@
 """``cdpdesk transcript import FILE... [--out CASE.json]``: IRS account transcripts in, a
 case file and its review list out (issue 17).
 
-The review list goes to standard output, the TIN masked; only the case file holds a full
-TIN, and only when the transcript printed one and ``--name`` names the taxpayer. A PDF is
-read through poppler's ``pdftotext -layout``.
+The review list goes to standard output, the TIN masked; only the case file (and the desk,
+with ``--store``) holds a full TIN: the one the transcript printed, or, since current
+transcripts print only the last four digits, the one ``--tin`` gives (``--tin -`` reads it
+from standard input, out of the shell's history). A PDF is read through poppler's
+``pdftotext -layout``.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -23,36 +24,21 @@ from cdpdesk.privacy import redact
 
 app = typer.Typer(help="Read IRS account transcripts into a case file.", no_args_is_help=True)
 
-#: A PDF transcript is a few pages; pdftotext answers in well under this.
-PDFTOTEXT_SECONDS = 60
-
 
 def _text_of(path: Path) -> str:
+    from cdpdesk.desk.pdftext import is_pdf, pdf_text
+    from cdpdesk.desk.record import DeskError
+
     try:
         head = path.read_bytes()[:5]
     except OSError as exc:
         fail(f"{path}: cannot read ({exc.strerror or exc})")
-    if head == b"%PDF-":
-        exe = shutil.which("pdftotext")
-        if exe is None:
-            fail(f"{path}: reading a PDF needs pdftotext (Debian package poppler-utils)")
-        try:
-            done = subprocess.run(  # noqa: S603 - fixed program, the path is an argument
-                [exe, "-layout", "-enc", "UTF-8", str(path), "-"],
-                capture_output=True,
-                timeout=PDFTOTEXT_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            fail(f"{path}: pdftotext took more than {PDFTOTEXT_SECONDS} seconds")
-        if done.returncode != 0:
-            why = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            fail(
-                f"{path}: pdftotext could not read it ({why[-1] if why else 'exit ' + str(done.returncode)})"
-            )
-        return done.stdout.decode("utf-8", "replace")
     try:
-        return path.read_text(encoding="utf-8")
+        if is_pdf(head):
+            return pdf_text(path, str(path))
+        return path.read_text(encoding="utf-8-sig")
+    except DeskError as exc:
+        fail(str(exc))
     except UnicodeDecodeError as exc:
         fail(f"{path}: not UTF-8 text or a PDF (byte {exc.start})")
 
@@ -81,6 +67,14 @@ def import_cmd(
     name: Annotated[
         str | None, typer.Option("--name", help="The taxpayer's name (transcripts show only a name control).")
     ] = None,
+    tin: Annotated[
+        str | None,
+        typer.Option(
+            "--tin",
+            help="The taxpayer's full TIN (transcripts show only its last four digits, which must agree); "
+            "'-' reads it from standard input. Needed with --store.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary and review list as JSON.")
     ] = False,
@@ -96,23 +90,36 @@ def import_cmd(
     ] = None,
 ) -> None:
     """Read one or several periods' account transcripts into one case; list what needs a person."""
-    from cdpdesk.transcripts import TranscriptError, build_case, parse_transcripts
+    from cdpdesk.transcripts import TaxpayerError, TranscriptError, build_case, parse_transcripts
 
+    if tin == "-":
+        tin = sys.stdin.readline().strip()
     transcripts = []
     try:
         for path in files:
             transcripts.extend(parse_transcripts(_text_of(path), str(path)))
-        result = build_case(transcripts, name=name)
+        result = build_case(transcripts, name=name, tin=tin)
+    except TaxpayerError as exc:
+        fail(f"--{exc.field}: {exc}")
     except TranscriptError as exc:
         fail(str(exc))
     stored: int | None = None
     if store:  # first: a refused duplicate leaves no new case file either
+        if not result.has_tin:
+            fail(
+                f"--tin: taxpayer.tin is needed to store the case: the transcripts show only "
+                f"{result.tin_masked or 'no TIN'}; give the full TIN with --tin (and the name with --name), "
+                "or write the case with --out and add it there"
+            )
         from cdpdesk.cli.desk import _desk
+        from cdpdesk.desk.reviews import store_with_review
 
-        names = ", ".join(path.name for path in files)
+        names = redact(", ".join(path.name for path in files))
         with _desk() as desk:
-            stored = desk.import_one(
+            stored = store_with_review(
+                desk,
                 orjson.dumps(result.case),
+                [item.to_json() for item in result.review],
                 by=by,
                 source=f"transcripts: {names}"[:500],
                 allow_duplicate=allow_duplicate,
@@ -158,4 +165,67 @@ def import_cmd(
         typer.echo("Review: nothing to review.")
     typer.echo(f"Case file written to {out}." if out else "No --out given: no case file written.")
     if stored is not None:
-        typer.echo(f"Stored in the desk as case {stored} (the review list above is not stored with it).")
+        typer.echo(
+            f"Stored in the desk as case {stored}, with its review list ({len(result.review)} item(s)); "
+            f"confirm or resolve them on the case page or with `cdpdesk transcript review {stored}`."
+        )
+
+
+@app.command("review")
+def review_cmd(
+    case: Annotated[int, typer.Argument(help="The stored case's id.")],
+    confirm: Annotated[
+        int | None, typer.Option("--confirm", help="Confirm this item (its number in the list): read right.")
+    ] = None,
+    resolve: Annotated[
+        int | None, typer.Option("--resolve", help="Resolve this item: the case was put right.")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why (kept in the review log).")] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who does this (default: $CDPDESK_USER or your login).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the review list as JSON.")] = False,
+) -> None:
+    """The review list stored with a case taken in from transcripts; confirm or resolve an item."""
+    from cdpdesk.cli.desk import _desk
+    from cdpdesk.desk.reviews import act_on_review, reviews_for
+
+    if confirm is not None and resolve is not None:
+        fail("--confirm, --resolve: one at a time")
+    with _desk() as desk:
+        desk.stored(case)  # "no case N" first
+        items = reviews_for(desk, case)
+        chosen = confirm if confirm is not None else resolve
+        if chosen is not None:
+            if not 1 <= chosen <= len(items):
+                fail(
+                    f"--{'confirm' if confirm is not None else 'resolve'}: case {case} has no review item {chosen}"
+                )
+            act_on_review(
+                desk,
+                case,
+                items[chosen - 1].id,
+                "confirm" if confirm is not None else "resolve",
+                by=by,
+                note=note,
+            )
+            items = reviews_for(desk, case)
+    if as_json:
+        typer.echo(redact(orjson.dumps([i.to_json() for i in items], option=orjson.OPT_INDENT_2).decode()))
+        return
+    if not items:
+        typer.echo(
+            f"Case {case} has no review list (it was not taken in from transcripts, or nothing needed a person)."
+        )
+        return
+    left = sum(1 for i in items if i.status == "open")
+    typer.echo(f"Case {case}: {len(items)} review item(s), {left} open.")
+    for n, item in enumerate(items, start=1):
+        last = item.history[-1]
+        typer.echo(
+            redact(
+                f"{n}. [{item.status}] {item.source}:{item.line}: [{item.kind}] {item.reason}\n    {item.text}\n"
+                f"    {last.action} by {last.by} on {last.at.date().isoformat()}"
+                + (f": {last.note}" if last.note else "")
+            )
+        )

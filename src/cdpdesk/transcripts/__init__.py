@@ -6,24 +6,28 @@ Pure like the engine (text in, records out); the command line reads the files an
 
 from __future__ import annotations
 
-from cdpdesk.transcripts.build import Imported, ReviewItem, build_case
+from cdpdesk.transcripts.build import TIN_NEEDED, Imported, ReviewItem, TaxpayerError, build_case
 from cdpdesk.transcripts.codes import CODES, Code, lookup
 from cdpdesk.transcripts.parse import Transcript, TranscriptError, parse_transcripts
 
 
-def import_texts(texts: list[tuple[str, str]], *, name: str | None = None) -> Imported:
+def import_texts(
+    texts: list[tuple[str, str]], *, name: str | None = None, tin: str | None = None
+) -> Imported:
     """(source name, text) pairs, one or several transcripts each, to one case."""
     transcripts: list[Transcript] = []
     for source, text in texts:
         transcripts.extend(parse_transcripts(text, source))
-    return build_case(transcripts, name=name)
+    return build_case(transcripts, name=name, tin=tin)
 
 
 __all__ = [
     "CODES",
+    "TIN_NEEDED",
     "Code",
     "Imported",
     "ReviewItem",
+    "TaxpayerError",
     "TranscriptError",
     "build_case",
     "import_texts",

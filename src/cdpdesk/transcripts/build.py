@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdpdesk.contract import CaseError, load_case_dict
+from cdpdesk.contract.case import TIN_PATTERN
 from cdpdesk.privacy import mask_tin
 from cdpdesk.transcripts.codes import Code, lookup
 from cdpdesk.transcripts.parse import Line, Transcript, TranscriptError, full_tin, tin_last4
@@ -24,9 +25,26 @@ _DAY_FIELD = {
     "ia_accepted": "date",
     "oic_pending": "date",
     "oic_withdrawn": "date",
+    "oic_accepted": "date",
     "bankruptcy": "filed",
     "hearing_request": "received",
 }
+
+
+class TaxpayerError(TranscriptError):
+    """The taxpayer given with the transcripts (the full TIN, the name) cannot be used; the
+    message never holds the TIN, ``field`` names the input (``tin`` or ``name``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+#: The review reason when the transcripts show only the TIN's last four digits.
+TIN_NEEDED = (
+    "taxpayer.tin: the transcripts show only the last four digits of the TIN ({masked}), so the case has no "
+    "taxpayer TIN; give the full TIN (and the name) to store the case or issue a letter"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +85,11 @@ class Imported:
     sources: dict[str, list[str]] = field(default_factory=dict)
     """Event id -> the transcript lines (source:line) it came from."""
 
+    @property
+    def has_tin(self) -> bool:
+        """Whether the case names its taxpayer with a full TIN (what storing it needs)."""
+        return bool(self.case.get("taxpayer", {}).get("tin"))
+
 
 @dataclass(slots=True)
 class _Fact:
@@ -86,11 +109,36 @@ def _period_id(t: Transcript) -> str:
     return f"{form}-{suffix}"
 
 
+def _given_tin(tin: str | None, last4s: set[str | None], shown: str | None) -> str | None:
+    """The full TIN typed by the user, checked against the transcripts' last four digits."""
+    if tin is None or not tin.strip():
+        return None
+    tin = tin.strip()
+    if not re.fullmatch(TIN_PATTERN, tin):
+        raise TaxpayerError("tin", "not a TIN: expected nine digits (123-45-6789, 12-3456789 or 123456789)")
+    mine = tin_last4(tin)
+    if last4s and mine not in last4s:
+        raise TaxpayerError(
+            "tin",
+            f"the TIN given ends in {mine}, but the transcripts are for {shown or 'another TIN'}: "
+            "check the TIN (or the transcripts)",
+        )
+    return tin
+
+
 def build_case(
-    transcripts: list[Transcript], *, name: str | None = None, as_of: dt.date | None = None
+    transcripts: list[Transcript],
+    *,
+    name: str | None = None,
+    tin: str | None = None,
+    as_of: dt.date | None = None,
 ) -> Imported:
     """The case the transcripts record. Raises TranscriptError for transcripts that cannot
-    be one case (two taxpayers, the same period twice)."""
+    be one case (two taxpayers, the same period twice), TaxpayerError for a ``tin`` that is
+    not the transcripts' or a TIN without a ``name``.
+
+    Current transcripts mask the TIN (XXX-XX-1234): the case then has a taxpayer TIN only
+    when ``tin`` gives it (its last four must agree), and the review list says so."""
     review: list[ReviewItem] = []
     last4s = {tin_last4(t.tin) for t in transcripts if t.tin} - {None}
     if len(last4s) > 1:
@@ -100,8 +148,21 @@ def build_case(
             + "); import one taxpayer at a time"
         )
     fulls = {full_tin(t.tin) for t in transcripts} - {None}
-    tin = next(iter(fulls)) if len(fulls) == 1 else None
-    shown_tin = mask_tin(tin) if tin else next((t.tin for t in transcripts if t.tin), None)
+    printed = next(iter(fulls)) if len(fulls) == 1 else None
+    shown_tin = mask_tin(printed) if printed else next((t.tin for t in transcripts if t.tin), None)
+    given = _given_tin(tin, last4s, shown_tin)
+    if given and printed and re.sub(r"[^0-9]", "", given) != re.sub(r"[^0-9]", "", printed):
+        raise TaxpayerError("tin", "the TIN given is not the one the transcript prints in full: check it")
+    tin = given or printed
+    name = " ".join(name.split()) if name and name.strip() else None
+    if given and not name:
+        raise TaxpayerError(
+            "name", "the taxpayer's name is needed with the TIN (a transcript shows only a name control)"
+        )
+    if name and len(name) > 300:
+        raise TaxpayerError("name", "the name is longer than 300 characters")
+    if shown_tin is None and tin:
+        shown_tin = mask_tin(tin)
 
     periods: list[dict[str, Any]] = []
     facts: list[_Fact] = []
@@ -116,6 +177,17 @@ def build_case(
             )
         seen[pid] = t
         assessments: list[dict[str, Any]] = []
+        for at, note in t.notes:
+            review.append(
+                ReviewItem(
+                    t.source,
+                    at,
+                    note,
+                    "check",
+                    "words in the transaction table, not a transaction (such as no return filed): read them",
+                    None,
+                )
+            )
         for ln in t.lines:
             total += 1
             code = lookup(ln.tc, ln.ac, ln.explanation)
@@ -182,7 +254,18 @@ def build_case(
         case["as_of"] = as_of.isoformat()
     if name:
         case["taxpayer"] = {"name": name, **({"tin": tin} if tin else {})}
-    elif tin:
+    if not tin:
+        review.append(
+            ReviewItem(
+                transcripts[0].source,
+                transcripts[0].tin_line or transcripts[0].header_line,
+                "",
+                "check",
+                TIN_NEEDED.format(masked=shown_tin or "no TIN printed"),
+                None,
+            )
+        )
+    elif not name:
         review.append(
             ReviewItem(
                 transcripts[0].source,
@@ -338,4 +421,4 @@ def _events(
     return events, sources
 
 
-__all__ = ["Imported", "ReviewItem", "build_case"]
+__all__ = ["TIN_NEEDED", "Imported", "ReviewItem", "TaxpayerError", "build_case"]

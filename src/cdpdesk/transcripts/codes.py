@@ -129,7 +129,11 @@ _TABLE: tuple[Code, ...] = (
         reverses=("971/043",),
         review="The transcript does not say why the pending agreement ended; record ia_rejected with the "
         "rejection letter's date if it was rejected.",
-        phrases=(("reversed", "pending", "installment"), ("reversal", "pending", "installment")),
+        phrases=(
+            ("reversed", "pending", "installment"),
+            ("reversal", "pending", "installment"),
+            ("removed", "pending", "installment", "agreement"),
+        ),
     ),
     Code(
         "971",
@@ -188,6 +192,22 @@ _TABLE: tuple[Code, ...] = (
         (DOC_6209, "IRM 8.22.9.4.3.2 (the TC 482 date when a taxpayer withdraws an offer)"),
         reverses=("480",),
     ),
+    Code(
+        "780",
+        None,
+        "Offer in compromise accepted (the account is compromised)",
+        "end",
+        "oic_accepted",
+        "the date the offer was accepted",
+        (
+            DOC_6209,
+            "IRM 5.19.7.3.9.1(4) (TC 780 posted from the acceptance date entered on AOIC)",
+            "IRM 5.1.19.3.4.1 (transaction codes for offers and the CSED)",
+        ),
+        reverses=("480",),
+        review="Confirm the acceptance date against the acceptance letter (Letter 673 or the like); "
+        "it ends the offer's pendency (IRC 6331(k)(1)).",
+    ),
     # Bankruptcy and CDP hearings: TC 520 with its closing code (60-67 bankruptcy, 76/77 CDP).
     # An account transcript prints no closing code, so the explanation decides, with review.
     Code(
@@ -221,6 +241,25 @@ _TABLE: tuple[Code, ...] = (
         "the date the freeze was released",
         (DOC_6209, "IRM 8.22.3.1 (TC 521 cc 76/77 ends the CDP suspension)", "IRM 5.9.17"),
         reverses=("520", "520/CDP"),
+    ),
+    # Combat zone (IRC 7508): TC 500 with a combat-zone closing code marks the account; the
+    # service dates the law counts are not printed, so no event is made from it.
+    Code(
+        "500",
+        None,
+        "Military deferment or combat zone indicator (TC 500; closing codes for combat zone service and "
+        "combat zone hospitalization)",
+        "note",
+        "",
+        "the date the indicator was input (not the date service began)",
+        (
+            DOC_6209,
+            "IRM 5.1.7.10.3 (combat zone freeze codes; TC 500 cc 58 and 59 for hospitalization, added 04-26-2021)",
+            "IRM 5.1.19.3.8 (combat zone or contingency operation and the CSED)",
+        ),
+        review="A combat zone or military deferment indicator: if it is combat zone service, record combat_zone "
+        "with the dates entered and departed (and any hospitalization) from the service records; the "
+        "transcript date is only when the indicator was input.",
     ),
     # Notice of federal tax lien.
     Code(

@@ -33,7 +33,7 @@ from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.letters.facts import LetterError
 from cdpdesk.privacy import install_redaction
-from cdpdesk.web import account_pages, api, case_language, language, pages, practice, staff
+from cdpdesk.web import account_pages, api, case_language, language, pages, practice, staff, transcripts
 from cdpdesk.web.limits import (
     ApiBodyLimit,
     BodyLimit,
@@ -322,6 +322,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
             *practice.api_router.routes,
             *practice.router.routes,
             *language.router.routes,
+            *transcripts.router.routes,
         ]:
             if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
                 methods |= route.methods
@@ -330,6 +331,7 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
     app.include_router(api.router)
     app.include_router(practice.api_router)
     app.include_router(staff.router)  # before pages: its routes are more specific
+    app.include_router(transcripts.router)  # transcripts in, the review list (issue 17)
     app.include_router(account_pages.router)
     app.include_router(pages.router)
     app.include_router(practice.router)

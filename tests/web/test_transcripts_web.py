@@ -1,0 +1,199 @@
+"""Transcripts in through the browser, in process (TestClient): upload, the parsed case and
+its review list, put right, store (issue 17), then the review list on the case page,
+confirmed and resolved. Staff and representatives; never a full TIN in a URL, a log or an
+error."""
+
+from __future__ import annotations
+
+import html as html_module
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cdpdesk.desk.reviews import reviews_for
+from tests.web.conftest import Web, csrf_of
+
+DATA = Path(__file__).resolve().parents[1] / "transcripts" / "data"
+PAGED = DATA / "rivera-1040-2020-2021-paged.txt"
+TIN = "987-65-4321"
+
+
+def _upload(c: Any, token: str, files: list[tuple[str, bytes]], **fields: str) -> httpx.Response:
+    r: httpx.Response = c.post(
+        "/intake/transcripts",
+        data={"csrf_token": token, **fields},
+        files=[("files", (name, body, "text/plain")) for name, body in files],
+        follow_redirects=False,
+    )
+    return r
+
+
+def _hidden(page: str, name: str) -> str:
+    m = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert m, name
+    return html_module.unescape(m.group(1))
+
+
+def _case_json(page: str) -> str:
+    m = re.search(r'<textarea id="f-case_json"[^>]*>(.*?)</textarea>', page, re.S)
+    assert m
+    return html_module.unescape(m.group(1))
+
+
+def _store_form(page: str, **over: str) -> dict[str, str]:
+    form = {
+        "csrf_token": csrf_of(page),
+        "review_json": _hidden(page, "review_json"),
+        "sources": _hidden(page, "sources"),
+        "last4": _hidden(page, "last4"),
+        "case_json": _case_json(page),
+        "name": "",
+        "tin": "",
+    }
+    return form | over
+
+
+def _field_error(page: str, field: str) -> str:
+    m = re.search(rf'id="f-{field}-err"><span class="visually-hidden">Error: </span>([^<]*)<', page)
+    assert m, f"no error beside {field}"
+    return html_module.unescape(m.group(1))
+
+
+def test_a_representative_takes_a_case_in_from_transcripts(
+    web: Web, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    c, token = web.signed_in("rep")
+    assert 'href="/intake/transcripts"' in c.get("/cases").text  # in the representative's menu
+    assert c.get("/intake/transcripts").status_code == 200
+    page = _upload(c, token, [(PAGED.name, PAGED.read_bytes())])
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert "Review list: 15 items" in text
+    assert f"{PAGED.name}, line 40" in text and "TC 806 is not in the code table" in html_module.unescape(
+        text
+    )
+    assert "oic accepted of 2024-07-22" in text
+    assert "XXX-XX-4321" in text and TIN not in text
+    # storing needs the full TIN; the error names the field
+    r = c.post(
+        "/intake/transcripts/store", data=_store_form(text, name="Dana Rivera"), follow_redirects=False
+    )
+    assert r.status_code == 422
+    assert "the full TIN is needed" in _field_error(r.text, "tin")
+    wrong = "987-65-1111"
+    r = c.post(
+        "/intake/transcripts/store",
+        data=_store_form(text, name="Dana Rivera", tin=wrong),
+        follow_redirects=False,
+    )
+    assert r.status_code == 422 and "ends in 1111" in _field_error(r.text, "tin")
+    assert wrong not in _field_error(r.text, "tin")
+    r = c.post(
+        "/intake/transcripts/store",
+        data=_store_form(text, name="Dana Rivera", tin=TIN),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert TIN not in r.headers["location"]
+    case_id = int(re.match(r"/cases/([0-9]+)", r.headers["location"]).group(1))  # type: ignore[union-attr]
+    stored = web.desk.stored(case_id)
+    assert stored.data["taxpayer"]["tin"] == TIN and stored.data["taxpayer"]["name"] == "Dana Rivera"
+    assert stored.row.created_by == "rep" and stored.row.source.startswith("web transcripts: ")
+    items = reviews_for(web.desk, case_id)
+    assert len(items) == 14  # the TIN item is gone: the TIN was given
+    # the case page (the representative is linked to it) shows the list with its lines
+    case_page = c.get(f"/cases/{case_id}").text
+    assert "Transcript review list: 14 of 14 open" in case_page
+    assert f"{PAGED.name}, line 40" in case_page
+    # confirm one with a note, resolve another
+    first, second = items[0], items[1]
+    r = c.post(
+        f"/cases/{case_id}/reviews/{first.id}",
+        data={"csrf_token": csrf_of(case_page), "action": "confirm", "note": "withholding, not a CDP fact"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    r = c.post(
+        f"/cases/{case_id}/reviews/{second.id}",
+        data={"csrf_token": csrf_of(case_page), "action": "resolve"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    case_page = c.get(f"/cases/{case_id}").text
+    assert "Transcript review list: 12 of 14 open" in case_page
+    assert "confirmed by rep" in case_page and "withholding, not a CDP fact" in case_page
+    assert [i.status for i in reviews_for(web.desk, case_id)[:2]] == ["confirmed", "resolved"]
+    # resolved is done: resolving again changes nothing and says so
+    r = c.post(
+        f"/cases/{case_id}/reviews/{second.id}",
+        data={"csrf_token": csrf_of(case_page), "action": "resolve"},
+        follow_redirects=True,
+    )
+    assert "Nothing changed" in r.text and "already resolved" in r.text
+    assert TIN not in caplog.text
+
+
+def test_staff_see_the_link_and_a_garbled_file_names_its_line(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    assert 'href="/intake/transcripts"' in c.get("/intake").text
+    text = PAGED.read_text()
+    garbled = text.replace("480   Offer in compromise pending", "48O   Offer in compromise pendlng")
+    r = _upload(c, token, [("g.txt", garbled.encode())])
+    assert r.status_code == 422
+    lineno = text.split("\n").index(next(ln for ln in text.split("\n") if ln.startswith("480"))) + 1
+    assert f"g.txt, line {lineno}: " in html_module.unescape(_field_error(r.text, "files"))
+    r = _upload(c, token, [("cut.txt", text[: text.index("TRANSACTIONS")].encode())])
+    assert r.status_code == 422 and "the file ends before the TRANSACTIONS table" in _field_error(
+        r.text, "files"
+    )
+    r = _upload(c, token, [])
+    assert r.status_code == 422 and "choose one or more" in _field_error(r.text, "files")
+    r = _upload(c, token, [("bin.txt", b"\xff\xfe\x00garbage")])
+    assert r.status_code == 422 and "not UTF-8 text or a PDF" in _field_error(r.text, "files")
+
+
+def test_staff_fix_the_case_json_and_a_duplicate_is_refused(web: Web) -> None:
+    c, token = web.signed_in("appeals")
+    page = _upload(c, token, [(PAGED.name, PAGED.read_bytes())], name="Dana Rivera", tin=TIN).text
+    assert "Review list: 14 items" in page  # the TIN given on the first page
+    assert TIN not in _case_json(page)  # the TIN is its own field, never in the JSON shown
+    bad = c.post(
+        "/intake/transcripts/store",
+        data=_store_form(page, name="Dana Rivera", tin=TIN, case_json="{not json"),
+        follow_redirects=False,
+    )
+    assert bad.status_code == 422 and "not JSON" in _field_error(bad.text, "case_json")
+    assert TIN not in _field_error(bad.text, "case_json")
+    # put it right: the CDP hearing the transcript closed was withdrawn (recorded by hand)
+    import json
+
+    doc = json.loads(_case_json(page))
+    doc["events"].append(
+        {"id": "w1", "type": "hearing_withdrawal", "request": "e2", "received": "2023-08-15", "written": True}
+    )
+    r = c.post(
+        "/intake/transcripts/store",
+        data=_store_form(page, name="Dana Rivera", tin=TIN, case_json=json.dumps(doc)),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    case_id = int(r.headers["location"].split("/")[2].split("#")[0])
+    assert "w1" in {e.payload["id"] for e in web.desk.stored(case_id).active.values()}
+    again = c.post(
+        "/intake/transcripts/store",
+        data=_store_form(page, name="Dana Rivera", tin=TIN, case_json=json.dumps(doc)),
+        follow_redirects=False,
+    )
+    assert again.status_code == 409 and f'href="/cases/{case_id}"' in again.text
+
+
+def test_a_taxpayer_may_not_take_in_and_sees_no_review_list(web: Web) -> None:
+    c, token = web.signed_in("avery")
+    assert c.get("/intake/transcripts").status_code == 403
+    r = _upload(c, token, [(PAGED.name, PAGED.read_bytes())])
+    assert r.status_code == 403
