@@ -120,7 +120,12 @@ def test_the_same_rows_in_the_same_order_whichever_condition_drives(
         with monkeypatch.context() as m:
             m.setattr(paging, "DRIVE_MAX", 0)  # nothing drives: every condition checked per row
             walked = _walk(d, 3, sort=sort, **filters)
+            first = list_cases(d, None, sort=sort, per_page=3, **filters)
+            everything = list_cases(d, None, sort=sort, per_page=3, count_cap=None, **filters)
         assert driven == walked, sort
+        assert everything.total == len(walked) and everything.total_exact
+        if len(walked) > 3 and filters:  # a full first page, broad narrowings: not counted
+            assert (first.total, first.total_exact, first.has_next) == (3, False, True)
         exact = list_cases(d, None, sort=sort, per_page=N, count_cap=None, **filters)
         assert driven == _ids(exact) and exact.total == len(driven), sort
     assert filters.get("q") != "taxpayer 1" or len(driven) == 12

@@ -229,10 +229,17 @@ def list_cases(
         plan = narrowest(s, narrow)
         where = own + plan.where
         total, rows = _driven_page(s, where, sort, offset, per_page, limit) if plan.driven else (None, None)
+        if rows is None:
+            rows = _ordered(s, where, sort, offset, per_page + 1)  # one more: is there a next page?
+            if total is None and len(rows) <= per_page and (rows or offset == 0):
+                total = Total(offset + len(rows), True)  # a short page: nothing after it
+            rows = rows[:per_page]
+        if total is None and narrow and not plan.driven and count_cap is not None:
+            # every narrowing is broad: counting could check every case; the rows seen say
+            # enough (more than those up to this page's end) and the next page is known
+            total = Total(offset + per_page, False)
         if total is None:
             total = capped_count(s, select(CaseFacts.case_id).where(*where), limit)
-        if rows is None:
-            rows = _ordered(s, where, sort, offset, per_page)
         items = _items(s, rows, day)
     return CasePage(items, total.n, page, per_page, total_exact=total.exact)
 

@@ -1,7 +1,12 @@
 """Pages whose cost does not grow with the desk: a capped count, and the choice of which
 condition drives a filtered query (docs/decisions.md, "Issue 11, pages at office scale").
 
-- A page's ``total`` is counted through a LIMITed subquery: at most ``max(cap, offset +
+- A page that comes back short (fewer rows than asked for) has its total without a count:
+  the rows before it and its own.
+- When every narrowing (below) is broad, a full page is not counted at all: a count could
+  check every case when the matches are few among many; the page says "more than" the rows
+  up to its end, and that a next page exists.
+- Else a page's ``total`` is counted through a LIMITed subquery: at most ``max(cap, offset +
   per_page) + 1`` matching rows are read, so a broad filter costs what ``cap`` rows cost, not
   what every match costs. Past the cap the page says "more than N" (``total_exact`` false)
   and still knows whether there is a next page (``has_next``).
@@ -79,11 +84,13 @@ class Plan:
     driven: bool
 
 
-def narrowest(s: Session, narrowings: Sequence[Narrowing], most: int = DRIVE_MAX) -> Plan:
+def narrowest(s: Session, narrowings: Sequence[Narrowing], most: int | None = None) -> Plan:
     """The narrowest narrowing (rarest first) as the driver when it has at most ``most``
-    rows, every other one as a check; all checks when each is broader."""
+    rows (default ``DRIVE_MAX``), every other one as a check; all checks when each is
+    broader."""
     if not narrowings:
         return Plan([], False)
+    most = DRIVE_MAX if most is None else most
     sizes = [capped_count(s, n.rows, most) for n in narrowings]
     best = min(range(len(narrowings)), key=lambda i: (not sizes[i].exact, sizes[i].n))
     if not sizes[best].exact:
