@@ -14,7 +14,7 @@ rule or key out itself.
 The page's ``total`` is counted up to ``COUNT_CAP`` rows (desk/paging.py: past it, "more
 than"); the CSV and the calendar feed read their rows in keyset batches
 (:func:`iter_deadlines`), so neither holds every row in memory, and the feed of all cases
-keeps to a window (``FEED_DAYS``, at most ``FEED_MAX`` dates).
+keeps to its ``FEED_MAX`` soonest dates.
 
 Dates are from the last analysis of each case (``as_of`` of its facts: the day it was
 written or the last ``cdpdesk desk refresh``); days left count from the day asked for
@@ -44,9 +44,8 @@ PER_PAGE = 100
 MAX_PER_PAGE = 500
 #: Rows per query when the CSV or the feed reads every row it carries.
 BATCH = 500
-#: The calendar feed of all of a user's cases carries the dates of this many coming days...
-FEED_DAYS = 366
-#: ... and at most this many of them, the soonest (a calendar re-reads the feed often).
+#: The calendar feed of all of a user's cases carries at most this many dates, the soonest
+#: (a calendar re-reads a feed every few minutes and keeps every event).
 FEED_MAX = 2000
 
 

@@ -24,7 +24,6 @@ from cdpdesk.contract import CaseError, ErrorItem, load_case_dict
 from cdpdesk.contract.whatif import WhatIf
 from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.deadlines import (
-    FEED_DAYS,
     FEED_MAX,
     MAX_PER_PAGE,
     PER_PAGE,
@@ -480,9 +479,9 @@ def calendar_feed_revoke(
 
 @router.get("/feeds/{token}.ics", name="calendar_feed")
 def calendar_feed(request: Request, token: str) -> Response:
-    """The coming deadlines of the feed user's cases: those of the next ``FEED_DAYS`` days,
-    at most ``FEED_MAX`` (the soonest), so that the feed does not grow with the desk (each
-    case's own .ics and the CSV carry every date). No sign-in: the address is the secret."""
+    """The coming deadlines of the feed user's cases, at most ``FEED_MAX`` (the soonest), so
+    that the feed does not grow with the desk (each case's own .ics and the CSV carry every
+    date). No sign-in: the address is the secret."""
     account = _feeds(request).account_for(token)
     if account is None:
         from cdpdesk.desk.record import NotFoundError
@@ -491,7 +490,7 @@ def calendar_feed(request: Request, token: str) -> Response:
     desk = _desk(request)
     visible = _accounts(request).visible_cases(account)
     by_case: dict[int, list[Any]] = {}
-    for row in iter_deadlines(desk, visible, within_days=FEED_DAYS, limit=FEED_MAX):
+    for row in iter_deadlines(desk, visible, limit=FEED_MAX):
         by_case.setdefault(row.case, []).append(row.deadline)
     cases = [CaseDeadlines(f"case-{cid}", f"Case {cid}", rows) for cid, rows in sorted(by_case.items())]
     data = calendar_ics(cases, "CDP Desk deadlines", dt.datetime.now(dt.UTC))
