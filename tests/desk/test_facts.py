@@ -13,7 +13,8 @@ from sqlalchemy import delete, func, select
 
 from cdpdesk.desk import cases as cases_module
 from cdpdesk.desk import db
-from cdpdesk.desk.listing import QueryError, coming_deadlines, list_cases
+from cdpdesk.desk.deadlines import deadlines_page
+from cdpdesk.desk.listing import QueryError, list_cases
 from cdpdesk.desk.models import CaseFacts, DeadlineFact, HearingFact, NameTerm, WithdrawalFact
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.coming import ACT_BY, kind_of
@@ -214,18 +215,21 @@ def test_list_filters_search_sorts_and_pages_in_sql(db_url: str) -> None:
 
 
 def test_coming_deadlines_across_cases(db_url: str) -> None:
+    start, end = dt.date(2031, 1, 1), dt.date(2033, 12, 31)
+    days = (end - start).days
     with Desk.open(db_url) as desk:
         ids = _four(desk)
-        found = coming_deadlines(desk, None, start=dt.date(2031, 1, 1), end=dt.date(2033, 12, 31))
-        got = [(d["case"], d["date"], d["kind"]) for d in found["items"]]
+        found = deadlines_page(desk, None, as_of=start, within_days=days)
+        got = [(d.case, d.deadline.date.isoformat(), d.deadline.kind) for d in found.items]
         assert got == [
             (ids["avery"], "2031-02-01", "csed"),
             (ids["morgan"], "2031-02-01", "csed"),
             (ids["riley"], "2033-03-13", "csed"),
         ]
-        assert found["total"] == 3 and found["items"][0]["taxpayer"] == "Avery Quinn"
-        mine = coming_deadlines(desk, {ids["riley"]}, start=dt.date(2031, 1, 1), end=dt.date(2033, 12, 31))
-        assert [d["case"] for d in mine["items"]] == [ids["riley"]]
+        assert found.total == 3 and found.total_exact and found.items[0].taxpayer == "Avery Quinn"
+        assert found.items[0].deadline.days_left == 31
+        mine = deadlines_page(desk, {ids["riley"]}, as_of=start, within_days=days)
+        assert [d.case for d in mine.items] == [ids["riley"]]
 
 
 def test_cases_stored_before_the_facts_get_them_on_first_use(db_url: str) -> None:

@@ -133,3 +133,57 @@ def test_posting_an_event_runs_the_engine_once(web: Web, monkeypatch: pytest.Mon
     assert calls == ["cdpdesk.desk.cases"]
     shown = c.get(f"/api/cases/{case}", auth=APPEALS)
     assert shown.status_code == 200 and calls == ["cdpdesk.desk.cases"]  # cached with the version
+
+
+def test_past_the_count_cap_the_api_and_the_pages_say_more_than_and_still_page(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import functools
+
+    from cdpdesk.desk.listing import list_cases
+    from cdpdesk.web import api, pages
+
+    c = web.client()
+    exact = c.get("/api/cases", auth=APPEALS, params={"per_page": 2}).json()
+    n = exact["total"]
+    assert n >= 5 and exact["total_exact"] is True and exact["has_next"] is True
+    capped = functools.partial(list_cases, count_cap=3)
+    monkeypatch.setattr(api, "list_cases", capped)
+    monkeypatch.setattr(pages, "list_cases", capped)
+    first = c.get("/api/cases", auth=APPEALS, params={"per_page": 2}).json()
+    assert (first["total"], first["total_exact"], first["pages"], first["has_next"]) == (3, False, 2, True)
+    assert first["items"] == exact["items"]
+    # the last page counts exactly again
+    last = -(-n // 2)
+    end = c.get("/api/cases", auth=APPEALS, params={"per_page": 2, "page": last}).json()
+    assert (end["total"], end["total_exact"], end["has_next"]) == (n, True, False)
+    walked = [
+        item["id"]
+        for p in range(1, last + 1)
+        for item in c.get("/api/cases", auth=APPEALS, params={"per_page": 2, "page": p}).json()["items"]
+    ]
+    assert walked == [item["id"] for p in range(1, last + 1) for item in _page(c, p)] and len(walked) == n
+    assert len(set(walked)) == n
+
+
+def _page(c: Any, p: int) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = c.get("/api/cases", auth=APPEALS, params={"per_page": 2, "page": p}).json()[
+        "items"
+    ]
+    return items
+
+
+def test_one_pager_says_more_than_past_the_cap() -> None:
+    from cdpdesk.web.pages import templates
+
+    pg = templates.env.get_template("_pager.html").module
+    assert str(pg.counted(1000, False, "case", "cases")) == "more than 1,000 cases"  # type: ignore[attr-defined]
+    assert str(pg.counted(1, True, "case", "cases")) == "1 case"  # type: ignore[attr-defined]
+    assert str(pg.counted(20000, True, "case", "cases")) == "20,000 cases"  # type: ignore[attr-defined]
+    assert str(pg.page_of(3, 50, False)) == "page 3 of 50 or more"  # type: ignore[attr-defined]
+    nav = str(pg.pager(3, 50, True, False, lambda n: f"/cases?page={n}"))  # type: ignore[attr-defined]
+    assert 'href="/cases?page=2" rel="prev"' in nav and 'href="/cases?page=4" rel="next"' in nav
+    assert "Page 3 of 50 or more" in nav
+    last = str(pg.pager(5, 5, False, True, lambda n: f"/q?page={n}", "Pages of the queue"))  # type: ignore[attr-defined]
+    assert 'aria-label="Pages of the queue"' in last and 'rel="next"' not in last and "Page 5 of 5" in last
+    assert str(pg.pager(1, 1, False, True, lambda n: "")).strip() == ""  # type: ignore[attr-defined]

@@ -11,11 +11,13 @@ import re
 from typing import Any
 
 import icalendar
+import pytest
 from sqlalchemy import select
 
 from cdpdesk.desk.feeds import CalendarFeed, token_hash
 from cdpdesk.engine.coming import coming_deadlines
 from cdpdesk.letters.ics import uid_for
+from cdpdesk.web import practice
 from tests.conftest import full_tins
 from tests.web.conftest import Web
 
@@ -240,7 +242,9 @@ def test_one_case_ics_parses_back_and_keeps_its_uids_when_a_date_moves(web: Web)
     assert len({str(e["uid"]) for e in after}) == len(after)
 
 
-def test_the_feed_lists_every_case_of_its_user_and_is_refused_when_wrong_or_revoked(web: Web) -> None:
+def test_the_feed_lists_every_case_of_its_user_and_is_refused_when_wrong_or_revoked(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rep, token = web.signed_in("rep")
     assert "Make my calendar address" in rep.get("/calendar").text
     page = rep.post("/calendar/feed", data={"csrf_token": token}, follow_redirects=True)
@@ -257,10 +261,19 @@ def test_the_feed_lists_every_case_of_its_user_and_is_refused_when_wrong_or_revo
     assert r.status_code == 200, r.text
     assert not full_tins(r.text)
     cases = {web.ids["eh-withdrawal"], web.ids["partial-withdrawal"]}
-    want = sorted(
-        uid_for(f"case-{cid}", d.key) for cid in cases for d in coming_deadlines(web.desk.analysis(cid))
+    rows = sorted(
+        ((d.date, cid, d.key) for cid in cases for d in coming_deadlines(web.desk.analysis(cid))),
+        key=lambda x: (x[0], x[1]),
     )
-    assert sorted(str(e["uid"]) for e in _events(r.content)) == want
+    # every coming date of the user's cases (under FEED_MAX) ...
+    every = sorted(uid_for(f"case-{cid}", key) for _, cid, key in rows)
+    assert len(every) >= 3 and len(every) <= practice.FEED_MAX
+    assert sorted(str(e["uid"]) for e in _events(r.content)) == every
+    # ... and past it, the FEED_MAX soonest
+    monkeypatch.setattr(practice, "FEED_MAX", 2)
+    first = sorted(str(e["uid"]) for e in _events(anon.get(url).content))
+    assert first == sorted(uid_for(f"case-{cid}", key) for _, cid, key in rows[:2])
+    monkeypatch.undo()
     # wrong tokens: refused, the same way
     for bad in (secret[:-1] + ("A" if secret[-1] != "A" else "B"), "x", "a" * 300):
         assert anon.get(f"/feeds/{bad}.ics").status_code == 404

@@ -11,6 +11,11 @@ returned, their stored deadlines and assessments are handed back to
 :func:`cdpdesk.engine.coming.coming_deadlines`, which names every key; the desk works no
 rule or key out itself.
 
+The page's ``total`` is counted up to ``COUNT_CAP`` rows (desk/paging.py: past it, "more
+than"); the CSV and the calendar feed read their rows in keyset batches
+(:func:`iter_deadlines`), so neither holds every row in memory, and the feed of all cases
+keeps to its ``FEED_MAX`` soonest dates.
+
 Dates are from the last analysis of each case (``as_of`` of its facts: the day it was
 written or the last ``cdpdesk desk refresh``); days left count from the day asked for
 (default today), and a date before that day is not "coming" any more.
@@ -19,16 +24,17 @@ written or the last ``cdpdesk desk refresh``); days left count from the day aske
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.orm import Session
 
 from cdpdesk.desk import facts as F
 from cdpdesk.desk.models import AssessmentFact, Case, CaseFacts, DeadlineFact, Taxpayer
+from cdpdesk.desk.paging import COUNT_CAP, Total, capped_count, count_limit
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.coming import ComingDeadline, coming_deadlines
 from cdpdesk.privacy import mask_tin
@@ -36,6 +42,11 @@ from cdpdesk.privacy import mask_tin
 #: Rows per page of the deadlines page and of ``/api/deadlines`` unless asked otherwise.
 PER_PAGE = 100
 MAX_PER_PAGE = 500
+#: Rows per query when the CSV or the feed reads every row it carries.
+BATCH = 500
+#: The calendar feed of all of a user's cases carries at most this many dates, the soonest
+#: (a calendar re-reads a feed every few minutes and keeps every event).
+FEED_MAX = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,8 @@ class CaseDeadline:
     tin: str | None  # masked: the last four digits
     as_of: dt.date  # the day the case's facts (its last analysis) are as of
     deadline: ComingDeadline
+    #: its place in the case's stored deadlines (where the next batch starts); not compared
+    position: int = field(default=0, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,10 +80,17 @@ class DeadlinePage:
     page: int
     per_page: int
     day: dt.date  # days left count from this day
+    #: ``total`` is every match; else a lower bound (more than ``total`` match)
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
+        """How many pages (when the total is a lower bound: at least this many)."""
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return Total(self.total, self.total_exact).has_next((self.page - 1) * self.per_page, self.per_page)
 
     @property
     def as_of(self) -> dt.date | None:
@@ -84,6 +104,8 @@ class DeadlinePage:
             "page": self.page,
             "per_page": self.per_page,
             "pages": self.pages,
+            "total_exact": self.total_exact,
+            "has_next": self.has_next,
             "day": self.day.isoformat(),
             "as_of": None if self.as_of is None else self.as_of.isoformat(),
         }
@@ -163,7 +185,9 @@ def _rows(
     found = s.execute(q).all()
     keyed = _keyed(s, sorted({r.case_id for r in found}), day)
     return [
-        CaseDeadline(r.case_id, r.taxpayer, mask_tin(r.tin), r.as_of, keyed[(r.case_id, r.position)])
+        CaseDeadline(
+            r.case_id, r.taxpayer, mask_tin(r.tin), r.as_of, keyed[(r.case_id, r.position)], r.position
+        )
         for r in found
     ]
 
@@ -177,17 +201,60 @@ def deadlines_page(
     as_of: dt.date | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
+    count_cap: int | None = COUNT_CAP,
 ) -> DeadlinePage:
     """One page of the coming deadlines of the cases in ``visible`` (``None``: every case),
-    soonest first (then by case), with how many there are in all; see
-    :func:`coming_deadlines_for` for the filters."""
+    soonest first (then by case), with how many there are (counted up to ``count_cap``;
+    ``None``: exact); see :func:`iter_deadlines` for the filters."""
     day = as_of or dt.date.today()
     where = _where(visible, kinds, within_days, day)
     F.fill_missing(desk)
+    offset = (page - 1) * per_page
     with desk._sessions() as s:
-        total = int(s.scalar(select(func.count()).select_from(DeadlineFact).where(*where)) or 0)
-        items = _rows(s, where, day, (page - 1) * per_page, per_page)
-    return DeadlinePage(items, total, page, per_page, day)
+        total = capped_count(
+            s, select(DeadlineFact.id).where(*where), count_limit(count_cap, offset, per_page)
+        )
+        items = _rows(s, where, day, offset, per_page)
+    return DeadlinePage(items, total.n, page, per_page, day, total.exact)
+
+
+def iter_deadlines(
+    desk: Desk,
+    visible: set[int] | None,
+    *,
+    kinds: Collection[str] | None = None,
+    within_days: int | None = None,
+    as_of: dt.date | None = None,
+    limit: int | None = None,
+    batch: int = BATCH,
+) -> Iterator[CaseDeadline]:
+    """Every coming deadline of the cases in ``visible`` (``None``: every case), soonest
+    first (then by case), optionally only of these ``kinds`` (``cdpdesk.engine.coming``),
+    only those at most ``within_days`` days after ``as_of`` (default today; the days left
+    count from it), and at most ``limit`` of them. Read ``batch`` rows at a time, each batch
+    one indexed query that starts after the last row of the one before (date, case,
+    position): memory and the time to the first row do not grow with the desk. A case
+    changed between two batches is read as each batch finds it."""
+    day = as_of or dt.date.today()
+    where = _where(visible, kinds, within_days, day)
+    F.fill_missing(desk)
+    after: tuple[dt.date, int, int] | None = None
+    left = limit
+    while left is None or left > 0:
+        n = batch if left is None else min(batch, left)
+        more = (
+            []
+            if after is None
+            else [tuple_(DeadlineFact.date, DeadlineFact.case_id, DeadlineFact.position) > after]
+        )
+        with desk._sessions() as s:
+            rows = _rows(s, [*where, *more], day, 0, n)
+        yield from rows
+        if len(rows) < n:
+            return
+        last = rows[-1]
+        after = (last.deadline.date, last.case, last.position)  # the stored date: see _keyed
+        left = None if left is None else left - len(rows)
 
 
 def coming_deadlines_for(
@@ -198,12 +265,5 @@ def coming_deadlines_for(
     within_days: int | None = None,
     as_of: dt.date | None = None,
 ) -> list[CaseDeadline]:
-    """Every coming deadline of the cases in ``visible`` (``None``: every case), soonest
-    first (then by case), optionally only of these ``kinds`` (``cdpdesk.engine.coming``) and
-    only those at most ``within_days`` days after ``as_of`` (default today; the days left
-    count from it). Unpaged: the CSV and the feed of one user's cases."""
-    day = as_of or dt.date.today()
-    where = _where(visible, kinds, within_days, day)
-    F.fill_missing(desk)
-    with desk._sessions() as s:
-        return _rows(s, where, day, 0, None)
+    """:func:`iter_deadlines` as a list (for a user's few cases and the tests)."""
+    return list(iter_deadlines(desk, visible, kinds=kinds, within_days=within_days, as_of=as_of))

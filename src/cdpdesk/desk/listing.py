@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, exists, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract.analysis import HEARING_STATUSES
@@ -30,6 +30,7 @@ from cdpdesk.desk.models import (
     Taxpayer,
     WithdrawalFact,
 )
+from cdpdesk.desk.paging import COUNT_CAP, Narrowing, Total, capped_count, count_limit, narrowest
 from cdpdesk.desk.record import ID_MAX, DeskError
 from cdpdesk.engine.coming import ACT_BY
 from cdpdesk.engine.roadmap import STAGE_BY_ID
@@ -59,10 +60,17 @@ class CasePage:
     page: int
     per_page: int
     filters: dict[str, Any] = field(default_factory=dict)
+    #: ``total`` is every match; else a lower bound (more than ``total`` match)
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
+        """How many pages (when the total is a lower bound: at least this many)."""
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return Total(self.total, self.total_exact).has_next((self.page - 1) * self.per_page, self.per_page)
 
     @property
     def as_of(self) -> str | None:
@@ -77,6 +85,8 @@ class CasePage:
             "page": self.page,
             "per_page": self.per_page,
             "pages": self.pages,
+            "total_exact": self.total_exact,
+            "has_next": self.has_next,
             "as_of": self.as_of,
         }
 
@@ -100,25 +110,35 @@ def check_q(q: str | None) -> str | None:
     return q
 
 
-def _prefix(term: str) -> ColumnElement[bool]:
+def _term_range(term: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """Name words starting with ``term``: one range of the (bytewise) term index."""
     hi = term[:-1] + chr(ord(term[-1]) + 1)
-    return CaseFacts.case_id.in_(select(NameTerm.case_id).where(NameTerm.term >= term, NameTerm.term < hi))
+    return NameTerm.term >= term, NameTerm.term < hi
 
 
-def _search(q: str) -> list[ColumnElement[bool]]:
-    """Each word of ``q`` must match: a word of the taxpayer's name (by its start), or, for
-    digits, the case id or (four digits) the TIN's last four."""
-    out: list[ColumnElement[bool]] = []
-    for word in F.fold(q):
-        cond = _prefix(word[:100])
-        if word.isdigit() and word.isascii():
-            if int(word) <= ID_MAX:
-                cond = cond | (CaseFacts.case_id == int(word))
-            if len(word) == 4:
-                cond = cond | (CaseFacts.tin_last4 == word)
-        out.append(cond)
-    return out
+def _word(word: str) -> Narrowing:
+    """One word of ``q``: a word of the taxpayer's name (by its start), or, for digits, the
+    case id or (four digits) the TIN's last four."""
+    lo, hi = _term_range(word[:100])
+    driving: ColumnElement[bool] = CaseFacts.case_id.in_(select(NameTerm.case_id).where(lo, hi))
+    checking: ColumnElement[bool] = exists().where(NameTerm.case_id == CaseFacts.case_id, lo, hi)
+    rows: Any = select(NameTerm.case_id).where(lo, hi)
+    if word.isdigit() and word.isascii():
+        also: list[ColumnElement[bool]] = []
+        if int(word) <= ID_MAX:
+            also.append(CaseFacts.case_id == int(word))
+        if len(word) == 4:
+            also.append(CaseFacts.tin_last4 == word)
+        if also:
+            driving = or_(driving, *also)
+            checking = or_(checking, *also)
+            rows = union_all(rows, select(CaseFacts.case_id).where(or_(*also)))
+    return Narrowing(driving, checking, rows)
+
+
+def _search(q: str) -> list[Narrowing]:
+    """Each word of ``q`` must match (rarest first: see desk/paging.py)."""
+    return [_word(word) for word in F.fold(q)]
 
 
 def _filters(
@@ -129,8 +149,10 @@ def _filters(
     deadline_within: int | None,
     q: str | None,
     today: dt.date,
-) -> list[ColumnElement[bool]]:
+) -> tuple[list[ColumnElement[bool]], list[Narrowing]]:
+    """The conditions on ``case_facts``'s own columns, and those another table answers."""
     where: list[ColumnElement[bool]] = []
+    narrow: list[Narrowing] = []
     if visible is not None:
         where.append(CaseFacts.case_id.in_(sorted(visible) or [-1]))
     if stage is not None:
@@ -145,8 +167,13 @@ def _filters(
                 "query.hearing_status",
                 f"{hearing_status[:40]!r} is not a hearing status; expected one of {', '.join(HEARING_STATUSES)}",
             )
-        where.append(
-            CaseFacts.case_id.in_(select(HearingFact.case_id).where(HearingFact.status == hearing_status))
+        is_status = HearingFact.status == hearing_status
+        narrow.append(
+            Narrowing(
+                CaseFacts.case_id.in_(select(HearingFact.case_id).where(is_status)),
+                exists().where(HearingFact.case_id == CaseFacts.case_id, is_status),
+                select(HearingFact.case_id).where(is_status),
+            )
         )
     if csed_before is not None:
         where.append(CaseFacts.csed < csed_before)  # the earliest CSED: any one before the day
@@ -154,15 +181,18 @@ def _filters(
         if not 0 <= deadline_within <= 36_600:
             raise QueryError("query.deadline_within", "must be a number of days from 0 to 36600")
         last = today + dt.timedelta(days=deadline_within)
-        where.append(
-            CaseFacts.case_id.in_(
-                select(DeadlineFact.case_id).where(DeadlineFact.date >= today, DeadlineFact.date <= last)
+        within = (DeadlineFact.date >= today, DeadlineFact.date <= last)
+        narrow.append(
+            Narrowing(
+                CaseFacts.case_id.in_(select(DeadlineFact.case_id).where(*within)),
+                exists().where(DeadlineFact.case_id == CaseFacts.case_id, *within),
+                select(DeadlineFact.case_id).where(*within),
             )
         )
     q = check_q(q)
     if q is not None:
-        where += _search(q)
-    return where
+        narrow += _search(q)
+    return where, narrow
 
 
 def list_cases(
@@ -178,24 +208,40 @@ def list_cases(
     page: int = 1,
     per_page: int = 20,
     today: dt.date | None = None,
+    count_cap: int | None = COUNT_CAP,
 ) -> CasePage:
     """One page of the cases ``visible`` (None: all) that pass every filter given.
 
     ``hearing_status``: a hearing of the case has it; ``csed_before``: a CSED of the case
     falls before that day; ``deadline_within``: a deadline of the case falls from today to
     that many days on; ``q``: taxpayer name words, a case id, or a TIN's last four digits.
+    The total is counted up to ``count_cap`` matches (past it, a lower bound; ``None``:
+    exact), see desk/paging.py.
     """
     if sort not in SORTS:
         raise QueryError("query.sort", f"{sort[:40]!r} is not a sort; expected one of {', '.join(SORTS)}")
     day = today or dt.date.today()
-    where = _filters(visible, stage, hearing_status, csed_before, deadline_within, q, day)
+    own, narrow = _filters(visible, stage, hearing_status, csed_before, deadline_within, q, day)
     F.fill_missing(desk)
     offset = (page - 1) * per_page
+    limit = count_limit(count_cap, offset, per_page)
     with desk._sessions() as s:
-        total = int(s.scalar(select(func.count()).select_from(CaseFacts).where(*where)) or 0)
-        rows = _ordered(s, where, sort, offset, per_page, total)
+        plan = narrowest(s, narrow)
+        where = own + plan.where
+        total, rows = _driven_page(s, where, sort, offset, per_page, limit) if plan.driven else (None, None)
+        if rows is None:
+            rows = _ordered(s, where, sort, offset, per_page + 1)  # one more: is there a next page?
+            if total is None and len(rows) <= per_page and (rows or offset == 0):
+                total = Total(offset + len(rows), True)  # a short page: nothing after it
+            rows = rows[:per_page]
+        if total is None and narrow and not plan.driven and count_cap is not None:
+            # every narrowing is broad: counting could check every case; the rows seen say
+            # enough (more than those up to this page's end) and the next page is known
+            total = Total(offset + per_page, False)
+        if total is None:
+            total = capped_count(s, select(CaseFacts.case_id).where(*where), limit)
         items = _items(s, rows, day)
-    return CasePage(items, total, page, per_page)
+    return CasePage(items, total.n, page, per_page, total_exact=total.exact)
 
 
 _SORT_COLUMN: dict[str, Any] = {
@@ -205,8 +251,31 @@ _SORT_COLUMN: dict[str, Any] = {
 }
 
 
+def _driven_page(
+    s: Session, where: list[ColumnElement[bool]], sort: str, offset: int, per_page: int, limit: int | None
+) -> tuple[Total | None, list[CaseFacts] | None]:
+    """A driven query (at most ``DRIVE_MAX`` rows) read once: the matches' ids and sort
+    keys, up to the count's limit, ordered here as ``_ordered`` orders them in SQL; then the
+    page's rows. When more match than the limit, only the total is known ("more than"):
+    the caller orders in SQL, as it does for a sort by name (the database's collation)."""
+    key = sort.lstrip("-")
+    col = CaseFacts.case_id if key == "id" else _SORT_COLUMN[key]
+    q = select(CaseFacts.case_id, col).where(*where)
+    found = s.execute(q if limit is None else q.limit(limit + 1)).all()
+    if limit is not None and len(found) > limit:
+        return Total(limit, False), None
+    if key == "taxpayer":
+        return Total(len(found), True), None
+    desc = sort.startswith("-")
+    valued = sorted(((v, cid) for cid, v in found if v is not None), reverse=desc)
+    empty = sorted(cid for cid, v in found if v is None)
+    ids = ([cid for _, cid in valued] + empty)[offset : offset + per_page]
+    by_id = {r.case_id: r for r in s.scalars(select(CaseFacts).where(CaseFacts.case_id.in_(ids or [-1])))}
+    return Total(len(found), True), [by_id[cid] for cid in ids]
+
+
 def _ordered(
-    s: Session, where: list[ColumnElement[bool]], sort: str, offset: int, limit: int, total: int
+    s: Session, where: list[ColumnElement[bool]], sort: str, offset: int, limit: int
 ) -> list[CaseFacts]:
     """The page's rows in order. Sorting on a column that can be empty, the rows with a
     value come first (in its order, then by case), then the empty ones by case: two index
@@ -223,11 +292,10 @@ def _ordered(
     rest = limit - len(out)
     if rest <= 0:
         return out  # a full page of dated rows: no second count needed
-    n_valued = int(s.scalar(select(func.count()).select_from(CaseFacts).where(*where, col.is_not(None))) or 0)
-    if n_valued < total:
-        empty = base.where(col.is_(None)).order_by(CaseFacts.case_id)
-        out += list(s.scalars(empty.offset(max(0, offset - n_valued)).limit(rest)))
-    return out
+    # fewer than offset + limit rows have a value: counting up to there is exact
+    valued = capped_count(s, select(CaseFacts.case_id).where(*where, col.is_not(None)), offset + limit).n
+    empty = base.where(col.is_(None)).order_by(CaseFacts.case_id)
+    return out + list(s.scalars(empty.offset(max(0, offset - valued)).limit(rest)))
 
 
 def _next_to_act(s: Session, ids: list[int], day: dt.date) -> dict[int, DeadlineFact]:
@@ -303,46 +371,6 @@ def deadline_json(d: DeadlineFact) -> dict[str, Any]:
     }
 
 
-# --- Deadlines across cases --------------------------------------------------------------
-
-
-def coming_deadlines(
-    desk: Desk,
-    visible: set[int] | None,
-    *,
-    start: dt.date,
-    end: dt.date,
-    kinds: set[str] | None = None,
-    offset: int = 0,
-    limit: int = 100,
-) -> dict[str, Any]:
-    """Every stored deadline from ``start`` to ``end`` (both included) of the cases
-    ``visible`` (None: all), soonest first, paged: ``{"items", "total"}``. Each item is the
-    deadline as the analysis gave it, with its case, taxpayer and the day its facts are as
-    of (a deadline is listed from the last analysis; ``cdpdesk desk refresh`` moves it on)."""
-    F.fill_missing(desk)
-    where: list[ColumnElement[bool]] = [DeadlineFact.date >= start, DeadlineFact.date <= end]
-    if visible is not None:
-        where.append(DeadlineFact.case_id.in_(sorted(visible) or [-1]))
-    if kinds:
-        where.append(DeadlineFact.kind.in_(sorted(kinds)))
-    with desk._sessions() as s:
-        total = int(s.scalar(select(func.count()).select_from(DeadlineFact).where(*where)) or 0)
-        rows = s.execute(
-            select(DeadlineFact, CaseFacts.taxpayer, CaseFacts.as_of)
-            .join(CaseFacts, CaseFacts.case_id == DeadlineFact.case_id)
-            .where(*where)
-            .order_by(DeadlineFact.date, DeadlineFact.case_id, DeadlineFact.position)
-            .offset(offset)
-            .limit(limit)
-        ).all()
-    items = [
-        {"case": d.case_id, "taxpayer": name, "as_of": as_of.isoformat()} | deadline_json(d)
-        for d, name, as_of in rows
-    ]
-    return {"items": items, "total": total}
-
-
 # --- The withdrawal queue ----------------------------------------------------------------
 
 
@@ -364,10 +392,41 @@ def withdrawals(
     assigned_to: str | None = None,
     q: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """:func:`counted_withdrawals` with an exact count (what "issue all" reports)."""
+    items, total = counted_withdrawals(
+        desk,
+        status,
+        case_id=case_id,
+        page=page,
+        per_page=per_page,
+        today=today,
+        older_than=older_than,
+        hearing=hearing,
+        assigned_to=assigned_to,
+        q=q,
+        count_cap=None,
+    )
+    return items, total.n
+
+
+def counted_withdrawals(
+    desk: Desk,
+    status: str = F.PENDING,
+    *,
+    case_id: int | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+    today: dt.date | None = None,
+    older_than: int | None = None,
+    hearing: str | None = None,
+    assigned_to: str | None = None,
+    q: str | None = None,
+    count_cap: int | None = COUNT_CAP,
+) -> tuple[list[dict[str, Any]], Total]:
     """The withdrawals waiting (``pending``: written, to acknowledge with Letter 4383;
     ``waiting_for_writing``: oral), oldest received first, each with the days it has
     waited and the clerk it is assigned to; one page of them (all with no ``per_page``),
-    and how many there are.
+    and how many there are (counted up to ``count_cap``, see desk/paging.py).
 
     Filters, all in SQL: ``older_than``: waiting more than that many days; ``hearing``:
     ``cdp`` or ``equivalent``, it ends a hearing of that type; ``assigned_to``: assigned to
@@ -394,8 +453,7 @@ def withdrawals(
             else QueueAssignment.username == assigned_to
         )
     q = check_q(q)
-    if q is not None:
-        where += _search(q)
+    words = _search(q) if q is not None else []
     joined = (
         select(WithdrawalFact.id)
         .join(CaseFacts, CaseFacts.case_id == WithdrawalFact.case_id)
@@ -426,12 +484,16 @@ def withdrawals(
         .order_by(WithdrawalFact.received, WithdrawalFact.case_id, WithdrawalFact.entry_id)
     )
     with desk._sessions() as s:
+        if words:
+            found = narrowest(s, words).where
+            joined, query = joined.where(*found), query.where(*found)
         if per_page is None:
             rows = s.execute(query).all()
-            total = len(rows)
+            total = Total(len(rows), True)
         else:
-            total = int(s.scalar(select(func.count()).select_from(joined.subquery())) or 0)
-            rows = s.execute(query.offset((page - 1) * per_page).limit(per_page)).all()
+            offset = (page - 1) * per_page
+            total = capped_count(s, joined, count_limit(count_cap, offset, per_page))
+            rows = s.execute(query.offset(offset).limit(per_page)).all()
     items = []
     for w, name, by, at, clerk, since in rows:
         item: dict[str, Any] = {

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from cdpdesk.desk import facts
 from cdpdesk.desk.cases import CaseWork
 from cdpdesk.desk.models import QueueAssignment, WithdrawalFact
+from cdpdesk.desk.paging import COUNT_CAP, Total
 from cdpdesk.desk.record import DeskError, NotFoundError, check_id, utcnow
 
 
@@ -43,16 +44,19 @@ class QueueWork(CaseWork):
         hearing: str | None = None,
         assigned_to: str | None = None,
         q: str | None = None,
+        count_cap: int | None = COUNT_CAP,
     ) -> dict[str, Any]:
         """One page of the queue (``pending``, with its ``total``) and one of the oral
         withdrawals waiting for writing (``waiting_total``), oldest first, as of ``today``;
-        both filtered alike (desk/listing.py ``withdrawals``)."""
-        from cdpdesk.desk.listing import withdrawals
+        both filtered alike (desk/listing.py ``counted_withdrawals``). Totals are counted up
+        to ``count_cap`` (``total_exact``, ``waiting_total_exact``: false past it; ``None``:
+        exact), see desk/paging.py."""
+        from cdpdesk.desk.listing import counted_withdrawals
 
         day = today or dt.date.today()
 
-        def one(status: str, n: int) -> tuple[list[dict[str, Any]], int]:
-            return withdrawals(
+        def one(status: str, n: int) -> tuple[list[dict[str, Any]], Total]:
+            return counted_withdrawals(
                 self,
                 status,
                 page=n,
@@ -62,18 +66,23 @@ class QueueWork(CaseWork):
                 hearing=hearing,
                 assigned_to=assigned_to,
                 q=q,
+                count_cap=count_cap,
             )
 
         pending, total = one(facts.PENDING, page)
         waiting, waiting_total = one(facts.WAITING, waiting_page)
         return {
             "pending": pending,
-            "total": total,
+            "total": total.n,
+            "total_exact": total.exact,
+            "has_next": total.has_next((page - 1) * per_page, per_page),
             "page": page,
             "per_page": per_page,
-            "pages": max(1, -(-total // per_page)),
+            "pages": total.pages(per_page),
             "waiting_for_writing": waiting,
-            "waiting_total": waiting_total,
+            "waiting_total": waiting_total.n,
+            "waiting_total_exact": waiting_total.exact,
+            "waiting_has_next": waiting_total.has_next((waiting_page - 1) * per_page, per_page),
             "waiting_page": waiting_page,
             "as_of": day.isoformat(),
         }

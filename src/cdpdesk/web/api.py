@@ -104,12 +104,20 @@ class CaseSummaryOut(BaseModel):
     csed: CsedOut | None = None
 
 
+TOTAL_EXACT = (
+    "Whether total counts every match; false past the desk's count cap (1,000, or the rows to the "
+    "end of this page): then more than total match, and pages is a lower bound"
+)
+
+
 class CasePageOut(BaseModel):
     items: list[CaseSummaryOut]
-    total: int
+    total: int = Field(description="How many cases match (see total_exact)")
     page: int
     per_page: int
     pages: int
+    total_exact: bool = Field(True, description=TOTAL_EXACT)
+    has_next: bool = Field(False, description="Whether a next page has rows")
     as_of: str | None = Field(None, description="The oldest day the rows' facts are as of")
 
 
@@ -150,7 +158,9 @@ class WithdrawalOut(BaseModel):
 
 class QueueOut(BaseModel):
     pending: list[WithdrawalOut] = Field(description="This page of the written withdrawals, oldest first")
-    total: int = Field(description="How many written withdrawals wait for Letter 4383")
+    total: int = Field(description="How many written withdrawals wait for Letter 4383 (see total_exact)")
+    total_exact: bool = Field(True, description=TOTAL_EXACT)
+    has_next: bool = Field(False, description="Whether a next page of written withdrawals has rows")
     page: int
     per_page: int
     pages: int
@@ -158,6 +168,8 @@ class QueueOut(BaseModel):
         description="A page of the oral withdrawals (waiting_page)"
     )
     waiting_total: int
+    waiting_total_exact: bool = Field(True, description="As total_exact, for waiting_total")
+    waiting_has_next: bool = Field(False, description="Whether a next page of oral withdrawals has rows")
     waiting_page: int
     as_of: str = Field(description="The day days_waiting counts to")
 

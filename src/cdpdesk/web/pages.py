@@ -433,10 +433,13 @@ def queue(
         assigned_to=account.username if chosen["mine"] else None,
         q=chosen["q"],
     )
-    everything = result["total"] if not any(chosen.values()) else desk.withdrawal_page(per_page=1)["total"]
+    whole = result if not any(chosen.values()) else desk.withdrawal_page(per_page=1)
 
     def page_url(n: int, w: int) -> str:
         return queue_url(chosen, page=n, waiting_page=w)
+
+    def pending_url(n: int) -> str:
+        return page_url(n, waiting_page)
 
     clerks = [u.username for u in _accounts(request).users() if u.is_appeals]
     return render(
@@ -450,7 +453,9 @@ def queue(
         problems=problems,
         hearings=QUEUE_HEARINGS,
         filtered=any(chosen.values()),
-        everything=everything,
+        everything=whole["total"],
+        everything_exact=whole["total_exact"],
+        pending_url=pending_url,
         clerks=clerks,
         back=queue_url(chosen, page=page, waiting_page=waiting_page),
         flash=request.session.pop("flash", None),

@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -23,13 +24,14 @@ from cdpdesk.contract import CaseError, ErrorItem, load_case_dict
 from cdpdesk.contract.whatif import WhatIf
 from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.deadlines import (
+    FEED_MAX,
     MAX_PER_PAGE,
     PER_PAGE,
     CaseDeadline,
     DeadlinePage,
-    coming_deadlines_for,
     deadlines_of_case,
     deadlines_page,
+    iter_deadlines,
 )
 from cdpdesk.desk.feeds import Feeds
 from cdpdesk.desk.whatif import pending_requests, whatif_withdraw_case
@@ -175,9 +177,12 @@ def _kinds(kind: list[str] | None) -> list[str] | None:
     return chosen or None
 
 
-def _rows(request: Request, account: Account, kind: list[str] | None, days: int | None) -> list[CaseDeadline]:
+def _rows(
+    request: Request, account: Account, kind: list[str] | None, days: int | None
+) -> Iterator[CaseDeadline]:
+    """Every row the filters pick, read from the database in batches as they are sent."""
     visible = _accounts(request).visible_cases(account)
-    return coming_deadlines_for(_desk(request), visible, kinds=_kinds(kind), within_days=days)
+    return iter_deadlines(_desk(request), visible, kinds=_kinds(kind), within_days=days)
 
 
 def _page(
@@ -225,13 +230,24 @@ CSV_COLUMNS = (
 )
 
 
-def rows_csv(rows: list[dict[str, Any]]) -> str:
+def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The CSV (RFC 4180), its header first, one line per row as the rows come."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180
-    writer.writerow(CSV_COLUMNS)
+    writer = csv.writer(buf, lineterminator="\r\n")
+
+    def line(values: list[Any]) -> str:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow(values)
+        return buf.getvalue()
+
+    yield line(list(CSV_COLUMNS))
     for row in rows:
-        writer.writerow(["; ".join(v) if isinstance(v := row.get(c), list) else v for c in CSV_COLUMNS])
-    return buf.getvalue()
+        yield line(["; ".join(v) if isinstance(v := row.get(c), list) else v for c in CSV_COLUMNS])
+
+
+def rows_csv(rows: Iterable[dict[str, Any]]) -> str:
+    return "".join(csv_lines(rows))
 
 
 @api_router.get("/deadlines", tags=["cases"], responses={401: {"description": "Not signed in"}})
@@ -284,9 +300,10 @@ def deadlines_html(
 def deadlines_csv(request: Request, account: Signed, kind: Kind = None, within: FormDays = None) -> Response:
     _may_list(account)
     days = _form_days(within)
-    text = rows_csv([r.to_json() for r in _rows(request, account, kind, days)])
-    return Response(
-        text,
+    rows = _rows(request, account, kind, days)
+    # streamed: the rows are read in batches while the lines go out, never all held at once
+    return StreamingResponse(
+        csv_lines(r.to_json() for r in rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="deadlines.csv"'} | NO_STORE,
     )
@@ -476,7 +493,9 @@ def calendar_feed_revoke(
 
 @router.get("/feeds/{token}.ics", name="calendar_feed")
 def calendar_feed(request: Request, token: str) -> Response:
-    """Every coming deadline of the feed user's cases. No sign-in: the address is the secret."""
+    """The coming deadlines of the feed user's cases, at most ``FEED_MAX`` (the soonest), so
+    that the feed does not grow with the desk (each case's own .ics and the CSV carry every
+    date). No sign-in: the address is the secret."""
     account = _feeds(request).account_for(token)
     if account is None:
         from cdpdesk.desk.record import NotFoundError
@@ -485,7 +504,7 @@ def calendar_feed(request: Request, token: str) -> Response:
     desk = _desk(request)
     visible = _accounts(request).visible_cases(account)
     by_case: dict[int, list[Any]] = {}
-    for row in coming_deadlines_for(desk, visible):
+    for row in iter_deadlines(desk, visible, limit=FEED_MAX):
         by_case.setdefault(row.case, []).append(row.deadline)
     cases = [CaseDeadlines(f"case-{cid}", f"Case {cid}", rows) for cid, rows in sorted(by_case.items())]
     data = calendar_ics(cases, "CDP Desk deadlines", dt.datetime.now(dt.UTC))

@@ -659,7 +659,7 @@ def queue_issuing(
     next batch (sent by static/queue.js at once, or by the button without JavaScript)."""
     require_appeals(account)
     if left is None or stopped:
-        left = _desk(request).withdrawal_page(per_page=1)["total"]
+        left = _desk(request).withdrawal_page(per_page=1, count_cap=None)["total"]  # "N of M": exact
     return render(
         request,
         "issuing.html",
