@@ -12,7 +12,7 @@ by row checks of desk/paging.py are answered from an index alone.
 No data changes: the indexes are built from the rows there (the desk's derived facts).
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
