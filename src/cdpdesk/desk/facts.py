@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract.analysis import CDP, EQUIVALENT, HELD_TYPES, LIEN_STATUTE
@@ -43,6 +43,7 @@ from cdpdesk.desk.models import (
     NameTerm,
     WithdrawalFact,
 )
+from cdpdesk.desk.record import table_insert
 from cdpdesk.engine.coming import ACT_BY, kind_of
 from cdpdesk.letters.facts import withdrawal_scope
 
@@ -301,8 +302,10 @@ def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetim
         (WithdrawalFact, withdrawals),
         (NameTerm, terms),
     ):
-        for i in range(0, len(rows), _CHUNK):
-            s.execute(insert(model), rows[i : i + _CHUNK])
+        if rows:
+            # Core's executemany, not the ORM's bulk insert: the ORM's per-row bookkeeping
+            # was most of a bulk import's and a refresh's write time (docs/decisions.md, issue 11)
+            s.execute(table_insert(model), rows)
 
 
 def stale_cases(s: Session, after: int = 0, limit: int = _CHUNK) -> list[int]:
