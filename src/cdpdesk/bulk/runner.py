@@ -827,14 +827,15 @@ def _ready() -> None:
     pass
 
 
-def start_pool(workers: int) -> contextlib.AbstractContextManager[Any]:
+def start_pool(workers: int, preload: Sequence[str] = ()) -> contextlib.AbstractContextManager[Any]:
     """The runner's process pool (the fork server, workers started at once), for other
-    engine work in bulk: ``case import --jsonl`` and ``desk refresh`` hand it their batches."""
-    return _start_pool(workers)
+    engine work in bulk: ``case import --jsonl`` and ``desk refresh`` hand it their batches
+    (``preload``: the modules their tasks live in, imported once by the fork server)."""
+    return _start_pool(workers, tuple(preload))
 
 
 @contextlib.contextmanager
-def _start_pool(workers: int) -> Iterator[Any]:
+def _start_pool(workers: int, preload: tuple[str, ...] = ()) -> Iterator[Any]:
     """A process pool on the fork server (which imports the engine once), its workers
     started at once rather than at the first chunk: from a thread, which mostly waits for
     the fork server, so that this process plans the chunks meanwhile."""
@@ -843,7 +844,7 @@ def _start_pool(workers: int) -> Iterator[Any]:
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["cdpdesk.bulk.runner"])
+    ctx.set_forkserver_preload(["cdpdesk.bulk.runner", *preload])
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
 
         def start() -> None:

@@ -207,7 +207,7 @@ def _import_jsonl(
         console=Console(stderr=True),
         disable=not progress,
     )
-    with _desk() as desk, start_pool(n) as pool, bar:
+    with _desk() as desk, start_pool(n, preload=["cdpdesk.desk.intake"]) as pool, bar:
         task = bar.add_task("import", total=total, rate="")
 
         def advance(n: int) -> None:
@@ -267,7 +267,7 @@ def desk_refresh(
     written back in batches; run it nightly. Interrupted, it resumes where it stopped."""
     from rich.console import Console
 
-    from cdpdesk.bulk.runner import BulkInputError, default_workers, run_bulk
+    from cdpdesk.bulk.runner import BulkInputError, default_workers, run_bulk, start_pool
     from cdpdesk.cli.bulk import _Bar
     from cdpdesk.desk.refresh import refresh
 
@@ -303,7 +303,12 @@ def desk_refresh(
             )
 
         try:
-            stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice)
+            if dask is None:
+                # the bulk runner's pool, batches read, analysed and written back at once
+                with start_pool(n, preload=["cdpdesk.desk.refresh"]) as pool:
+                    stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice, pool=pool)
+            else:
+                stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice)
         except BulkInputError as exc:
             fail(str(exc))
         except KeyboardInterrupt:

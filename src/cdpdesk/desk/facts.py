@@ -87,6 +87,10 @@ def fold(text: str) -> list[str]:
     return words
 
 
+def _sort_name(name: str) -> str:
+    return " ".join(fold(name))[:300]
+
+
 @dataclass(slots=True)
 class Derived:
     """One case version's facts, before they have a case id (pure data)."""
@@ -105,6 +109,8 @@ class Derived:
     assessments: list[dict[str, Any]] = field(default_factory=list)
     deadlines: list[dict[str, Any]] = field(default_factory=list)
     withdrawals: list[dict[str, Any]] = field(default_factory=list)
+    #: the name as the list sorts it (``write`` works it out when None)
+    taxpayer_sort: str | None = None
 
 
 def _day(value: Any) -> dt.date | None:
@@ -136,6 +142,7 @@ def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str]
         taxpayer=tp.name if tp is not None else None,
         tin_last4=digits[-4:] if len(digits) >= 4 else None,
         terms=sorted({w[:100] for w in fold(tp.name)}) if tp is not None else [],
+        taxpayer_sort=_sort_name(tp.name) if tp is not None else None,
     )
     out.hearings = [
         {
@@ -280,7 +287,7 @@ def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetim
                 "csed": d.csed,
                 "csed_lower_bound": d.csed_lower_bound,
                 "taxpayer": d.taxpayer,
-                "taxpayer_sort": None if d.taxpayer is None else " ".join(fold(d.taxpayer))[:300],
+                "taxpayer_sort": d.taxpayer_sort or (None if d.taxpayer is None else _sort_name(d.taxpayer)),
                 "tin_last4": d.tin_last4,
                 "refreshed_at": now,
             }
