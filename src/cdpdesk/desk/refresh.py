@@ -330,7 +330,18 @@ def refresh_pooled(
     waited = 0.0
     ahead: deque[Future[list[Derivation]]] = deque()
 
+    failed: list[BaseException] = []
+
     def write_back(results: list[Derivation]) -> None:
+        if failed:
+            return  # a write-back before this one failed: the refresh stops there
+        try:
+            _write(results)
+        except BaseException as exc:
+            failed.append(exc)
+            raise
+
+    def _write(results: list[Derivation]) -> None:
         nonlocal done, changed, bad
         ids = [r[0] for r in results]
         with desk._tx() as s:
