@@ -1,20 +1,27 @@
 """`make bench`: the desk at office scale: a small and a large desk, built as a new user
 would (`cdpdesk bulk synth` then `cdpdesk case import --jsonl`), on SQLite and PostgreSQL;
 the server time of a case-list page, a filtered and sorted page, a search and a queue page
-on each, median and p95; the import rate, and the refresh rate (`cdpdesk desk refresh`).
+on each, median and p95; the import rate, the refresh rate (`cdpdesk desk refresh`) beside
+`cdpdesk bulk analyze`, and Letter 4383s per second.
 
 The pages are served in process (FastAPI's TestClient over the app, signed in once as an
 Appeals user with a session cookie), so the times are the server's work without the network. PostgreSQL is a throwaway
 cluster on loopback (tests/desk/pg.py) unless BENCH_POSTGRES_URL names one.
 
-Environment: BENCH_DESK_SIZES ("200,20000"), BENCH_DESK_REPS (30), BENCH_DESK_DBS
-("sqlite,postgresql"), BENCH_DESK_REFRESH (1: time a refresh of the largest desk).
+The size of the large desk: the first argument or BENCH_DESK_SIZE (100,000; for a quick try
+`python bench/desk_bench.py 2000`). Environment too: BENCH_DESK_SMALL (200: the desk the
+pages are compared with), BENCH_DESK_REPS (30), BENCH_DESK_DBS ("sqlite,postgresql"),
+BENCH_DESK_LETTERS (40: letters issued on 1 and again on 2 workers). On the large desk: the
+refresh on 1 and 2 workers beside `bulk analyze` of the same cases on as many, and letters
+per second. The machine's load average is written beside the figures.
 Writes its section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -145,11 +152,83 @@ def _pages(url: str, reps: int) -> dict[str, tuple[float, float]]:
         desk.close()
 
 
+def _refresh(env: dict[str, str], day: dt.date, workers: int) -> dict[str, Any]:
+    res = subprocess.run(
+        [
+            *CLI,
+            "desk",
+            "refresh",
+            "--as-of",
+            day.isoformat(),
+            "--workers",
+            str(workers),
+            "--no-progress",
+            "--json",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    stats: dict[str, Any] = json.loads(res.stdout)
+    return stats
+
+
+def _bulk(env: dict[str, str], cases: Path, out: Path, day: dt.date, workers: int) -> float:
+    """`cdpdesk bulk analyze` of the desk's own cases, the CLI's wall time (as the refresh's)."""
+    for leftover in out.parent.glob(out.name + "*"):
+        leftover.unlink()
+    t = time.perf_counter()
+    subprocess.run(
+        [*CLI, "bulk", "analyze", str(cases), str(out), "--workers", str(workers), "--as-of", day.isoformat()]
+        + ["--no-progress", "--fresh"],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    return time.perf_counter() - t
+
+
+def _export(url: str, day: dt.date, work: Path) -> tuple[Path, int]:
+    from cdpdesk.desk.refresh import export_all
+    from cdpdesk.desk.workflow import Desk
+
+    cases, index = work / "desk-cases.jsonl", work / "desk-index.jsonl"
+    with Desk.open(url) as desk:
+        n = export_all(desk, day, cases, index)
+    return cases, n
+
+
+def _letters(url: str, count: int, workers: int) -> float:
+    """Letters per second for the ``count`` oldest pending withdrawals, on ``workers``
+    processes (desk/issuing.py; a bounded share of the queue, not all of it)."""
+    from cdpdesk.desk.issuing import issue_in_parallel
+    from cdpdesk.desk.workflow import Desk
+
+    with Desk.open(url) as desk:
+        todo = desk.pending_withdrawals()["pending"][:count]
+        if not todo:
+            return 0.0
+        # a letter is dated on or after the withdrawal it answers (synthetic ones may be ahead)
+        when = max([dt.date.today(), *(dt.date.fromisoformat(w["received"]) for w in todo)])
+        t = time.perf_counter()
+        acks = issue_in_parallel(desk, todo, workers=workers, by="bench", letter_date=when)
+        seconds = time.perf_counter() - t
+        assert sum(a.created for a in acks) == len(todo)
+    return len(todo) / seconds
+
+
 def main() -> None:
-    sizes = [int(x) for x in os.environ.get("BENCH_DESK_SIZES", "200,20000").split(",")]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("size", nargs="?", type=int, default=int(os.environ.get("BENCH_DESK_SIZE", "100000")))
+    args = parser.parse_args()
+    small = int(os.environ.get("BENCH_DESK_SMALL", "200"))
+    size = args.size
+    sizes = [small, size]
     reps = int(os.environ.get("BENCH_DESK_REPS", "30"))
     dbs = os.environ.get("BENCH_DESK_DBS", "sqlite,postgresql").split(",")
-    with_refresh = os.environ.get("BENCH_DESK_REFRESH", "1") == "1"
+    letters = int(os.environ.get("BENCH_DESK_LETTERS", "40"))
+    load_before = os.getloadavg()
     rows: list[str] = []
     extra: list[str] = []
     with tempfile.TemporaryDirectory(prefix="cdpdesk-desk-bench-") as tmp:
@@ -161,47 +240,68 @@ def main() -> None:
         server = None
         try:
             for db in dbs:
-                for size in sizes:
+                for n in sizes:
                     if db == "postgresql":
                         if server is None:
                             server, cluster = _postgres()
                         url = _schema_url(server)
                     else:
-                        url = f"sqlite:///{work / f'desk-{size}.db'}"
-                    built = _desk(url, size, work, env)
+                        url = f"sqlite:///{work / f'desk-{n}.db'}"
+                    built = _desk(url, n, work, env)
                     pages = _pages(url, reps)
-                    print(f"{db} {size}: import {size / built['import_s']:.0f} cases/s", flush=True)
+                    rate = n / built["import_s"]
+                    print(f"{db} {n}: import {rate:.0f} cases/s", flush=True)
                     for name, (med, p95) in pages.items():
                         print(f"  {name}: median {med:.1f} ms, p95 {p95:.1f} ms", flush=True)
-                        rows.append(f"| {db} | {size:,} | {name} | {med:.1f} | {p95:.1f} |")
+                        rows.append(f"| {db} | {n:,} | {name} | {med:.1f} | {p95:.1f} |")
                     extra.append(
-                        f"| {db} | {size:,} | import (`case import --jsonl`) | {size / built['import_s']:,.0f} cases/s |"
+                        f"| {db} | {n:,} | import (`case import --jsonl`, every core) | {rate:,.0f} cases/s |"
                     )
-                    if with_refresh and size == max(sizes):
-                        t = time.perf_counter()
-                        day = (dt.date.today() + dt.timedelta(days=400)).isoformat()
-                        subprocess.run(
-                            [*CLI, "desk", "refresh", "--as-of", day, "--workers", "1", "--no-progress"],
-                            check=True,
-                            env=built["env"],
-                            capture_output=True,
+                    if n != size:
+                        continue
+                    # the refresh and `bulk analyze` of the same cases as of the same kind of
+                    # day, each on 1 and on 2 workers, one after the other
+                    base = dt.date.today() + dt.timedelta(days=400)
+                    cases, exported = _export(url, base, work)
+                    for k, workers in enumerate((1, 2)):
+                        day = base + dt.timedelta(days=k + 1)
+                        stats = _refresh(built["env"], day, workers)
+                        refresh_rate = stats["todo"] / stats["seconds"] if stats["seconds"] else 0.0
+                        bulk_s = _bulk(built["env"], cases, work / "analyses.jsonl", day, workers)
+                        bulk_rate = exported / bulk_s
+                        print(
+                            f"  refresh {workers}w {refresh_rate:.0f} cases/s, bulk analyze {bulk_rate:.0f} cases/s",
+                            flush=True,
                         )
-                        rate = size / (time.perf_counter() - t)
                         extra.append(
-                            f"| {db} | {size:,} | refresh (`desk refresh --workers 1`) | {rate:,.0f} cases/s |"
+                            f"| {db} | {n:,} | refresh (`desk refresh --workers {workers}`) | {refresh_rate:,.0f} cases/s |"
+                        )
+                        extra.append(
+                            f"| {db} | {n:,} | `bulk analyze --workers {workers}` of the same cases | {bulk_rate:,.0f} cases/s "
+                            f"(refresh at {100 * refresh_rate / bulk_rate:.0f}%) |"
+                        )
+                    for workers in (1, 2):
+                        per_s = _letters(url, letters, workers)
+                        print(f"  letters {workers}w {per_s:.2f}/s", flush=True)
+                        extra.append(
+                            f"| {db} | {n:,} | Letter 4383 on {workers} worker{'s' if workers > 1 else ''} "
+                            f"({letters} letters) | {per_s:,.2f} letters/s |"
                         )
         finally:
             if cluster is not None:
                 cluster.stop()
+    load_after = os.getloadavg()
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = f"load average {load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end (1 min)"
     block = "\n".join(
         [
             START,
             "## Desk: lists, search and queue at office scale (`bench/desk_bench.py`)",
             "",
-            f"{when}, {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+            f"{when}, {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, {load}; "
             f"{reps} timed requests each after 3 warm-ups, served in process (no network). "
-            "Desks built with `cdpdesk bulk synth N` and `cdpdesk case import --jsonl`.",
+            f"Desks of {small:,} and {size:,} cases built with `cdpdesk bulk synth N` and "
+            "`cdpdesk case import --jsonl`; the refresh, `bulk analyze` and letters on the larger.",
             "",
             "| database | cases | request | median ms | p95 ms |",
             "|---|---:|---|---:|---:|",

@@ -599,6 +599,9 @@ def _manifest(
     return {
         "format": RUN_FORMAT,
         "cdpdesk": __version__,
+        # the law data too: a new holidays release moves IRC 7503 rolls, so half a run made
+        # with the old table is not resumed with the new one
+        "holidays": _holidays_release(),
         "inputs": [{"name": s.name, "kind": s.kind, "size": s.size, "mtime_ns": s.mtime_ns} for s in sources],
         "chunk_lines": chunk_lines,
         "chunks": len(chunks),
@@ -611,6 +614,8 @@ def _manifest(
 def _why_not_resumed(old: dict[str, Any], new: dict[str, Any]) -> str:
     if old.get("format") != new["format"] or old.get("cdpdesk") != new["cdpdesk"]:
         return "it was made by another version of cdpdesk"
+    if old.get("holidays") != new["holidays"]:
+        return "it was made with another release of the holidays package (the law data)"
     if old.get("inputs") != new["inputs"]:
         return "the input changed since"
     if old.get("chunk_lines") != new["chunk_lines"]:
@@ -822,8 +827,15 @@ def _ready() -> None:
     pass
 
 
+def start_pool(workers: int, preload: Sequence[str] = ()) -> contextlib.AbstractContextManager[Any]:
+    """The runner's process pool (the fork server, workers started at once), for other
+    engine work in bulk: ``case import --jsonl`` and ``desk refresh`` hand it their batches
+    (``preload``: the modules their tasks live in, imported once by the fork server)."""
+    return _start_pool(workers, tuple(preload))
+
+
 @contextlib.contextmanager
-def _start_pool(workers: int) -> Iterator[Any]:
+def _start_pool(workers: int, preload: tuple[str, ...] = ()) -> Iterator[Any]:
     """A process pool on the fork server (which imports the engine once), its workers
     started at once rather than at the first chunk: from a thread, which mostly waits for
     the fork server, so that this process plans the chunks meanwhile."""
@@ -832,7 +844,7 @@ def _start_pool(workers: int) -> Iterator[Any]:
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["cdpdesk.bulk.runner"])
+    ctx.set_forkserver_preload(["cdpdesk.bulk.runner", *preload])
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
 
         def start() -> None:
@@ -902,10 +914,16 @@ def _run_pool(
         raise
 
 
+def _holidays_release() -> str:
+    from importlib.metadata import version
+
+    return version("holidays")
+
+
 def _versions() -> dict[str, str]:
     import cdpdesk
 
-    return {"cdpdesk": cdpdesk.__version__}
+    return {"cdpdesk": cdpdesk.__version__, "holidays": _holidays_release()}
 
 
 def _run_dask(
@@ -966,8 +984,9 @@ def _run_dask(
         for worker, theirs in found.items():
             if theirs != mine:
                 raise BulkInputError(
-                    f"--dask: worker {worker} runs cdpdesk {theirs['cdpdesk']}, this is "
-                    f"{mine['cdpdesk']}; results would not be identical"
+                    f"--dask: worker {worker} runs cdpdesk {theirs.get('cdpdesk')} with holidays "
+                    f"{theirs.get('holidays')}, this is {mine['cdpdesk']} with holidays "
+                    f"{mine['holidays']}; results would not be identical"
                 )
         key = uuid.uuid4().hex[:12]
         limit = max(2, 2 * threads)

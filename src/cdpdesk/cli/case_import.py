@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -18,9 +20,11 @@ from typing import TYPE_CHECKING, BinaryIO
 from cdpdesk.bulk.lines import EMPTY_LINE, default_errors_path, error_entry
 from cdpdesk.contract import CaseError
 from cdpdesk.contract.errors import ErrorItem
+from cdpdesk.desk.intake import Incoming
 
 if TYPE_CHECKING:
-    from cdpdesk.desk.intake import Imported, Incoming
+    from cdpdesk.desk.intake import Imported
+    from cdpdesk.desk.record import DeskError
     from cdpdesk.desk.workflow import Desk
 
 #: Near-duplicate warnings printed one by one; the rest are counted.
@@ -90,11 +94,17 @@ def import_jsonl(
     batch_size: int,
     advance: Callable[[int], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    pool: Executor | None = None,
+    workers: int = 1,
 ) -> Summary:
     """Import every line of ``path`` (a file or a folder of them). ``advance(n)`` is told
-    each batch done; ``warn(text)`` each near duplicate (up to ``SHOWN_WARNINGS``)."""
-    from cdpdesk.desk.intake import validate
-    from cdpdesk.desk.record import DeskError
+    each batch done; ``warn(text)`` each near duplicate (up to ``SHOWN_WARNINGS``).
+
+    With a ``pool`` (the bulk runner's, ``workers`` processes) the engine's part, parsing
+    and analysing each line, runs there, a few batches ahead, while this process stores
+    the batches in their order (the duplicate checks see every earlier line); without one,
+    here, batch after batch."""
+    from cdpdesk.desk.intake import validate_lines
 
     sources = sources_of(path)
     out = errors_path or default_errors_path(path)
@@ -102,41 +112,78 @@ def import_jsonl(
         raise ImportInputError(f"{out}: is an input; give --errors another file")
     summary = Summary(errors_path=out)
     t0 = time.perf_counter()
-    pending: list[tuple[Incoming, Path, int, int]] = []
     try:
         err = out.open("wb")
     except OSError as exc:
         raise ImportInputError(f"{out}: cannot write ({exc.strerror or exc})") from None
 
-    def flush() -> None:
-        results = desk.import_many([p[0] for p in pending], by=by, allow_duplicate=allow_duplicate)
-        for (_item, src, src_line, record), result in zip(pending, results, strict=True):
-            _account(summary, result, src, src_line, record, err, warn)
-        if advance is not None:
-            advance(len(pending))
-        pending.clear()
-
-    with err:
-        for record, (src, src_line, line) in enumerate(_records(sources), start=1):
+    def store(chunk: list[_Line], checked: list[Incoming | DeskError]) -> None:
+        pending: list[tuple[Incoming, Path, int, int]] = []
+        results = iter(checked)
+        for src, src_line, record, line in chunk:
             summary.lines += 1
-            try:
-                if not line.strip():
-                    raise CaseError([ErrorItem("", EMPTY_LINE)])
-                item = validate(line, f"{src}:{src_line}")
-            except (CaseError, DeskError) as exc:
-                items = list(exc.items) or [ErrorItem("", str(exc))]
-                err.write(error_entry(_error_record(items, record), str(src), src_line))
-                summary.bad += 1
-                if advance is not None:
-                    advance(1)
+            if not line.strip():
+                _bad(summary, err, [ErrorItem("", EMPTY_LINE)], src, src_line, record)
+                continue
+            item = next(results)
+            if not isinstance(item, Incoming):
+                _bad(summary, err, list(item.items) or [ErrorItem("", str(item))], src, src_line, record)
                 continue
             pending.append((item, src, src_line, record))
-            if len(pending) >= batch_size:
-                flush()
         if pending:
-            flush()
+            stored = desk.import_many([p[0] for p in pending], by=by, allow_duplicate=allow_duplicate)
+            for (_item, src, src_line, record), result in zip(pending, stored, strict=True):
+                _account(summary, result, src, src_line, record, err, warn)
+        if advance is not None:
+            advance(len(chunk))
+
+    with err:
+        chunks = _chunks(sources, batch_size)
+        if pool is None:
+            for chunk in chunks:
+                store(chunk, validate_lines(_payload(chunk)))
+        else:
+            ahead: deque[tuple[list[_Line], Future[list[Incoming | DeskError]]]] = deque()
+            try:
+                for chunk in chunks:
+                    ahead.append((chunk, pool.submit(validate_lines, _payload(chunk))))
+                    if len(ahead) > 2 * workers:
+                        done, fut = ahead.popleft()
+                        store(done, fut.result())
+                while ahead:
+                    done, fut = ahead.popleft()
+                    store(done, fut.result())
+            finally:
+                for _chunk, fut in ahead:
+                    fut.cancel()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+#: (file, line number in it, record number over all files, the line's bytes)
+_Line = tuple[Path, int, int, bytes]
+
+
+def _chunks(sources: list[Path], size: int) -> Iterator[list[_Line]]:
+    chunk: list[_Line] = []
+    for record, (src, src_line, line) in enumerate(_records(sources), start=1):
+        chunk.append((src, src_line, record, line))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _payload(chunk: list[_Line]) -> list[tuple[bytes, str]]:
+    return [(line, f"{src}:{src_line}") for src, src_line, _record, line in chunk if line.strip()]
+
+
+def _bad(
+    summary: Summary, err: BinaryIO, items: list[ErrorItem], src: Path, src_line: int, record: int
+) -> None:
+    err.write(error_entry(_error_record(items, record), str(src), src_line))
+    summary.bad += 1
 
 
 def _error_record(items: list[ErrorItem], record: int) -> bytes:

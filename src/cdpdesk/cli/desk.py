@@ -145,6 +145,12 @@ def case_import(
         ),
     ] = False,
     batch: Annotated[int, typer.Option("--batch", help="With --jsonl: cases per transaction.")] = 500,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", "-w", help="With --jsonl: processes checking the cases (default: every core)."
+        ),
+    ] = None,
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show the progress bar (on standard error).")
     ] = True,
@@ -155,7 +161,7 @@ def case_import(
     if (case_file is None) == (jsonl is None):
         fail("give one case FILE, or --jsonl FILE_OR_FOLDER")
     if jsonl is not None:
-        _import_jsonl(jsonl, errors, by, allow_duplicate, batch, progress)
+        _import_jsonl(jsonl, errors, by, allow_duplicate, batch, progress, workers)
         return
     assert case_file is not None
     text = _read(case_file)
@@ -167,15 +173,25 @@ def case_import(
 
 
 def _import_jsonl(
-    path: Path, errors: Path | None, by: str | None, allow_duplicate: bool, batch: int, progress: bool
+    path: Path,
+    errors: Path | None,
+    by: str | None,
+    allow_duplicate: bool,
+    batch: int,
+    progress: bool,
+    workers: int | None,
 ) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from cdpdesk.bulk.runner import default_workers, start_pool
     from cdpdesk.cli.case_import import ImportInputError, count_lines, import_jsonl, print_summary, sources_of
 
     if batch < 1:
         fail("--batch: must be at least 1")
+    if workers is not None and workers < 1:
+        fail("--workers: must be at least 1")
+    n = workers or default_workers()
     try:
         total = count_lines(sources_of(path))
     except (ImportInputError, OSError) as exc:
@@ -191,7 +207,7 @@ def _import_jsonl(
         console=Console(stderr=True),
         disable=not progress,
     )
-    with _desk() as desk, bar:
+    with _desk() as desk, start_pool(n, preload=["cdpdesk.desk.intake"]) as pool, bar:
         task = bar.add_task("import", total=total, rate="")
 
         def advance(n: int) -> None:
@@ -212,6 +228,8 @@ def _import_jsonl(
                 batch_size=batch,
                 advance=advance,
                 warn=warn,
+                pool=pool,
+                workers=n,
             )
         except ImportInputError as exc:
             fail(str(exc))
@@ -249,7 +267,7 @@ def desk_refresh(
     written back in batches; run it nightly. Interrupted, it resumes where it stopped."""
     from rich.console import Console
 
-    from cdpdesk.bulk.runner import BulkInputError, default_workers, run_bulk
+    from cdpdesk.bulk.runner import BulkInputError, default_workers, run_bulk, start_pool
     from cdpdesk.cli.bulk import _Bar
     from cdpdesk.desk.refresh import refresh
 
@@ -285,7 +303,12 @@ def desk_refresh(
             )
 
         try:
-            stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice)
+            if dask is None:
+                # the bulk runner's pool, batches read, analysed and written back at once
+                with start_pool(n, preload=["cdpdesk.desk.refresh"]) as pool:
+                    stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice, pool=pool)
+            else:
+                stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice)
         except BulkInputError as exc:
             fail(str(exc))
         except KeyboardInterrupt:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract.analysis import CDP, EQUIVALENT, HELD_TYPES, LIEN_STATUTE
@@ -43,6 +43,7 @@ from cdpdesk.desk.models import (
     NameTerm,
     WithdrawalFact,
 )
+from cdpdesk.desk.record import table_insert
 from cdpdesk.engine.coming import ACT_BY, kind_of
 from cdpdesk.letters.facts import withdrawal_scope
 
@@ -86,6 +87,10 @@ def fold(text: str) -> list[str]:
     return words
 
 
+def _sort_name(name: str) -> str:
+    return " ".join(fold(name))[:300]
+
+
 @dataclass(slots=True)
 class Derived:
     """One case version's facts, before they have a case id (pure data)."""
@@ -104,6 +109,8 @@ class Derived:
     assessments: list[dict[str, Any]] = field(default_factory=list)
     deadlines: list[dict[str, Any]] = field(default_factory=list)
     withdrawals: list[dict[str, Any]] = field(default_factory=list)
+    #: the name as the list sorts it (``write`` works it out when None)
+    taxpayer_sort: str | None = None
 
 
 def _day(value: Any) -> dt.date | None:
@@ -135,6 +142,7 @@ def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str]
         taxpayer=tp.name if tp is not None else None,
         tin_last4=digits[-4:] if len(digits) >= 4 else None,
         terms=sorted({w[:100] for w in fold(tp.name)}) if tp is not None else [],
+        taxpayer_sort=_sort_name(tp.name) if tp is not None else None,
     )
     out.hearings = [
         {
@@ -279,7 +287,7 @@ def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetim
                 "csed": d.csed,
                 "csed_lower_bound": d.csed_lower_bound,
                 "taxpayer": d.taxpayer,
-                "taxpayer_sort": None if d.taxpayer is None else " ".join(fold(d.taxpayer))[:300],
+                "taxpayer_sort": d.taxpayer_sort or (None if d.taxpayer is None else _sort_name(d.taxpayer)),
                 "tin_last4": d.tin_last4,
                 "refreshed_at": now,
             }
@@ -301,8 +309,10 @@ def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetim
         (WithdrawalFact, withdrawals),
         (NameTerm, terms),
     ):
-        for i in range(0, len(rows), _CHUNK):
-            s.execute(insert(model), rows[i : i + _CHUNK])
+        if rows:
+            # Core's executemany, not the ORM's bulk insert: the ORM's per-row bookkeeping
+            # was most of a bulk import's and a refresh's write time (docs/decisions.md, issue 11)
+            s.execute(table_insert(model), rows)
 
 
 def stale_cases(s: Session, after: int = 0, limit: int = _CHUNK) -> list[int]:

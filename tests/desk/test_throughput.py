@@ -1,0 +1,265 @@
+"""Issue 11's write path at speed, and the same results: a batched import on the bulk
+runner's pool stores the same cases, facts and errors as one case at a time; the pooled
+refresh writes what a case-by-case analysis writes; letters on two workers are issued once
+each. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from cdpdesk.bulk.runner import start_pool
+from cdpdesk.bulk.synth import synth_cases
+from cdpdesk.cli.case_import import import_jsonl
+from cdpdesk.desk import refresh as refresh_module
+from cdpdesk.desk.models import (
+    AssessmentFact,
+    Case,
+    CaseEvent,
+    CaseFacts,
+    DeadlineFact,
+    HearingFact,
+    NameTerm,
+    Taxpayer,
+    WithdrawalFact,
+)
+from cdpdesk.desk.refresh import read_batch, refresh
+from cdpdesk.desk.workflow import Desk
+from tests.conftest import ROOT
+from tests.desk.conftest import CASES, fresh_postgres_schema
+
+EXAMPLE = ROOT / "examples" / "withdrawal-cdp.json"
+FACT_TABLES = (CaseFacts, HearingFact, AssessmentFact, DeadlineFact, WithdrawalFact, NameTerm)
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[Any]:
+    with start_pool(2, preload=["cdpdesk.desk.intake", "cdpdesk.desk.refresh"]) as p:
+        yield p
+
+
+@pytest.fixture
+def other_url(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A second, empty desk on the same kind of database."""
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'other.db'}"
+    server: str = request.getfixturevalue("postgres_server")
+    return fresh_postgres_schema(server)
+
+
+def _rows(desk: Desk, model: Any, skip: tuple[str, ...] = ("refreshed_at",)) -> list[tuple[Any, ...]]:
+    cols = [c for c in model.__table__.columns if c.name not in skip]
+    with desk._sessions() as s:
+        return sorted(tuple(r) for r in s.execute(select(*cols)).all())
+
+
+def _dump(desk: Desk) -> dict[str, list[tuple[Any, ...]]]:
+    out = {m.__tablename__: _rows(desk, m) for m in FACT_TABLES}
+    out["cases"] = _rows(desk, Case, ("created_at", "fingerprint", "near_key"))  # keyed per desk
+    out["events"] = _rows(desk, CaseEvent, ("recorded_at",))
+    out["taxpayers"] = _rows(desk, Taxpayer, ("created_at",))
+    return out
+
+
+def _lines(tmp_path: Path) -> Path:
+    """30 synthetic cases with, among them: a case the engine refuses (line 12), an empty
+    line (13), a line that is not JSON (14), an exact repeat of line 3 (20), a near duplicate
+    of line 4 (same TIN and periods, fewer events: 25) and a repeat within one batch (27 of 26)."""
+    docs = [json.dumps(d) for d in synth_cases(30, 7)]
+    bad = json.loads(EXAMPLE.read_text())
+    bad["events"][2]["received"] = "2024-03-01"  # the withdrawal before its request
+    near = copy.deepcopy(json.loads(docs[3]))
+    near["events"] = near["events"][:1]
+    lines = docs[:11] + [json.dumps(bad), "", "{not json"] + docs[11:16]
+    lines += [docs[2]] + docs[16:20] + [json.dumps(near), docs[20], docs[20]] + docs[21:]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_batched_import_on_the_pool_stores_what_one_by_one_stores(
+    db_url: str, other_url: str, tmp_path: Path, pool: Any
+) -> None:
+    src = _lines(tmp_path)
+    warned: list[str] = []
+    with Desk.open(db_url) as fast, Desk.open(other_url) as slow:
+        got = import_jsonl(
+            fast,
+            src,
+            errors_path=tmp_path / "fast.errors.jsonl",
+            by="clerk.a",
+            allow_duplicate=False,
+            batch_size=8,
+            pool=pool,
+            workers=2,
+            warn=warned.append,
+        )
+        one = import_jsonl(
+            slow,
+            src,
+            errors_path=tmp_path / "slow.errors.jsonl",
+            by="clerk.a",
+            allow_duplicate=False,
+            batch_size=1,
+        )
+        counts = (got.lines, got.imported, got.duplicates, got.near_duplicates, got.bad)
+        assert counts == (one.lines, one.imported, one.duplicates, one.near_duplicates, one.bad)
+        assert counts == (36, 31, 2, 1, 3)
+        fast_rows, slow_rows = _dump(fast), _dump(slow)
+        assert fast_rows == slow_rows
+        assert len(fast_rows["cases"]) == 31 and len(fast_rows["case_facts"]) == 31
+        # the stored ones are the good lines, in their order: the bad ones in the middle of
+        # their batch took nothing else with them
+        assert [int(x.rsplit(":", 1)[1]) for x in _sources(fast)] == [
+            n for n in range(1, 37) if n not in (12, 13, 14, 20, 27)
+        ]
+    fast_err = (tmp_path / "fast.errors.jsonl").read_text()
+    assert fast_err == (tmp_path / "slow.errors.jsonl").read_text()
+    errors = [json.loads(x) for x in fast_err.splitlines()]
+    assert [(e["source_line"], e["line"]) for e in errors] == [
+        (12, 12),
+        (13, 13),
+        (14, 14),
+        (20, 20),
+        (27, 27),
+    ]
+    assert errors[0]["errors"][0]["field"].startswith("events[")
+    assert errors[1]["errors"][0]["message"].startswith("empty line")
+    assert errors[3]["errors"][0]["message"].startswith("already stored as case 3 ")
+    assert "--allow-duplicate" in errors[3]["errors"][0]["message"]
+    assert errors[4]["errors"][0]["message"].startswith("already stored as case 22 ")
+    assert len(warned) == 1 and "line 25: case 21 has the same taxpayer" in warned[0]
+    assert "near duplicate" in warned[0] and "as case 4," in warned[0]
+
+
+def _sources(desk: Desk) -> list[str]:
+    with desk._sessions() as s:
+        return list(s.scalars(select(Case.source).order_by(Case.id)))
+
+
+def test_allow_duplicate_stores_the_repeats_on_the_pool(db_url: str, tmp_path: Path, pool: Any) -> None:
+    src = _lines(tmp_path)
+    with Desk.open(db_url) as desk:
+        got = import_jsonl(
+            desk,
+            src,
+            errors_path=None,
+            by="clerk.a",
+            allow_duplicate=True,
+            batch_size=8,
+            pool=pool,
+            workers=2,
+        )
+        assert (got.imported, got.duplicates, got.bad) == (33, 0, 3)
+        # a second run of the same file: every good line is refused as already stored
+        again = import_jsonl(
+            desk,
+            src,
+            errors_path=None,
+            by="clerk.a",
+            allow_duplicate=False,
+            batch_size=8,
+            pool=pool,
+            workers=2,
+        )
+        assert (again.imported, again.duplicates, again.bad) == (0, 33, 3)
+
+
+def _busy_desk(desk: Desk) -> tuple[list[int], dict[str, Any]]:
+    """Example cases, synthetic ones, a correction, a retraction and an issued letter."""
+    ids = [desk.import_case(p.read_bytes()) for p in (EXAMPLE, *sorted(CASES.glob("*.json")))]
+    ids += [desk.import_case(json.dumps(d)) for d in synth_cases(40, 3)]
+    first = desk.export_case(ids[0])
+    event = copy.deepcopy(first["events"][0])
+    event["date"] = "2024-03-02"
+    desk.correct_event(ids[0], event, note="typo")
+    extra = {"id": "x1", "type": "hearing_withdrawal", "received": "2024-06-20", "request": "r1"}
+    desk.add_event(ids[3], extra)
+    desk.retract_event(ids[3], "x1", note="entered on the wrong case")
+    pending = [w for w in desk.pending_withdrawals()["pending"] if w["received"] <= "2026-01-01"]
+    assert pending
+    when = dt.date.fromisoformat(pending[0]["received"]) + dt.timedelta(days=3)
+    desk.acknowledge(pending[0]["case"], pending[0]["event"], letter_date=when)
+    return ids, pending[0]
+
+
+def test_the_pooled_refresh_writes_what_per_case_analysis_writes(db_url: str, pool: Any) -> None:
+    day = dt.date(2031, 3, 3)
+    with Desk.open(db_url) as desk:
+        ids, acked = _busy_desk(desk)
+        # the Core read gives each case's document as the ORM read (and the case's export) does
+        with desk._sessions() as s:
+            batch = read_batch(s, ids, day)
+        old = {cid: (v, doc, e) for cid, v, doc, e in refresh_module._documents(desk, ids)}
+        for cid, version, line, entries, _acked in batch:
+            doc = json.loads(line)
+            want = old[cid][1]
+            want["as_of"] = max(day, dt.date.fromisoformat(want.get("as_of", "0001-01-01"))).isoformat()
+            assert (version, doc, entries) == (old[cid][0], want, old[cid][2])
+        stats = refresh(desk, day, _no_file_runner, workers=2, pool=pool)
+        assert (stats.cases, stats.todo, stats.written, stats.changed, stats.errors) == (
+            len(ids),
+            len(ids),
+            len(ids),
+            0,
+            0,
+        )
+        pooled = {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES}
+        with desk._sessions() as s:
+            assert set(s.scalars(select(CaseFacts.as_of))) == {day}  # the synthetic as_of are earlier
+        for cid in ids:
+            assert desk.refresh_facts(cid, day)
+        one_by_one = {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES}
+        assert pooled == one_by_one
+        # the acknowledged withdrawal waits no more, in both
+        with desk._sessions() as s:
+            keys = set(s.execute(select(WithdrawalFact.case_id, WithdrawalFact.event_key)))
+        assert (acked["case"], acked["event"]) not in keys and len(keys) == len(
+            pooled["case_withdrawal_facts"]
+        )
+        assert (refresh(desk, day, _no_file_runner, workers=2, pool=pool).todo) == 0
+
+
+def _no_file_runner(*_args: Any) -> object:
+    raise AssertionError("the pooled refresh writes no file for the bulk runner")
+
+
+def test_an_interrupted_pooled_refresh_resumes_from_the_database(
+    db_url: str, pool: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(refresh_module, "BATCH", 10)
+    monkeypatch.setattr(refresh_module, "POOL_BATCH", 5)
+    day = dt.date(2032, 5, 5)
+    with Desk.open(db_url) as desk:
+        ids = [desk.import_case(json.dumps(d)) for d in synth_cases(30, 9)]
+        real = refresh_module.facts.write
+        calls: list[int] = []
+
+        def failing(s: Any, items: Any, *args: Any) -> Any:
+            calls.append(len(items))
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+            return real(s, items, *args)
+
+        monkeypatch.setattr(refresh_module.facts, "write", failing)
+        with pytest.raises(KeyboardInterrupt):
+            refresh(desk, day, _no_file_runner, workers=2, pool=pool)
+        monkeypatch.setattr(refresh_module.facts, "write", real)
+        with desk._sessions() as s:
+            done = list(s.scalars(select(CaseFacts.case_id).where(CaseFacts.as_of == day)))
+        assert sorted(done) == ids[:10]  # the first batch, committed; the second rolled back
+        seen: list[tuple[int, int]] = []
+        stats = refresh(
+            desk, day, _no_file_runner, workers=2, pool=pool, written=lambda d, t: seen.append((d, t))
+        )
+        assert (stats.todo, stats.written) == (20, 20)
+        assert seen == [(10, 20), (20, 20)]
+        with desk._sessions() as s:
+            assert s.scalar(select(CaseFacts.case_id).where(CaseFacts.as_of != day)) is None
