@@ -39,10 +39,8 @@ from cdpdesk.desk import facts
 from cdpdesk.desk.models import Case, CaseAssessment, CaseEvent, CaseFacts, CasePeriod, Taxpayer
 from cdpdesk.desk.record import (
     CASE_FORMAT,
-    NO_POLICIES,
     active_events,
     case_document,
-    split_policies,
     utcnow,
 )
 from cdpdesk.engine import analyze
@@ -424,7 +422,14 @@ def read_batch(s: Session, ids: list[int], day: dt.date) -> list[Exported]:
     were most of the reading time)."""
     cases = s.execute(
         select(
-            Case.id, Case.version, Case.as_of, Case.policies, Taxpayer.name, Taxpayer.tin, Taxpayer.address
+            Case.id,
+            Case.version,
+            Case.as_of,
+            Case.policies,
+            Case.language,
+            Taxpayer.name,
+            Taxpayer.tin,
+            Taxpayer.address,
         )
         .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
         .where(Case.id.in_(ids))
@@ -475,11 +480,10 @@ def read_batch(s: Session, ids: list[int], day: dt.date) -> list[Exported]:
             events[key] = (eid, payload)
     acked = facts.acknowledged_in(s, ids)
     out: list[Exported] = []
-    for cid, version, case_as_of, policies_text, name, tin, address in sorted(cases):
+    for cid, version, case_as_of, policies_text, language, name, tin, address in sorted(cases):
         doc: dict[str, Any] = {"format": CASE_FORMAT, "as_of": _day_for(case_as_of, day).isoformat()}
-        policies, language = split_policies(policies_text)
-        if policies is not NO_POLICIES:
-            doc["policies"] = policies
+        if policies_text is not None:  # the same reading as record.case_document
+            doc["policies"] = orjson.loads(policies_text)
         if name is not None:
             taxpayer: dict[str, Any] = {"name": name}
             if tin is not None:
