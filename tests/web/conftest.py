@@ -119,3 +119,29 @@ def shared_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
         yield from _web(tmp_path_factory.mktemp("web") / "var", mp)
     finally:
         mp.undo()
+
+
+# The browser tests' two fixtures, one definition for every tests/web/test_browser*.py module.
+# Module scope: each module changes its own served desk, so a module never sees another's
+# writes; Playwright is imported only when a browser test asks for it.
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo desk served by uvicorn on 127.0.0.1 (tests/web/server.py), one per module."""
+    from tests.web.server import running_server
+
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    with running_server(tmp_path_factory.mktemp(name) / "var") as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.server import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -5,34 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from cdpdesk.web.pages import long_date
-from tests.web.server import CHROMIUM, CHROMIUM_ARGS, Running, running_server
+from tests.web.server import CHROMIUM, Running
 
 pytest.importorskip("playwright")
 if not Path(CHROMIUM).exists():  # pragma: no cover - .ci/run installs it
     pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with running_server(tmp_path_factory.mktemp("browser") / "var") as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 
 def sign_in(page: Page, base: str, user: str) -> None:

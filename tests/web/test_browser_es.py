@@ -5,30 +5,13 @@ text, the switch that remembers English, and axe-core on the Spanish pages."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.web.english import english_words
-from tests.web.server import CHROMIUM, CHROMIUM_ARGS, Running, running_server
+from tests.web.server import Running
 from tests.web.test_browser import axe_problems
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with running_server(tmp_path_factory.mktemp("browser-es") / "var") as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
 
 # The text a reader sees in <main>, without pictures, scripts and parts marked English.
 MAIN_TEXT = """() => {

@@ -4,26 +4,10 @@ desktop and phone width."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402, I001
+from playwright.sync_api import Browser, expect  # noqa: E402, I001
 
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, Running, axe_problems, running_server, sign_in
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with running_server(tmp_path_factory.mktemp("browser-lists") / "var") as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+from tests.web.test_browser import Running, axe_problems, sign_in
 
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])

@@ -9,7 +9,6 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,15 +17,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect  # noqa: E402,I001
 
 from tests.conftest import full_tins
-from tests.web.server import Running, running_server
+from tests.web.server import Running
 from tests.web.test_browser import axe_problems, sign_in
-from tests.web.test_browser import browser as browser  # noqa: PLC0414 - the module's fixture
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with running_server(tmp_path_factory.mktemp("browser-practice") / "var") as srv:
-        yield srv
 
 
 def _check(page: Page, problems: dict[str, list[str]], label: str) -> None:

@@ -6,12 +6,11 @@ progress page; axe-core (vendored) at desktop and phone width on each state of t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.web.server import CHROMIUM, CHROMIUM_ARGS, Running, running_server
+from tests.web.server import CHROMIUM, CHROMIUM_ARGS, Running
 
 pytest.importorskip("playwright")
 if not Path(CHROMIUM).exists():  # pragma: no cover - .ci/run installs it
@@ -20,12 +19,6 @@ if not Path(CHROMIUM).exists():  # pragma: no cover - .ci/run installs it
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from tests.web.test_browser import axe_problems, sign_in  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with running_server(tmp_path_factory.mktemp("queue") / "var") as srv:
-        yield srv
 
 
 def _rows(page: Page) -> list[str]:

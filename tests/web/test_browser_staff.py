@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.web.server import CHROMIUM, CHROMIUM_ARGS, Running, running_server
+from tests.web.server import CHROMIUM, Running
 
 pytest.importorskip("playwright")
 if not Path(CHROMIUM).exists():  # pragma: no cover - .ci/run installs it
     pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
 
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, expect  # noqa: E402
 
 from tests.web.test_browser import axe_problems, sign_in  # noqa: E402
 
@@ -30,20 +30,6 @@ TODAY = dt.date.today()
 
 def ago(days: int) -> str:
     return (TODAY - dt.timedelta(days=days)).isoformat()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with running_server(tmp_path_factory.mktemp("staff") / "var") as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

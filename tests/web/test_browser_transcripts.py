@@ -7,38 +7,23 @@ then confirms an item on the case page; axe-core on every page at desktop and ph
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.web.server import CHROMIUM, CHROMIUM_ARGS, Running, running_server
+from tests.web.server import CHROMIUM, Running
 
 pytest.importorskip("playwright")
 if not Path(CHROMIUM).exists():  # pragma: no cover - .ci/run installs it
     pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
 
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, expect  # noqa: E402
 
 from tests.web.test_browser import axe_problems, sign_in  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "transcripts" / "data"
 PAGED = DATA / "rivera-1040-2020-2021-paged.txt"
 TIN = "987-65-4321"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with running_server(tmp_path_factory.mktemp("transcripts") / "var") as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def field(page: Page, label: str) -> Locator:
