@@ -147,5 +147,17 @@ def test_store_puts_the_case_and_its_review_list_in_the_desk(tmp_path: Path) -> 
     missing = run("transcript", "review", str(case_id), "--confirm", str(len(stored) + 1))
     assert missing.returncode == 2 and f"has no review item {len(stored) + 1}" in missing.stderr
 
+    # `case show` lists the review list beside the event log, with what people did.
+    shown = run("case", "show", str(case_id))
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        f"Review list from the transcripts ({len(stored)} item(s), {len(stored) - 1} open):" in shown.stdout
+    )
+    first = stored[0]
+    assert f"[resolved] {first['source']} line {first['line']}" in shown.stdout
+    assert "resolved by rep.b" in shown.stdout and ": recorded by hand" in shown.stdout
+    shown_json = json.loads(run("case", "show", str(case_id), "--json").stdout)
+    assert [r["status"] for r in shown_json["review"]] == ["resolved"] + ["open"] * (len(stored) - 1)
+
     again = run("transcript", "import", *files, "--store", "--name", "Avery Quinn", "--tin", "123-45-6789")
     assert again.returncode == 2 and "already stored" in again.stderr

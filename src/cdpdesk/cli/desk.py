@@ -363,8 +363,12 @@ def case_show(
     ] = None,
 ) -> None:
     """Show a stored case, its event log, its letters and the engine's analysis."""
+    from cdpdesk.desk.reviews import reviews_for
+
     with _desk() as desk:
         shown = desk.show(case_id, _date(as_of, "--as-of"))
+        # the review list a transcript import left with the case (issue 17), beside its log
+        shown["review"] = [r.to_json() for r in reviews_for(desk, case_id)]
     if json_out:
         _print_json(shown)
         return
@@ -406,6 +410,18 @@ def _case_text(shown: dict[str, Any]) -> str:
             f"  #{e['entry']} v{e['version']} {e['kind']} {e['event']}: {what}{sup}  "
             f"by {e['recorded_by']} {e['recorded_at'][:19]} from {e['source']}{mark}"
         )
+    review = shown.get("review") or []
+    if review:
+        still = sum(1 for r in review if r["status"] == "open")
+        out.append("")
+        out.append(f"Review list from the transcripts ({len(review)} item(s), {still} open):")
+        for r in review:
+            code = f" TC {r['code']}" if r["code"] else ""
+            out.append(f"  [{r['status']}] {r['source']} line {r['line']}{code} ({r['kind']}): {r['reason']}")
+            out += [
+                f"      {h['action']} by {h['by']} {h['at'][:19]}" + (f": {h['note']}" if h["note"] else "")
+                for h in r["history"]
+            ]
     if a["deadlines"]:
         out.append("")
         out.append("Deadlines:")
