@@ -32,6 +32,7 @@ TRANSLATED = frozenset(
         "cases.html",
         "whatif.html",
         "calendar.html",
+        "deadlines.html",
     }
 )
 ONE_YEAR = 365 * 24 * 3600
