@@ -156,3 +156,32 @@ def test_the_deadlines_page_in_spanish(server: Running, browser: Browser, width:
     assert csv.status == 200 and csv.text().startswith("case,"), csv.text()[:200]
     assert "Collection statute ends" in csv.text() and "Fin del plazo" not in csv.text()
     context.close()
+
+
+def test_changing_ones_password_in_spanish(server: Running, browser: Browser) -> None:
+    context = browser.new_context(locale="es-US")
+    page = context.new_page()
+    sign_in_es(page, server.url, "sam")
+    page.get_by_role("link", name="Contraseña").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cambiar su contraseña")
+    page.get_by_label("Contraseña actual").fill("not-sams")
+    page.locator("#f-password").fill("long-enough-1")
+    page.get_by_label("Repita la contraseña nueva").fill("long-enough-2")
+    page.get_by_role("button", name="Cambiar mi contraseña").click()
+    expect(page.get_by_role("alert").get_by_role("heading")).to_have_text(
+        "No se guardó nada: hay 2 problemas"
+    )
+    expect(page.get_by_role("alert")).to_contain_text("Contraseña actual: esa no es su contraseña actual")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Repita la contraseña nueva: las dos contraseñas no coinciden"
+    )
+    no_english(page)
+    # the desk's own refusal (too short), in Spanish too
+    page.get_by_label("Contraseña actual").fill("sam-demo")
+    page.locator("#f-password").fill("short")
+    page.get_by_label("Repita la contraseña nueva").fill("short")
+    page.get_by_role("button", name="Cambiar mi contraseña").click()
+    expect(page.get_by_role("alert")).to_contain_text("la contraseña debe tener al menos 8 caracteres")
+    no_english(page)
+    assert axe_problems(page) == []
+    context.close()

@@ -33,6 +33,7 @@ TRANSLATED = frozenset(
         "whatif.html",
         "calendar.html",
         "deadlines.html",
+        "password.html",
     }
 )
 ONE_YEAR = 365 * 24 * 3600
