@@ -35,7 +35,7 @@ def sign_in_es(page: Page, base: str, user: str) -> None:
 
 
 def spanish_lists(browser: Browser, base: str, ids: dict[str, int]) -> None:
-    """The case list, the what-if page and the case page's language form in Spanish (issue 16,
+    """The case list, the what-if page, the deadlines and the case page's language form in Spanish (issue 16,
     the rest): ``python -c 'from tests.web.screenshots import only_spanish_lists; only_spanish_lists()'``."""
     es = browser.new_context(locale="es-US", viewport={"width": 1280, "height": 900})
     page = es.new_page()
@@ -47,12 +47,18 @@ def spanish_lists(browser: Browser, base: str, ids: dict[str, int]) -> None:
     page.get_by_role("button", name="Mostrar qué cambiaría").click()
     page.wait_for_load_state()
     page.screenshot(path=OUT / "web-es-whatif.png", full_page=True)
+    sign_in_es(page, base, "rep")
+    page.goto(f"{base}/deadlines")
+    page.screenshot(path=OUT / "web-es-deadlines.png", full_page=True)
     phone = browser.new_context(
         locale="es-US", viewport={"width": 390, "height": 844}, device_scale_factor=2
     ).new_page()
     sign_in_es(phone, base, "sam")
     phone.goto(f"{base}/cases")
     phone.screenshot(path=OUT / "web-es-phone-cases.png", full_page=True)
+    sign_in_es(phone, base, "rep")
+    phone.goto(f"{base}/deadlines")
+    phone.screenshot(path=OUT / "web-es-phone-deadlines.png", full_page=True)
     es.close()
     phone.context.close()
 

@@ -14,7 +14,9 @@ from starlette.datastructures import FormData
 from cdpdesk.desk.accounts import APPEALS, ROLES, Account, Accounts
 from cdpdesk.desk.record import DeskError, NotFoundError
 from cdpdesk.desk.throttle import Throttled
-from cdpdesk.web import ops
+from cdpdesk.engine.words import N_
+from cdpdesk.i18n import Translator, translator
+from cdpdesk.web import language, ops
 from cdpdesk.web.pages import Signed, _accounts, render
 from cdpdesk.web.security import check_csrf, client_address, require_appeals
 
@@ -151,12 +153,26 @@ def _password_page(
         request,
         "password.html",
         status=status,
-        title="Change your password" if own else f"Reset the password of {target.username}",
+        title=_tr(request).gettext("Change your password")
+        if own
+        else _tr(request).gettext("Reset the password of %(user)s") % {"user": target.username},
         target=target,
         own=own,
         errors=errors or {},
         done=request.session.pop("password_done", None),
     )
+
+
+#: desk/accounts.py ``set_password``: its refusals, translated on the password page.
+PASSWORD_WORDS = (
+    N_("the password must have at least 8 characters"),
+    N_("the password must have at most 1024 characters"),
+)
+
+
+def _tr(request: Request) -> Translator:
+    """The password page's language (everyone's own page: web/language.py TRANSLATED)."""
+    return translator(language.page_language(request, "password.html"))
 
 
 def _target(request: Request, username: str) -> Account:
@@ -194,18 +210,21 @@ async def own_post(request: Request, account: Signed) -> Response:
 
 def _set(request: Request, account: Account, target: Account, data: FormData, own: bool) -> Response:
     accounts = _accounts(request)
+    tr = _tr(request)
     password, again = _text(data, "password"), _text(data, "password_again")
     errors: dict[str, str] = {}
     if own:
         try:
             ok = accounts.authenticate(account.username, _text(data, "current"), client_address(request))
         except Throttled as exc:
-            errors["current"] = f"too many wrong passwords: wait {exc.retry_after} seconds and try again"
+            errors["current"] = tr.gettext(
+                "too many wrong passwords: wait {seconds} seconds and try again"
+            ).format(seconds=exc.retry_after)
         else:
             if ok is None or ok.id != account.id:
-                errors["current"] = "that is not your current password"
+                errors["current"] = tr.gettext("that is not your current password")
     if password != again:
-        errors["password_again"] = "the two passwords differ"
+        errors["password_again"] = tr.gettext("the two passwords differ")
     if not errors:
         token = request.session.get("sid") if target.id == account.id else None
         try:
@@ -213,10 +232,13 @@ def _set(request: Request, account: Account, target: Account, data: FormData, ow
                 target.username, password, keep_session=token if isinstance(token, str) else None
             )
         except DeskError as exc:
-            errors["password"] = ops.safe_message(str(exc))
+            # the desk's refusals of a password are message ids (PASSWORD_WORDS)
+            errors["password"] = ops.safe_message(tr.gettext(str(exc)))
     if errors:
         return _password_page(request, target=target, own=own, errors=errors, status=422)
     if own:
-        request.session["password_done"] = "Your password was changed. Your other sign-ins were ended."
+        request.session["password_done"] = tr.gettext(
+            "Your password was changed. Your other sign-ins were ended."
+        )
         return RedirectResponse("/account/password", status_code=303)
     return _done(request, f"The password of {target.username} was reset; their sign-ins were ended.")

@@ -32,6 +32,8 @@ TRANSLATED = frozenset(
         "cases.html",
         "whatif.html",
         "calendar.html",
+        "deadlines.html",
+        "password.html",
     }
 )
 ONE_YEAR = 365 * 24 * 3600

@@ -1,4 +1,4 @@
-"""The words of the case list (cases.html), the calendar page and the what-if page that come from Python:
+"""The words of the case list (cases.html), the deadlines, calendar and what-if pages that come from Python:
 message ids for the catalogs, and the template helpers that translate them.
 
 The case list's route and queries are issue 11's (web/pages.py ``cases_page``, desk/listing.py);
@@ -45,6 +45,8 @@ CASE_LIST_WORDS = (
 )
 #: web/practice.py: the calendar page's title.
 CALENDAR_WORDS = (N_("Your deadlines in your calendar"),)
+#: web/practice.py: the deadlines page's titles (a representative's, Appeals').
+DEADLINES_WORDS = (N_("Deadlines across your cases"), N_("Deadlines across cases"))
 #: engine/coming.py KIND_WORDS: a deadline's kind.
 KIND_WORDS = (
     N_("CDP hearing request deadline"),
