@@ -12,14 +12,13 @@ page and its English words. Staff pages are out of reach of these accounts by de
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.web.english import english_words
-from tests.web.server import CHROMIUM, CHROMIUM_ARGS, Running, running_server
+from tests.web.server import Running
 from tests.web.test_browser import axe_problems
 from tests.web.test_browser_es import MAIN_TEXT, sign_in_es
 
@@ -43,20 +42,6 @@ MAX_PAGES = 120
 LINKS = """() => Array.from(document.querySelectorAll('a[href]'))
   .filter(a => !a.hasAttribute('download'))
   .map(a => new URL(a.getAttribute('href'), document.baseURI).href)"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with running_server(tmp_path_factory.mktemp("browser-es-crawl") / "var") as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def crawl(page: Page, base: str, start: str) -> tuple[dict[str, list[str]], list[str]]:
