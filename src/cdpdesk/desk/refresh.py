@@ -63,12 +63,15 @@ class RefreshStats:
     as_of: dt.date
     cases: int  # stored cases
     todo: int  # cases this run had to refresh
-    written: int  # facts written back
+    written: int  # cases brought to the day (their facts rewritten, or only their day moved)
     changed: int  # left alone: the case changed since the export
     errors: int  # the engine refused the stored case
     seconds: float
     analysis_seconds: float
     workers: int
+    #: of ``written``, the cases whose facts were the same as stored (``facts.digest``):
+    #: only their day moved, no fact row written
+    unchanged: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +79,7 @@ class RefreshStats:
             "cases": self.cases,
             "todo": self.todo,
             "written": self.written,
+            "unchanged": self.unchanged,
             "changed": self.changed,
             "errors": self.errors,
             "seconds": round(self.seconds, 3),
@@ -182,7 +186,7 @@ def refresh(
     if not out_path.is_file():
         analyse(cases_path, out_path, day, work / "errors.jsonl")
     analysis_seconds = time.perf_counter() - t1
-    done, changed, bad = _write_back(desk, cases_path, index_path, out_path, state, state_path, written)
+    done, changed, bad, same = _write_back(desk, cases_path, index_path, out_path, state, state_path, written)
     shutil.rmtree(work, ignore_errors=True)
     desk._facts_complete = False  # the next list checks again for cases left without facts
     return RefreshStats(
@@ -195,6 +199,7 @@ def refresh(
         time.perf_counter() - t0,
         analysis_seconds,
         workers,
+        same,
     )
 
 
@@ -227,25 +232,26 @@ def _write_back(
     state: dict[str, Any],
     state_path: Path,
     written: Callable[[int, int], None] | None,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, int]:
     from cdpdesk.desk.cases import ANALYSIS_KEY
 
     skip = int(state["written_lines"])
     total = int(state["exported"])
-    done = changed = bad = 0
+    done = changed = bad = same = 0
     batch: list[tuple[int, int, bytes, bytes, dict[str, int]]] = []
 
     def flush() -> None:
-        nonlocal done, changed, bad
+        nonlocal done, changed, bad, same
         if not batch:
             return
         ids = [b[0] for b in batch]
         with desk._tx() as s:
-            current = dict(s.execute(select(Case.id, Case.version).where(Case.id.in_(ids))).all())
+            current = facts.stored_digests(s, ids)
             acked = facts.acknowledged_in(s, ids)
-            writes = []
+            writes, days = [], []
             for cid, version, case_line, analysis_line, entries in batch:
-                if current.get(cid) != version:
+                stored = current.get(cid)
+                if stored is None or stored[0] != version:
                     changed += 1
                     continue
                 analysis = orjson.loads(analysis_line)
@@ -258,11 +264,17 @@ def _write_back(
                 except CaseError:
                     bad += 1
                     continue
-                writes.append(
-                    facts.Write(cid, version, facts.derive(case, analysis, acked.get(cid, ())), entries)
-                )
-            facts.write(s, writes, ANALYSIS_KEY, utcnow())
-            done += len(writes)
+                w = facts.Write(cid, version, facts.derive(case, analysis, acked.get(cid, ())), entries)
+                w = facts.Write(cid, version, w.derived, entries, facts.digest(w))
+                if w.digest == stored[1]:
+                    days.append((cid, w.derived.as_of))
+                else:
+                    writes.append(w)
+            now = utcnow()
+            facts.write(s, writes, ANALYSIS_KEY, now)
+            facts.move_day(s, days, ANALYSIS_KEY, now)
+            done += len(writes) + len(days)
+            same += len(days)
         state["written_lines"] = int(state["written_lines"]) + len(batch)
         _save_state(state_path, state)
         batch.clear()
@@ -280,7 +292,7 @@ def _write_back(
             if len(batch) >= BATCH:
                 flush()
         flush()
-    return done, changed, bad
+    return done, changed, bad, same
 
 
 def _read_state(path: Path, key: str) -> dict[str, Any] | None:
@@ -324,7 +336,7 @@ def refresh_pooled(
     total, todo = _todo(desk, day, ANALYSIS_KEY)
     # a refresh through a file interrupted on the same day: its cases are in ``todo`` anyway
     shutil.rmtree(desk.settings.var_dir / "refresh" / day.isoformat(), ignore_errors=True)
-    done = changed = bad = 0
+    done = changed = bad = same = 0
     waited = 0.0
     ahead: deque[Future[list[Derivation]]] = deque()
 
@@ -340,21 +352,27 @@ def refresh_pooled(
             raise
 
     def _write(results: list[Derivation]) -> None:
-        nonlocal done, changed, bad
+        nonlocal done, changed, bad, same
         ids = [r[0] for r in results]
         with desk._tx() as s:
-            current = dict(s.execute(select(Case.id, Case.version).where(Case.id.in_(ids))).all())
-            writes = []
-            for cid, version, entries, derived in results:
-                if current.get(cid) != version:
+            current = facts.stored_digests(s, ids)
+            writes, days = [], []
+            for cid, version, entries, derived, digest in results:
+                stored = current.get(cid)
+                if stored is None or stored[0] != version:
                     changed += 1  # changed since it was read: its new version wrote its facts
                 elif derived is None:
                     bad += 1
                     log.warning("case %s: not refreshed: the engine refused the stored case", cid)
+                elif digest == stored[1]:
+                    days.append((cid, derived.as_of))  # the same facts: only their day moves
                 else:
-                    writes.append(facts.Write(cid, version, derived, entries))
-            facts.write(s, writes, ANALYSIS_KEY, utcnow())
-        done += len(writes)
+                    writes.append(facts.Write(cid, version, derived, entries, digest))
+            now = utcnow()
+            facts.write(s, writes, ANALYSIS_KEY, now)
+            facts.move_day(s, days, ANALYSIS_KEY, now)
+        done += len(writes) + len(days)
+        same += len(days)
         if written is not None:
             written(done + changed + bad, len(todo))
 
@@ -391,14 +409,17 @@ def refresh_pooled(
             fut.cancel()
         writer.shutdown(wait=True, cancel_futures=True)
     desk._facts_complete = False
-    return RefreshStats(day, total, len(todo), done, changed, bad, time.perf_counter() - t0, waited, workers)
+    return RefreshStats(
+        day, total, len(todo), done, changed, bad, time.perf_counter() - t0, waited, workers, same
+    )
 
 
 #: One case for a worker: (id, version, its cdpdesk.case/1 line as of the day, the entry id
 #: of each current event, the withdrawals it has a Letter 4383 for)
 Exported = tuple[int, int, bytes, dict[str, int], list[str]]
-#: A worker's answer: (id, version, entries, the facts, or None if the engine refused it)
-Derivation = tuple[int, int, dict[str, int], "facts.Derived | None"]
+#: A worker's answer: (id, version, entries, the facts, or None if the engine refused it,
+#: and their ``facts.digest``, worked out here so that the writer only compares)
+Derivation = tuple[int, int, dict[str, int], "facts.Derived | None", str | None]
 
 
 def derive_batch(batch: list[Exported]) -> list[Derivation]:
@@ -410,9 +431,10 @@ def derive_batch(batch: list[Exported]) -> list[Derivation]:
             case = load_case(line)
             analysis = analyze(case, case.as_of)
         except CaseError:
-            out.append((cid, version, entries, None))
+            out.append((cid, version, entries, None, None))
             continue
-        out.append((cid, version, entries, facts.derive(case, analysis, acked)))
+        w = facts.Write(cid, version, facts.derive(case, analysis, acked), entries)
+        out.append((cid, version, entries, w.derived, facts.digest(w)))
     return out
 
 
