@@ -313,10 +313,11 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
 #
 # A refresh through a file (above) reads every case, then analyses them all, then writes
 # them all back: three passes one after the other, so its rate was a third of `bulk
-# analyze`'s. On the pool the three overlap: this process reads a batch (plain Core
-# queries, no ORM objects) and hands it to a worker, which parses, analyses and reads the
-# facts off the analysis (`facts.derive`, pure); meanwhile this process reads the next
-# batches and writes back the ones done, in their order, one transaction each. The
+# analyze`'s. On the pool the three overlap: this process hands 100 case ids at a time to a
+# worker, which reads them (plain Core queries, no ORM objects, on its own connection),
+# parses, analyses and reads the facts off the analysis (`facts.derive`, pure) and their
+# digest; meanwhile this process writes back the ones done, in their order, one transaction
+# each, and only the cases whose facts changed (`facts.digest`). The
 # database is the only state: an interrupted refresh, run again, finds the cases already
 # as of the day (`_todo`) and does the rest.
 
@@ -394,10 +395,9 @@ def refresh_pooled(
                 writes.popleft().result()  # a failed write-back stops the refresh here
 
     try:
+        url = desk.settings.database_url
         for i in range(0, len(todo), POOL_BATCH):
-            with desk._sessions() as s:
-                batch = read_batch(s, todo[i : i + POOL_BATCH], day)
-            ahead.append(pool.submit(derive_batch, batch))
+            ahead.append(pool.submit(read_and_derive, url, todo[i : i + POOL_BATCH], day))
             if len(ahead) > 2 * workers + 1:
                 take()
         while ahead:
@@ -420,6 +420,25 @@ Exported = tuple[int, int, bytes, dict[str, int], list[str]]
 #: A worker's answer: (id, version, entries, the facts, or None if the engine refused it,
 #: and their ``facts.digest``, worked out here so that the writer only compares)
 Derivation = tuple[int, int, dict[str, int], "facts.Derived | None", str | None]
+
+
+#: each pool worker's engine, by database URL (opened on its first batch)
+_ENGINES: dict[str, Any] = {}
+
+
+def read_and_derive(url: str, ids: list[int], day: dt.date) -> list[Derivation]:
+    """In a pool worker: the cases read from the database (:func:`read_batch`, on the
+    worker's own connection) and their facts derived (:func:`derive_batch`). Reading in the
+    workers, not in the refreshing process, lets the reading grow with the workers: it cost
+    that one process as much CPU as the analysis (docs/decisions.md, issue 11)."""
+    from cdpdesk.desk import db
+
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = db.make_engine(url)
+    with Session(engine) as s:
+        batch = read_batch(s, ids, day)
+    return derive_batch(batch)
 
 
 def derive_batch(batch: list[Exported]) -> list[Derivation]:
