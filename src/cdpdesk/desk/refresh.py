@@ -435,7 +435,7 @@ def read_and_derive(url: str, ids: list[int], day: dt.date) -> list[Derivation]:
 
     engine = _ENGINES.get(url)
     if engine is None:
-        engine = _ENGINES[url] = db.make_engine(url)
+        engine = _ENGINES[url] = db.make_engine(url, reads_only=True)
     with Session(engine) as s:
         batch = read_batch(s, ids, day)
     return derive_batch(batch)
