@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
-from cdpdesk.bulk.runner import start_pool
+from cdpdesk.bulk.runner import run_bulk, start_pool
 from cdpdesk.bulk.synth import synth_cases
 from cdpdesk.cli.case_import import import_jsonl
 from cdpdesk.desk import refresh as refresh_module
+from cdpdesk.desk.listing import list_cases
 from cdpdesk.desk.models import (
     AssessmentFact,
     Case,
@@ -263,3 +264,101 @@ def test_an_interrupted_pooled_refresh_resumes_from_the_database(
         assert seen == [(10, 20), (20, 20)]
         with desk._sessions() as s:
             assert s.scalar(select(CaseFacts.case_id).where(CaseFacts.as_of != day)) is None
+
+
+def _ids(desk: Desk) -> dict[str, list[tuple[Any, ...]]]:
+    """Each child fact row's own id with its case: a row written again gets a new id (the
+    name terms have no id of their own: the spy on ``facts.write`` sees those)."""
+    with desk._sessions() as s:
+        return {
+            m.__tablename__: sorted(tuple(r) for r in s.execute(select(m.id, m.case_id)))
+            for m in (HearingFact, AssessmentFact, DeadlineFact, WithdrawalFact)
+        }
+
+
+def _as_of(desk: Desk) -> dict[int, tuple[dt.date, Any]]:
+    with desk._sessions() as s:
+        return {
+            cid: (d, at)
+            for cid, d, at in s.execute(select(CaseFacts.case_id, CaseFacts.as_of, CaseFacts.refreshed_at))
+        }
+
+
+@pytest.mark.parametrize("pooled", [True, False], ids=["pool", "file"])
+def test_a_refresh_where_nothing_changed_writes_no_fact_rows_but_marks_the_day(
+    db_url: str, pool: Any, pooled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = dt.date(2031, 3, 3)
+    with Desk.open(db_url) as desk:
+        ids, _acked = _busy_desk(desk)
+        first = refresh(desk, day, _runner, workers=2, pool=pool if pooled else None)
+        assert first.written == len(ids)
+        before = {m.__tablename__: _rows(desk, m, ("refreshed_at", "as_of")) for m in FACT_TABLES}
+        row_ids, stamps = _ids(desk), _as_of(desk)
+        # the stored facts were as of the day before, and are the same as that day's
+        with desk._tx() as s:
+            s.execute(update(CaseFacts).values(as_of=day - dt.timedelta(days=1)))
+        written: list[int] = []
+        real = refresh_module.facts.write
+        monkeypatch.setattr(
+            refresh_module.facts,
+            "write",
+            lambda s, items, *a: (written.extend(w.case_id for w in items), real(s, items, *a)),
+        )
+        stats = refresh(desk, day, _runner, workers=2, pool=pool if pooled else None)
+        assert (stats.todo, stats.written, stats.unchanged, stats.changed, stats.errors) == (
+            len(ids),
+            len(ids),
+            len(ids),
+            0,
+            0,
+        )
+        assert written == []  # no fact row written again ...
+        assert _ids(desk) == row_ids
+        assert {m.__tablename__: _rows(desk, m, ("refreshed_at", "as_of")) for m in FACT_TABLES} == before
+        now = _as_of(desk)  # ... but every case is as of the day, refreshed now
+        assert {d for d, _at in now.values()} == {day}
+        assert all(now[cid][1] > stamps[cid][1] for cid in ids)
+        assert list_cases(desk, None).as_of == day.isoformat()
+        assert refresh(desk, day, _runner, workers=2, pool=pool if pooled else None).todo == 0
+
+
+@pytest.mark.parametrize("pooled", [True, False], ids=["pool", "file"])
+def test_a_refresh_where_one_case_changed_writes_exactly_that_case(
+    db_url: str, pool: Any, pooled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = dt.date(2031, 3, 3)
+    with Desk.open(db_url) as desk:
+        ids, _acked = _busy_desk(desk)
+        refresh(desk, day, _runner, workers=2, pool=pool if pooled else None)
+        want = {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES}
+        row_ids = _ids(desk)
+        one = row_ids["case_deadlines"][0][1]  # a case with deadlines
+        # yesterday's facts: the same for every case but one, whose stage and deadlines moved
+        with desk._tx() as s:
+            s.execute(update(CaseFacts).values(as_of=day - dt.timedelta(days=1)))
+            s.execute(
+                update(CaseFacts)
+                .where(CaseFacts.case_id == one)
+                .values(stage="in_appeals", facts_digest="0" * 32)
+            )
+            s.execute(delete(DeadlineFact).where(DeadlineFact.case_id == one))
+        written: list[int] = []
+        real = refresh_module.facts.write
+        monkeypatch.setattr(
+            refresh_module.facts,
+            "write",
+            lambda s, items, *a: (written.extend(w.case_id for w in items), real(s, items, *a)),
+        )
+        stats = refresh(desk, day, _runner, workers=2, pool=pool if pooled else None)
+        assert (stats.written, stats.unchanged) == (len(ids), len(ids) - 1)
+        assert written == [one]
+        assert {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES} == want
+        got = _ids(desk)  # the others' rows are the very rows written before
+        for table, rows in got.items():
+            assert [r for r in rows if r[1] != one] == [r for r in row_ids[table] if r[1] != one]
+        assert any(r[1] == one for r in got["case_deadlines"])
+
+
+def _runner(src: Path, out: Path, day: dt.date, errors: Path) -> object:
+    return run_bulk(src, out, default_as_of=day, workers=1, errors_path=errors)

@@ -323,7 +323,8 @@ def desk_refresh(
     rate = stats.todo / stats.seconds if stats.seconds > 0 else 0.0
     print(
         f"facts as of {stats.as_of}: {stats.written} of {stats.cases} cases refreshed "
-        f"({stats.cases - stats.todo} were already as of that day; {stats.changed} changed meanwhile, "
+        f"({stats.unchanged} of them with the same facts, only their day moved; "
+        f"{stats.cases - stats.todo} were already as of that day; {stats.changed} changed meanwhile, "
         f"{stats.errors} refused by the engine) in {stats.seconds:.1f} s ({rate:,.0f} cases/s, {stats.workers} workers)"
     )
 

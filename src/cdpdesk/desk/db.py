@@ -64,7 +64,10 @@ def describe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, reads_only: bool = False) -> Engine:
+    """``reads_only``: an engine that only reads (a refresh worker's): on SQLite its
+    transactions start with a plain ``BEGIN``, a snapshot under WAL that waits for no
+    writer and makes none wait, instead of queueing for the write lock."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -86,7 +89,7 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
         return engine
     # SQLAlchemy imports the driver here: psycopg comes with the 'postgres' extra.

@@ -21,6 +21,7 @@ its facts in the same transaction, from the analysis it already ran. Facts are a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract.analysis import CDP, EQUIVALENT, HELD_TYPES, LIEN_STATUTE
@@ -248,6 +249,8 @@ class Write:
     version: int
     derived: Derived
     entries: dict[str, int]
+    #: ``digest(self)`` when the caller already has it (a pool worker worked it out)
+    digest: str | None = None
 
 
 def acknowledged_in(s: Session, case_ids: Sequence[int]) -> dict[int, set[str]]:
@@ -262,57 +265,107 @@ def acknowledged_in(s: Session, case_ids: Sequence[int]) -> dict[int, set[str]]:
     return out
 
 
+#: the fact tables, in the order ``_rows`` gives their rows
+_TABLES = (CaseFacts, HearingFact, AssessmentFact, DeadlineFact, WithdrawalFact, NameTerm)
+
+
+def _rows(w: Write) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
+    """The case's ``case_facts`` row without its day (``as_of``, ``analysis_key``,
+    ``refreshed_at``: ``write`` adds them) and the rows of the other fact tables."""
+    d = w.derived
+    row = {
+        "case_id": w.case_id,
+        "case_version": w.version,
+        "stage": d.stage,
+        "stage_title": d.stage_title,
+        "stage_since": d.stage_since,
+        "next_deadline": d.next_deadline,
+        "csed": d.csed,
+        "csed_lower_bound": d.csed_lower_bound,
+        "taxpayer": d.taxpayer,
+        "taxpayer_sort": d.taxpayer_sort or (None if d.taxpayer is None else _sort_name(d.taxpayer)),
+        "tin_last4": d.tin_last4,
+    }
+    children = [
+        [{"case_id": w.case_id} | h for h in d.hearings],
+        [{"case_id": w.case_id} | a for a in d.assessments],
+        [{"case_id": w.case_id} | x for x in d.deadlines],
+        [
+            {"case_id": w.case_id, "entry_id": w.entries[x["event_key"]]} | x
+            for x in d.withdrawals
+            if x["event_key"] in w.entries
+        ],
+        [{"case_id": w.case_id, "term": t} for t in d.terms],
+    ]
+    return row, children
+
+
+def digest(w: Write) -> str:
+    """A digest of every row ``write`` stores for this case version except the day they are
+    as of: equal digests, equal rows (the refresh then only moves the day). The facts
+    format is part of it, so facts read off by other code are never taken for equal."""
+    row, children = _rows(w)
+    text = orjson.dumps([FACTS_FORMAT, row, children], option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
 def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetime) -> None:
-    """Replace the facts of these cases (inside the caller's transaction)."""
+    """Replace the facts of these cases (inside the caller's transaction): one DELETE per
+    table per 500 cases and one executemany per table."""
     if not items:
         return
     ids = [w.case_id for w in items]
     for i in range(0, len(ids), _CHUNK):
         part = ids[i : i + _CHUNK]
-        for model in (NameTerm, WithdrawalFact, DeadlineFact, AssessmentFact, HearingFact, CaseFacts):
+        for model in reversed(_TABLES):  # the case_facts row last
             s.execute(delete(model).where(model.case_id.in_(part)))
-    facts, hearings, assessments, deadlines, withdrawals, terms = [], [], [], [], [], []
+    key = facts_key(analysis_key)
+    tables: list[list[dict[str, Any]]] = [[] for _ in _TABLES]
     for w in items:
-        d = w.derived
-        facts.append(
-            {
-                "case_id": w.case_id,
-                "case_version": w.version,
-                "as_of": d.as_of,
-                "analysis_key": facts_key(analysis_key),
-                "stage": d.stage,
-                "stage_title": d.stage_title,
-                "stage_since": d.stage_since,
-                "next_deadline": d.next_deadline,
-                "csed": d.csed,
-                "csed_lower_bound": d.csed_lower_bound,
-                "taxpayer": d.taxpayer,
-                "taxpayer_sort": d.taxpayer_sort or (None if d.taxpayer is None else _sort_name(d.taxpayer)),
-                "tin_last4": d.tin_last4,
-                "refreshed_at": now,
-            }
-        )
-        hearings += [{"case_id": w.case_id} | h for h in d.hearings]
-        assessments += [{"case_id": w.case_id} | a for a in d.assessments]
-        deadlines += [{"case_id": w.case_id} | x for x in d.deadlines]
-        withdrawals += [
-            {"case_id": w.case_id, "entry_id": w.entries[x["event_key"]]} | x
-            for x in d.withdrawals
-            if x["event_key"] in w.entries
-        ]
-        terms += [{"case_id": w.case_id, "term": t} for t in d.terms]
-    for model, rows in (
-        (CaseFacts, facts),
-        (HearingFact, hearings),
-        (AssessmentFact, assessments),
-        (DeadlineFact, deadlines),
-        (WithdrawalFact, withdrawals),
-        (NameTerm, terms),
-    ):
+        row, children = _rows(w)
+        row["as_of"] = w.derived.as_of
+        row["analysis_key"] = key
+        row["refreshed_at"] = now
+        row["facts_digest"] = w.digest or digest(w)
+        tables[0].append(row)
+        for rows, more in zip(tables[1:], children, strict=True):
+            rows += more
+    for table, rows in zip(_TABLES, tables, strict=True):
         if rows:
             # Core's executemany, not the ORM's bulk insert: the ORM's per-row bookkeeping
             # was most of a bulk import's and a refresh's write time (docs/decisions.md, issue 11)
-            s.execute(table_insert(model), rows)
+            s.execute(table_insert(table), rows)
+
+
+def stored_digests(s: Session, case_ids: Sequence[int]) -> dict[int, tuple[int, str | None]]:
+    """Each case's current version and the digest of its stored facts (None: no facts, or
+    facts written before migration 0012)."""
+    out: dict[int, tuple[int, str | None]] = {}
+    for i in range(0, len(case_ids), _CHUNK):
+        rows = s.execute(
+            select(Case.id, Case.version, CaseFacts.facts_digest)
+            .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
+            .where(Case.id.in_(case_ids[i : i + _CHUNK]))
+        )
+        for cid, version, stored in rows:
+            out[cid] = (version, stored)
+    return out
+
+
+def move_day(s: Session, days: Sequence[tuple[int, dt.date]], analysis_key: str, now: dt.datetime) -> None:
+    """Cases whose facts did not change (same digest): only their day, key and time of
+    refresh move, one UPDATE per day and 500 cases (inside the caller's transaction)."""
+    by_day: dict[dt.date, list[int]] = {}
+    for cid, day in days:
+        by_day.setdefault(day, []).append(cid)
+    key = facts_key(analysis_key)
+    for day, ids in sorted(by_day.items()):
+        for i in range(0, len(ids), _CHUNK):
+            s.execute(
+                update(CaseFacts)
+                .where(CaseFacts.case_id.in_(ids[i : i + _CHUNK]))
+                .values(as_of=day, analysis_key=key, refreshed_at=now)
+            )
 
 
 def stale_cases(s: Session, after: int = 0, limit: int = _CHUNK) -> list[int]:

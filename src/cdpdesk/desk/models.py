@@ -207,6 +207,9 @@ class CaseFacts(Base):
     taxpayer_sort: Mapped[str | None] = mapped_column(String(300))
     tin_last4: Mapped[str | None] = mapped_column(String(4))
     refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: a digest of all this case's fact rows but their day (facts.digest, migration 0012):
+    #: the nightly refresh rewrites a case's facts only when it differs
+    facts_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class HearingFact(Base):

@@ -63,12 +63,15 @@ class RefreshStats:
     as_of: dt.date
     cases: int  # stored cases
     todo: int  # cases this run had to refresh
-    written: int  # facts written back
+    written: int  # cases brought to the day (their facts rewritten, or only their day moved)
     changed: int  # left alone: the case changed since the export
     errors: int  # the engine refused the stored case
     seconds: float
     analysis_seconds: float
     workers: int
+    #: of ``written``, the cases whose facts were the same as stored (``facts.digest``):
+    #: only their day moved, no fact row written
+    unchanged: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +79,7 @@ class RefreshStats:
             "cases": self.cases,
             "todo": self.todo,
             "written": self.written,
+            "unchanged": self.unchanged,
             "changed": self.changed,
             "errors": self.errors,
             "seconds": round(self.seconds, 3),
@@ -182,7 +186,7 @@ def refresh(
     if not out_path.is_file():
         analyse(cases_path, out_path, day, work / "errors.jsonl")
     analysis_seconds = time.perf_counter() - t1
-    done, changed, bad = _write_back(desk, cases_path, index_path, out_path, state, state_path, written)
+    done, changed, bad, same = _write_back(desk, cases_path, index_path, out_path, state, state_path, written)
     shutil.rmtree(work, ignore_errors=True)
     desk._facts_complete = False  # the next list checks again for cases left without facts
     return RefreshStats(
@@ -195,6 +199,7 @@ def refresh(
         time.perf_counter() - t0,
         analysis_seconds,
         workers,
+        same,
     )
 
 
@@ -227,25 +232,26 @@ def _write_back(
     state: dict[str, Any],
     state_path: Path,
     written: Callable[[int, int], None] | None,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, int]:
     from cdpdesk.desk.cases import ANALYSIS_KEY
 
     skip = int(state["written_lines"])
     total = int(state["exported"])
-    done = changed = bad = 0
+    done = changed = bad = same = 0
     batch: list[tuple[int, int, bytes, bytes, dict[str, int]]] = []
 
     def flush() -> None:
-        nonlocal done, changed, bad
+        nonlocal done, changed, bad, same
         if not batch:
             return
         ids = [b[0] for b in batch]
         with desk._tx() as s:
-            current = dict(s.execute(select(Case.id, Case.version).where(Case.id.in_(ids))).all())
+            current = facts.stored_digests(s, ids)
             acked = facts.acknowledged_in(s, ids)
-            writes = []
+            writes, days = [], []
             for cid, version, case_line, analysis_line, entries in batch:
-                if current.get(cid) != version:
+                stored = current.get(cid)
+                if stored is None or stored[0] != version:
                     changed += 1
                     continue
                 analysis = orjson.loads(analysis_line)
@@ -258,11 +264,17 @@ def _write_back(
                 except CaseError:
                     bad += 1
                     continue
-                writes.append(
-                    facts.Write(cid, version, facts.derive(case, analysis, acked.get(cid, ())), entries)
-                )
-            facts.write(s, writes, ANALYSIS_KEY, utcnow())
-            done += len(writes)
+                w = facts.Write(cid, version, facts.derive(case, analysis, acked.get(cid, ())), entries)
+                w = facts.Write(cid, version, w.derived, entries, facts.digest(w))
+                if w.digest == stored[1]:
+                    days.append((cid, w.derived.as_of))
+                else:
+                    writes.append(w)
+            now = utcnow()
+            facts.write(s, writes, ANALYSIS_KEY, now)
+            facts.move_day(s, days, ANALYSIS_KEY, now)
+            done += len(writes) + len(days)
+            same += len(days)
         state["written_lines"] = int(state["written_lines"]) + len(batch)
         _save_state(state_path, state)
         batch.clear()
@@ -280,7 +292,7 @@ def _write_back(
             if len(batch) >= BATCH:
                 flush()
         flush()
-    return done, changed, bad
+    return done, changed, bad, same
 
 
 def _read_state(path: Path, key: str) -> dict[str, Any] | None:
@@ -301,10 +313,11 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
 #
 # A refresh through a file (above) reads every case, then analyses them all, then writes
 # them all back: three passes one after the other, so its rate was a third of `bulk
-# analyze`'s. On the pool the three overlap: this process reads a batch (plain Core
-# queries, no ORM objects) and hands it to a worker, which parses, analyses and reads the
-# facts off the analysis (`facts.derive`, pure); meanwhile this process reads the next
-# batches and writes back the ones done, in their order, one transaction each. The
+# analyze`'s. On the pool the three overlap: this process hands 100 case ids at a time to a
+# worker, which reads them (plain Core queries, no ORM objects, on its own connection),
+# parses, analyses and reads the facts off the analysis (`facts.derive`, pure) and their
+# digest; meanwhile this process writes back the ones done, in their order, one transaction
+# each, and only the cases whose facts changed (`facts.digest`). The
 # database is the only state: an interrupted refresh, run again, finds the cases already
 # as of the day (`_todo`) and does the rest.
 
@@ -324,7 +337,7 @@ def refresh_pooled(
     total, todo = _todo(desk, day, ANALYSIS_KEY)
     # a refresh through a file interrupted on the same day: its cases are in ``todo`` anyway
     shutil.rmtree(desk.settings.var_dir / "refresh" / day.isoformat(), ignore_errors=True)
-    done = changed = bad = 0
+    done = changed = bad = same = 0
     waited = 0.0
     ahead: deque[Future[list[Derivation]]] = deque()
 
@@ -340,21 +353,27 @@ def refresh_pooled(
             raise
 
     def _write(results: list[Derivation]) -> None:
-        nonlocal done, changed, bad
+        nonlocal done, changed, bad, same
         ids = [r[0] for r in results]
         with desk._tx() as s:
-            current = dict(s.execute(select(Case.id, Case.version).where(Case.id.in_(ids))).all())
-            writes = []
-            for cid, version, entries, derived in results:
-                if current.get(cid) != version:
+            current = facts.stored_digests(s, ids)
+            writes, days = [], []
+            for cid, version, entries, derived, digest in results:
+                stored = current.get(cid)
+                if stored is None or stored[0] != version:
                     changed += 1  # changed since it was read: its new version wrote its facts
                 elif derived is None:
                     bad += 1
                     log.warning("case %s: not refreshed: the engine refused the stored case", cid)
+                elif digest == stored[1]:
+                    days.append((cid, derived.as_of))  # the same facts: only their day moves
                 else:
-                    writes.append(facts.Write(cid, version, derived, entries))
-            facts.write(s, writes, ANALYSIS_KEY, utcnow())
-        done += len(writes)
+                    writes.append(facts.Write(cid, version, derived, entries, digest))
+            now = utcnow()
+            facts.write(s, writes, ANALYSIS_KEY, now)
+            facts.move_day(s, days, ANALYSIS_KEY, now)
+        done += len(writes) + len(days)
+        same += len(days)
         if written is not None:
             written(done + changed + bad, len(todo))
 
@@ -376,10 +395,9 @@ def refresh_pooled(
                 writes.popleft().result()  # a failed write-back stops the refresh here
 
     try:
+        url = desk.settings.database_url
         for i in range(0, len(todo), POOL_BATCH):
-            with desk._sessions() as s:
-                batch = read_batch(s, todo[i : i + POOL_BATCH], day)
-            ahead.append(pool.submit(derive_batch, batch))
+            ahead.append(pool.submit(read_and_derive, url, todo[i : i + POOL_BATCH], day))
             if len(ahead) > 2 * workers + 1:
                 take()
         while ahead:
@@ -391,14 +409,36 @@ def refresh_pooled(
             fut.cancel()
         writer.shutdown(wait=True, cancel_futures=True)
     desk._facts_complete = False
-    return RefreshStats(day, total, len(todo), done, changed, bad, time.perf_counter() - t0, waited, workers)
+    return RefreshStats(
+        day, total, len(todo), done, changed, bad, time.perf_counter() - t0, waited, workers, same
+    )
 
 
 #: One case for a worker: (id, version, its cdpdesk.case/1 line as of the day, the entry id
 #: of each current event, the withdrawals it has a Letter 4383 for)
 Exported = tuple[int, int, bytes, dict[str, int], list[str]]
-#: A worker's answer: (id, version, entries, the facts, or None if the engine refused it)
-Derivation = tuple[int, int, dict[str, int], "facts.Derived | None"]
+#: A worker's answer: (id, version, entries, the facts, or None if the engine refused it,
+#: and their ``facts.digest``, worked out here so that the writer only compares)
+Derivation = tuple[int, int, dict[str, int], "facts.Derived | None", str | None]
+
+
+#: each pool worker's engine, by database URL (opened on its first batch)
+_ENGINES: dict[str, Any] = {}
+
+
+def read_and_derive(url: str, ids: list[int], day: dt.date) -> list[Derivation]:
+    """In a pool worker: the cases read from the database (:func:`read_batch`, on the
+    worker's own connection) and their facts derived (:func:`derive_batch`). Reading in the
+    workers, not in the refreshing process, lets the reading grow with the workers: it cost
+    that one process as much CPU as the analysis (docs/decisions.md, issue 11)."""
+    from cdpdesk.desk import db
+
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = _ENGINES[url] = db.make_engine(url, reads_only=True)
+    with Session(engine) as s:
+        batch = read_batch(s, ids, day)
+    return derive_batch(batch)
 
 
 def derive_batch(batch: list[Exported]) -> list[Derivation]:
@@ -410,9 +450,10 @@ def derive_batch(batch: list[Exported]) -> list[Derivation]:
             case = load_case(line)
             analysis = analyze(case, case.as_of)
         except CaseError:
-            out.append((cid, version, entries, None))
+            out.append((cid, version, entries, None, None))
             continue
-        out.append((cid, version, entries, facts.derive(case, analysis, acked)))
+        w = facts.Write(cid, version, facts.derive(case, analysis, acked), entries)
+        out.append((cid, version, entries, w.derived, facts.digest(w)))
     return out
 
 
