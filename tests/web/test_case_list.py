@@ -174,9 +174,16 @@ def _page(c: Any, p: int) -> list[dict[str, Any]]:
 
 
 def test_one_pager_says_more_than_past_the_cap() -> None:
+    from cdpdesk import i18n
     from cdpdesk.web.pages import templates
 
-    pg = templates.env.get_template("_pager.html").module
+    # the partial's words go through the page's own gettext (pages import it `with context`)
+    def pager_in(lang: str) -> Any:
+        return templates.env.get_template("_pager.html").make_module(
+            i18n.jinja_callables(i18n.translator(lang))
+        )
+
+    pg = pager_in("en")
     assert str(pg.counted(1000, False, "case", "cases")) == "more than 1,000 cases"  # type: ignore[attr-defined]
     assert str(pg.counted(1, True, "case", "cases")) == "1 case"  # type: ignore[attr-defined]
     assert str(pg.counted(20000, True, "case", "cases")) == "20,000 cases"  # type: ignore[attr-defined]
@@ -187,3 +194,7 @@ def test_one_pager_says_more_than_past_the_cap() -> None:
     last = str(pg.pager(5, 5, False, True, lambda n: f"/q?page={n}", "Pages of the queue"))  # type: ignore[attr-defined]
     assert 'aria-label="Pages of the queue"' in last and 'rel="next"' not in last and "Page 5 of 5" in last
     assert str(pg.pager(1, 1, False, True, lambda n: "")).strip() == ""  # type: ignore[attr-defined]
+    es = pager_in("es")
+    assert str(es.page_of(3, 50, False)) == "página 3 de 50 o más"  # type: ignore[attr-defined]
+    nav_es = str(es.pager(3, 50, True, False, lambda n: f"/cases?page={n}"))  # type: ignore[attr-defined]
+    assert "Página 3 de 50 o más" in nav_es and "Página anterior" in nav_es and "Página siguiente" in nav_es
