@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from cdpdesk.desk import facts as F
 from cdpdesk.desk.models import AssessmentFact, Case, CaseFacts, DeadlineFact, Taxpayer
-from cdpdesk.desk.paging import COUNT_CAP, Total, capped_count, count_limit
+from cdpdesk.desk.paging import COUNT_CAP, Paged, capped_count, count_limit
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.coming import ComingDeadline, coming_deadlines
 from cdpdesk.privacy import mask_tin
@@ -72,7 +72,7 @@ class CaseDeadline:
 
 
 @dataclass(frozen=True, slots=True)
-class DeadlinePage:
+class DeadlinePage(Paged):
     """One page of deadlines across cases, and how many match in all."""
 
     items: list[CaseDeadline]
@@ -82,15 +82,6 @@ class DeadlinePage:
     day: dt.date  # days left count from this day
     #: ``total`` is every match; else a lower bound (more than ``total`` match)
     total_exact: bool = True
-
-    @property
-    def pages(self) -> int:
-        """How many pages (when the total is a lower bound: at least this many)."""
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return Total(self.total, self.total_exact).has_next((self.page - 1) * self.per_page, self.per_page)
 
     @property
     def as_of(self) -> dt.date | None:

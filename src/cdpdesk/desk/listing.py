@@ -30,7 +30,7 @@ from cdpdesk.desk.models import (
     Taxpayer,
     WithdrawalFact,
 )
-from cdpdesk.desk.paging import COUNT_CAP, Narrowing, Total, capped_count, count_limit, narrowest
+from cdpdesk.desk.paging import COUNT_CAP, Narrowing, Paged, Total, capped_count, count_limit, narrowest
 from cdpdesk.desk.record import ID_MAX, DeskError
 from cdpdesk.engine.coming import ACT_BY
 from cdpdesk.engine.roadmap import STAGE_BY_ID
@@ -54,7 +54,7 @@ class QueryError(DeskError):
 
 
 @dataclass(frozen=True, slots=True)
-class CasePage:
+class CasePage(Paged):
     items: list[dict[str, Any]]
     total: int
     page: int
@@ -62,15 +62,6 @@ class CasePage:
     filters: dict[str, Any] = field(default_factory=dict)
     #: ``total`` is every match; else a lower bound (more than ``total`` match)
     total_exact: bool = True
-
-    @property
-    def pages(self) -> int:
-        """How many pages (when the total is a lower bound: at least this many)."""
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return Total(self.total, self.total_exact).has_next((self.page - 1) * self.per_page, self.per_page)
 
     @property
     def as_of(self) -> str | None:

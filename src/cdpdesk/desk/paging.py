@@ -50,6 +50,26 @@ class Total:
         return max(1, -(-self.n // per_page))
 
 
+class Paged:
+    """``pages`` and ``has_next`` of a page dataclass with ``total``, ``total_exact``, ``page``
+    and ``per_page`` (the case list's and the deadlines' pages), from its :class:`Total`."""
+
+    __slots__ = ()
+    total: int
+    total_exact: bool
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages (when the total is a lower bound: at least this many)."""
+        return Total(self.total, self.total_exact).pages(self.per_page)
+
+    @property
+    def has_next(self) -> bool:
+        return Total(self.total, self.total_exact).has_next((self.page - 1) * self.per_page, self.per_page)
+
+
 def count_limit(cap: int | None, offset: int, per_page: int) -> int | None:
     """The most rows a page's count reads: the cap, or past the cap the rows up to the end of
     this page (an OFFSET reads those anyway); ``None``: count them all."""
