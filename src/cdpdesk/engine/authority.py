@@ -415,7 +415,7 @@ CSED_PASSED = R(
 
 DISASTER_POSTPONEMENT = R(
     "disaster-postponement",
-    ("IRC 7508A(a)", "Reg. 301.7508A-1(c)(1)(iv)", "Rev. Proc. 2018-58", "IRC 7503"),
+    ("IRC 7508A(a)", "Reg. 301.7508A-1(c)(1)", "Rev. Proc. 2018-58", "IRC 7503"),
     "a hearing-request or Tax Court petition deadline that falls inside a disaster relief period "
     "moves to the period's last day (rolled)",
     "3.4",
@@ -442,7 +442,7 @@ PETITION_EQUITABLE_TOLLING = R(
 )
 FORM_12257 = R(
     "form-12257-summary-determination",
-    ("IRC 6330(c)(3)", "IRC 6330(d)(1)", "IRC 6330(e)(1)", "IRM 8.22", "Form 12257"),
+    ("IRC 6330(c)(3)", "IRC 6330(d)(1)", "IRC 6330(e)(1)", "IRM 8.22.9.5.3", "Form 12257"),
     "a CDP hearing closed by Form 12257 (with waivers of Tax Court review and of the levy "
     "suspension) is final on the form's date: no petition window; levy and the CSED run again",
     "4.5",
