@@ -63,6 +63,35 @@ def spanish_lists(browser: Browser, base: str, ids: dict[str, int]) -> None:
     phone.context.close()
 
 
+def spanish_case(browser: Browser, base: str, ids: dict[str, int]) -> None:
+    """The case page in Spanish, a representative's (issue 16, session 6), at desktop and
+    phone width: ``python -c 'from tests.web.screenshots import only_spanish_case; only_spanish_case()'``."""
+    es = browser.new_context(locale="es-US", viewport={"width": 1280, "height": 900})
+    page = es.new_page()
+    sign_in_es(page, base, "rep")
+    page.goto(f"{base}/cases/{ids['eh-withdrawal']}")
+    page.screenshot(path=OUT / "web-es-case.png", full_page=True)
+    phone = browser.new_context(
+        locale="es-US", viewport={"width": 390, "height": 844}, device_scale_factor=2
+    ).new_page()
+    sign_in_es(phone, base, "rep")
+    phone.goto(f"{base}/cases/{ids['eh-withdrawal']}")
+    phone.screenshot(path=OUT / "web-es-phone-case.png", full_page=True)
+    es.close()
+    phone.context.close()
+
+
+def only_spanish_case() -> None:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_server(Path(tmp) / "var") as srv,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        spanish_case(browser, srv.url, srv.demo["cases"])
+        browser.close()
+
+
 def only_spanish_lists() -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -113,6 +142,7 @@ def main() -> None:
             es_phone.screenshot(path=OUT / "web-es-phone-understand.png", full_page=True)
 
             spanish_lists(browser, base, ids)
+            spanish_case(browser, base, ids)
 
             phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             sign_in(phone, base, "avery")

@@ -31,7 +31,6 @@ DOWNLOAD = re.compile(r"\.(csv|ics|json|pdf)$")
 #: Spanish), and the test fails once one of them is Spanish, so this list only shrinks.
 #: Issue 16 is not done while it has an entry (docs/decisions.md).
 LEFT_IN_ENGLISH = {
-    "the case page (case.html)": re.compile(r"/cases/\d+"),
     "taking in transcripts (transcripts_upload.html)": re.compile(r"/intake/transcripts"),
 }
 #: A bound on the crawl: a demo account reaches a few dozen pages.

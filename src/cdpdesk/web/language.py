@@ -33,6 +33,7 @@ TRANSLATED = frozenset(
         "whatif.html",
         "calendar.html",
         "deadlines.html",
+        "case.html",
         "password.html",
     }
 )

@@ -57,6 +57,16 @@ KIND_WORDS = (
     N_("Other date"),
 )
 
+#: web/transcripts.py KIND_WORDS: a transcript review item's kind, on the case page's review
+#: list (_case_reviews.html).
+REVIEW_KIND_WORDS = (
+    N_("Not imported: code not in the table"),
+    N_("Not imported"),
+    N_("Imported: check it"),
+    N_("Not imported: no pair"),
+    N_("Dates conflict"),
+)
+
 
 def _tr(context: Context) -> Translator:
     tr = context.get("tr")

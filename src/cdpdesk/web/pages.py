@@ -25,11 +25,12 @@ from cdpdesk.desk.listing import SORTS, QueryError, check_q, list_cases
 from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.coming import KIND_WORDS
+from cdpdesk.engine.explain import irs_csed_lines
 from cdpdesk.engine.glossary import LETTERS, find_letter, spanish_edition
 from cdpdesk.engine.roadmap import STAGE_BY_ID, STAGES
 from cdpdesk.engine.words import N_
 from cdpdesk.i18n import Translator, translator
-from cdpdesk.web import language, ops
+from cdpdesk.web import language, ops, svg
 from cdpdesk.web.params import CaseId, LetterId
 from cdpdesk.web.security import (
     check_csrf,
@@ -50,18 +51,13 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.policies["ext.i18n.trimmed"] = True
 templates.env.newstyle_gettext = True  # type: ignore[attr-defined]
 
-STATUS_WORDS = {
-    "pending": "pending",
-    "withdrawn": "withdrawn",
-    "determined": "determination issued",
-    "final": "final",
-    "not_held": "no hearing",
-}
+#: A hearing's state and type on the case page (message ids; translated where shown).
+STATUS_WORDS = svg.STATUS_WORDS
 HEARING_WORDS = {
-    "cdp": "CDP hearing",
-    "equivalent": "Equivalent hearing",
-    "premature": "Too early",
-    "none": "No hearing",
+    "cdp": N_("CDP hearing"),
+    "equivalent": N_("Equivalent hearing"),
+    "premature": N_("Too early"),
+    "none": N_("No hearing"),
 }
 
 
@@ -100,6 +96,53 @@ templates.env.filters["long_date"] = _long_date_filter
 templates.env.filters["days_from_today"] = days_from_today
 templates.env.globals["STATUS_WORDS"] = STATUS_WORDS
 templates.env.globals["HEARING_WORDS"] = HEARING_WORDS
+
+
+@pass_context
+def _event_words(context: Context, kind: str) -> str:
+    return svg.event_words(kind, _tr(context))
+
+
+@pass_context
+def _cause_words(context: Context, cause: str) -> str:
+    return svg.cause_words(cause, _tr(context))
+
+
+#: A log entry's kind other than "record" (desk/record.py).
+LOG_KINDS = {"correction": N_("correction"), "retraction": N_("retraction")}
+_ENDED_HEARING = {"cdp": N_("CDP hearing ({parts})"), "equivalent": N_("equivalent hearing ({parts})")}
+
+
+@pass_context
+def _ended_hearings(context: Context, analysis: dict[str, Any], event: str) -> str:
+    """The hearings a waiting withdrawal ends, in the page's language: the words of
+    desk/facts.py ``ends`` ("CDP hearing (levy)"), from the analysis's hearings it ended."""
+    tr = _tr(context)
+    out = []
+    for kind in ("cdp", "equivalent"):
+        ended = [
+            h
+            for h in analysis["hearings"]
+            if h["type"] == kind and (h.get("withdrawn_by") == event or event in (h.get("withdrawals") or ()))
+        ]
+        found = {"lien" if h["statute"] == "IRC 6320" else "levy" for h in ended}
+        parts = [tr.gettext(p) for p in ("lien", "levy") if p in found]
+        if parts:
+            out.append(tr.gettext(_ENDED_HEARING[kind]).format(parts=tr.join(parts)))
+    return "; ".join(out)
+
+
+templates.env.globals["event_words"] = _event_words
+templates.env.globals["ended_hearings"] = _ended_hearings
+templates.env.globals["LOG_KINDS"] = LOG_KINDS
+#: A transcript review item's state and the actions in its history (desk/reviews.py).
+templates.env.globals["REVIEW_STATES"] = {
+    "open": N_("open"),
+    "confirmed": N_("confirmed"),
+    "resolved": N_("resolved"),
+    "listed": N_("listed"),
+}
+templates.env.globals["cause_words"] = _cause_words
 
 
 def _words(request: Request, template: str) -> Translator:
@@ -467,24 +510,49 @@ def case_page(request: Request, account: Signed, case_id: CaseId) -> Response:
     accounts = _accounts(request)
     ops.check_visible(accounts, account, case_id)
     desk = _desk(request)
-    ex = ops.explained(desk, case_id)
+    tr = _words(request, "case.html")
+    ex = ops.explained(desk, case_id, tr)
     pending = []
     if account.is_appeals:
         pending = desk.pending_withdrawals(case_id)["pending"]
     case = ex.shown["case"]
     letters = [ops.letter_json(info) for info in desk.letters(case_id)]
+    if case["taxpayer"]:
+        title = tr.gettext("Case {id}: {name}").format(id=case_id, name=case["taxpayer"]["name"])
+    else:
+        title = tr.gettext("Case {id}: no taxpayer").format(id=case_id)
     return render(
         request,
         "case.html",
-        title=f"Case {case_id}: {case['taxpayer']['name'] if case['taxpayer'] else 'no taxpayer'}",
+        title=title,
         case=case,
         analysis=ex.analysis,
+        stage_title=ex.explanation["stage"]["title"],
+        irs_csed_words=_irs_csed_words(ex.analysis, tr),
         events=ex.events,
-        timeline=timeline_svg(ex.analysis, ex.events),
+        timeline=timeline_svg(ex.analysis, ex.events, tr),
         pending=pending,
         letters=letters,
         flash=request.session.pop("flash", None),  # set by web/staff.py after a form is saved
     )
+
+
+def _irs_csed_words(analysis: dict[str, Any], tr: Translator) -> dict[str, dict[str, list[str]]]:
+    """The explainer's words for each IRS CSED check (engine/explain.py
+    ``irs_csed_lines``), by "period assessment", on a page not in English: its sentences,
+    and the things to look for; the engine's own sentences (English) stay beside them for
+    staff."""
+    if tr.lang == "en":
+        return {}
+    out: dict[str, dict[str, list[str]]] = {}
+    for a in analysis["assessments"]:
+        if a.get("irs_csed"):
+            lines = irs_csed_lines({"assessments": [a]}, {}, tr)
+            out[f"{a['period']} {a['assessment']}"] = {
+                "said": [t for t in lines if not t.startswith("- ")],
+                "look_for": [t[2:] for t in lines if t.startswith("- ")],
+            }
+    return out
 
 
 @router.get("/cases/{case_id}/withdrawals/{event_id}/preview")

@@ -11,6 +11,9 @@ from datetime import date, timedelta
 from html import escape
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_date
+
 from cdpdesk.contract.case import EVENT_DAY
 from cdpdesk.engine.roadmap import STAGES
 from cdpdesk.engine.words import ENGLISH, N_, Words
@@ -121,14 +124,33 @@ def roadmap_svg(
 
 # --- The case timeline ---------------------------------------------------------------------------
 
-_EVENT_WORDS = {
-    "levy_notice": "levy notice",
-    "lien_notice": "lien notice",
-    "hearing_request": "hearing request",
-    "hearing_withdrawal": "withdrawal",
-    "determination": "determination",
-    "tax_court_petition": "Tax Court petition",
-    "tax_court_decision": "Tax Court decision",
+#: Each event type in a few words (the timeline's labels and the case page's event log).
+EVENT_WORDS = {
+    "levy_notice": N_("levy notice"),
+    "lien_notice": N_("lien notice"),
+    "hearing_request": N_("hearing request"),
+    "hearing_withdrawal": N_("withdrawal"),
+    "withdrawal_acknowledged": N_("withdrawal acknowledged (Letter 4383)"),
+    "determination": N_("determination"),
+    "tax_court_petition": N_("Tax Court petition"),
+    "tax_court_decision": N_("Tax Court decision"),
+    "ia_requested": N_("installment agreement requested"),
+    "ia_rejected": N_("installment agreement rejected"),
+    "ia_accepted": N_("installment agreement accepted"),
+    "ia_terminated": N_("installment agreement terminated"),
+    "oic_pending": N_("offer in compromise pending"),
+    "oic_rejected": N_("offer in compromise rejected"),
+    "oic_returned": N_("offer in compromise returned"),
+    "oic_withdrawn": N_("offer in compromise withdrawn"),
+    "oic_accepted": N_("offer in compromise accepted"),
+    "ia_appeal": N_("appeal of an installment agreement decision"),
+    "oic_appeal": N_("appeal of an offer decision"),
+    "bankruptcy": N_("bankruptcy"),
+    "outside_us": N_("outside the United States"),
+    "tas_application": N_("Taxpayer Advocate application (Form 911)"),
+    "innocent_spouse_claim": N_("innocent spouse claim"),
+    "disaster_relief": N_("disaster relief"),
+    "combat_zone": N_("combat-zone service"),
 }
 _EVENT_COLOUR = {
     "levy_notice": "#b42318",
@@ -138,31 +160,52 @@ _EVENT_COLOUR = {
     "determination": "#1a7f37",
 }
 
-
-_STATUS = {
-    "pending": "pending",
-    "withdrawn": "withdrawn",
-    "determined": "determination issued",
-    "final": "final",
+#: A hearing's state (the analysis's ``status``), in a word.
+STATUS_WORDS = {
+    "pending": N_("pending"),
+    "withdrawn": N_("withdrawn"),
+    "determined": N_("determination issued"),
+    "final": N_("final"),
+    "not_held": N_("no hearing"),
 }
-_WORDS = {"cdp": "CDP", "ia": "installment agreement", "oic": "offer", "tas": "Taxpayer Advocate", "us": "US"}
+#: What paused the collection statute (the analysis's suspension ``cause``), in a few words.
+CAUSE_WORDS = {
+    "cdp_hearing": N_("CDP hearing"),
+    "ia_pending": N_("installment agreement pending"),
+    "ia_terminated": N_("installment agreement terminated"),
+    "oic_pending": N_("offer pending"),
+    "bankruptcy": N_("bankruptcy"),
+    "outside_us": N_("outside the United States"),
+    "tas_application": N_("Taxpayer Advocate application"),
+    "innocent_spouse": N_("innocent spouse claim"),
+    "combat_zone": N_("combat zone"),
+}
+_HEARING_KIND = {"cdp": N_("CDP hearing"), "equivalent": N_("Equivalent hearing")}
+_PART = {"IRC 6330": N_("levy"), "IRC 6320": N_("lien")}
 
 
-def _cause(cause: str) -> str:
-    """``cdp_hearing`` -> ``CDP hearing``."""
-    words = [_WORDS.get(w, w) for w in cause.split("_")]
-    text = " ".join(words)
+def event_words(kind: str, words: Words = ENGLISH) -> str:
+    """An event type in a few words, in a language (an unknown type by its name)."""
+    return words.gettext(EVENT_WORDS[kind]) if kind in EVENT_WORDS else kind.replace("_", " ")
+
+
+def cause_words(cause: str, words: Words = ENGLISH) -> str:
+    """What paused the collection statute, in a few words (an unknown cause by its name)."""
+    return words.gettext(CAUSE_WORDS[cause]) if cause in CAUSE_WORDS else cause.replace("_", " ")
+
+
+def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _event_label(ev: dict[str, Any]) -> str:
-    kind = str(ev["type"])
-    words = _EVENT_WORDS.get(kind, kind.replace("_", " "))
-    if ev.get("letter"):
-        words = f"{ev['letter']} {words}"
+def _event_label(ev: dict[str, Any], words: Words = ENGLISH) -> str:
+    _ = words.gettext
     if ev["type"] == "hearing_withdrawal" and ev.get("written") is False:
-        words = "oral withdrawal"
-    return words
+        return _("oral withdrawal")
+    text = event_words(str(ev["type"]), words)
+    if ev.get("letter"):
+        return _("{letter} {event}").format(letter=ev["letter"], event=text)
+    return text
 
 
 def _span(days: list[date]) -> tuple[date, date]:
@@ -173,13 +216,28 @@ def _span(days: list[date]) -> tuple[date, date]:
     return lo - pad, hi + pad
 
 
-def _short(d: date) -> str:
-    return f"{d.strftime('%b')} {d.day}, {d.year}"
+def _locale(words: Words) -> Locale:
+    loc = getattr(words, "locale", None)  # cdpdesk.i18n.Translator's (es -> es_US)
+    return loc if isinstance(loc, Locale) else Locale.parse(words.lang)
+
+
+def _short(d: date, words: Words = ENGLISH) -> str:
+    """A date in few letters: "Jun 10, 2024", "10 jun 2024"."""
+    if words.lang == "en":
+        return f"{d.strftime('%b')} {d.day}, {d.year}"
+    return format_date(d, "d MMM y", locale=_locale(words))
+
+
+def _month(d: date, year: bool, words: Words = ENGLISH) -> str:
+    """An axis label: "Jan 2024" or "Mar"; "ene 2024" or "mar"."""
+    if words.lang == "en":
+        return d.strftime("%b %Y" if year else "%b")
+    return format_date(d, "LLL y" if year else "LLL", locale=_locale(words))
 
 
 class _Axis:
-    def __init__(self, lo: date, hi: date, left: float, right: float) -> None:
-        self.lo, self.hi, self.left, self.right = lo, hi, left, right
+    def __init__(self, lo: date, hi: date, left: float, right: float, words: Words = ENGLISH) -> None:
+        self.lo, self.hi, self.left, self.right, self.words = lo, hi, left, right, words
 
     def x(self, d: date) -> float:
         span = max(1, (self.hi - self.lo).days)
@@ -195,7 +253,7 @@ class _Axis:
             step = 1 if years <= 0.8 else 3
             while d <= self.hi:
                 if d >= self.lo and (d.month - 1) % step == 0:
-                    marks.append((d, d.strftime("%b %Y") if d.month == 1 or not marks else d.strftime("%b")))
+                    marks.append((d, _month(d, d.month == 1 or not marks, self.words)))
                 d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
         else:
             step = 1 if years <= 8 else 2
@@ -208,15 +266,18 @@ class _Axis:
                 continue  # the as-of label sits there
             out.append(
                 f'<line x1="{px:.1f}" y1="{y}" x2="{px:.1f}" y2="{y + h}" stroke="#e6e9ed"/>'
-                f'<text x="{px:.1f}" y="{y - 4}" font-size="11" fill="{MUTED}" text-anchor="middle">{label}</text>'
+                f'<text x="{px:.1f}" y="{y - 4}" font-size="11" fill="{MUTED}" text-anchor="middle">'
+                f"{escape(label)}</text>"
             )
         return out
 
 
-def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
+def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]], words: Words = ENGLISH) -> str:
     """A case's timeline: notices, requests, withdrawals and determinations; each hearing
     from its filing to its end; the suspensions of the collection statute; then each
-    assessment's collection period with its base CSED and its current CSED."""
+    assessment's collection period with its base CSED and its current CSED. ``words``: the
+    page's language (labels, titles and dates; the dates themselves are the analysis's)."""
+    _ = words.gettext
     as_of = date.fromisoformat(analysis["as_of"])
     width, left, right = 820, 170, 800
     points: list[tuple[date, dict[str, Any]]] = []
@@ -234,12 +295,18 @@ def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
                 return date.fromisoformat(h[key])
         return as_of
 
-    days = [p[0] for p in points] + [as_of]
-    days += [date.fromisoformat(h["filed"]) for h in hearings] + [h_end(h) for h in hearings]
-    days += [date.fromisoformat(s["from"]) for s, _ in suspensions]
-    days += [date.fromisoformat(s["until"]) for s, _ in suspensions]
-    lo, hi = _span(days)
-    axis = _Axis(lo, hi, left, right)
+    def short(d: date) -> str:
+        return _short(d, words)
+
+    def days(n: int) -> str:
+        return words.ngettext("{n} day", "{n} days", n).format(n=n)
+
+    dates = [p[0] for p in points] + [as_of]
+    dates += [date.fromisoformat(h["filed"]) for h in hearings] + [h_end(h) for h in hearings]
+    dates += [date.fromisoformat(s["from"]) for s, _p in suspensions]
+    dates += [date.fromisoformat(s["until"]) for s, _p in suspensions]
+    lo, hi = _span(dates)
+    axis = _Axis(lo, hi, left, right, words)
     rows: list[str] = []
 
     def heading(y: float, text: str) -> None:
@@ -249,7 +316,7 @@ def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
 
     # 1. events
     y = 24.0
-    heading(y, "What happened")
+    heading(y, _("What happened"))
     lanes = 4 if len(points) > 3 else max(1, len(points))
     lane_h = 18
     top = y + 22
@@ -260,7 +327,8 @@ def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
     last_end = [-1e9] * lanes
     for d, ev in points:
         px = axis.x(d)
-        label = f"{_event_label(ev)} · {_short(d)}"
+        what = _event_label(ev, words)
+        label = f"{what} · {short(d)}"
         est = 6.2 * len(label)
         # the first lane where this label does not overlap the one before it
         lane = next((i for i in range(lanes) if last_end[i] < px - est / 2 - 6), 0)
@@ -273,7 +341,7 @@ def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
         ly = base + 22 + lane * lane_h
         colour = _EVENT_COLOUR.get(ev["type"], MUTED)
         rows.append(
-            f"<g><title>{escape(_event_label(ev))} ({escape(ev['id'])}): {_short(d)}</title>"
+            f"<g><title>{escape(what)} ({escape(ev['id'])}): {escape(short(d))}</title>"
             f'<line x1="{px:.1f}" y1="{base}" x2="{px:.1f}" y2="{ly - 11}" stroke="{colour}" stroke-opacity="0.45"/>'
             f'<circle cx="{px:.1f}" cy="{base}" r="6" fill="{colour}" stroke="#fff" stroke-width="1.5"/>'
             f'<text x="{tx:.1f}" y="{ly}" font-size="12" fill="{INK}" text-anchor="{anchor}">{escape(label)}</text></g>'
@@ -282,20 +350,24 @@ def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
 
     # 2. hearings
     if hearings:
-        heading(y + 8, "Hearings")
+        heading(y + 8, _("Hearings"))
         y += 28
         rows.extend(axis.ticks(y, len(hearings) * 32, avoid=axis.x(as_of)))
         for h in hearings:
             a, b = date.fromisoformat(h["filed"]), h_end(h)
-            kind = "CDP hearing" if h["type"] == "cdp" else "Equivalent hearing"
-            part = "levy" if h["statute"] == "IRC 6330" else "lien"
+            kind = _(_HEARING_KIND[h["type"]])
+            part = _(_PART["IRC 6330" if h["statute"] == "IRC 6330" else "IRC 6320"])
+            status = _(STATUS_WORDS[h["status"]]) if h["status"] in STATUS_WORDS else h["status"]
             colour = ACCENT if h["type"] == "cdp" else "#6e7781"
+            title = _("{kind} about the {part}, {period}: filed {filed}, {status} {end}").format(
+                kind=kind, part=part, period=h["period"], filed=short(a), status=status, end=short(b)
+            )
+            name = _("{kind} ({part})").format(kind=kind, part=part)
             rows.append(
-                f"<g><title>{kind} about the {part}, {escape(h['period'])}: filed {_short(a)}, "
-                f"{escape(h['status'])} {_short(b)}</title>"
-                f'<text x="8" y="{y + 13}" font-size="12" fill="{INK}">{kind} ({part})</text>'
+                f"<g><title>{escape(title)}</title>"
+                f'<text x="8" y="{y + 13}" font-size="12" fill="{INK}">{escape(name)}</text>'
                 f'<text x="8" y="{y + 26}" font-size="11" fill="{MUTED}">{escape(h["period"])} · '
-                f"{escape(_STATUS.get(h['status'], h['status']))}</text>"
+                f"{escape(status)}</text>"
                 f'<rect x="{axis.x(a):.1f}" y="{y + 5}" width="{max(3.0, axis.x(b) - axis.x(a)):.1f}" '
                 f'height="14" rx="3" fill="{colour}"/></g>'
             )
@@ -304,17 +376,25 @@ def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
 
     # 3. suspensions
     if suspensions:
-        heading(y + 8, "Collection statute paused")
+        heading(y + 8, _("Collection statute paused"))
         y += 28
         rows.extend(axis.ticks(y, len(suspensions) * 32, avoid=axis.x(as_of)))
         for s, period in suspensions:
             a, b = date.fromisoformat(s["from"]), date.fromisoformat(s["until"])
+            cause = _capital(cause_words(s["cause"], words))
+            if s["open"]:
+                title = _("{cause} ({period}): {start} to {end}, {days} (still running)")
+                length = _("{days} so far").format(days=days(s["days"]))
+            else:
+                title = _("{cause} ({period}): {start} to {end}, {days}")
+                length = days(s["days"])
+            title = title.format(
+                cause=cause, period=period, start=short(a), end=short(b), days=days(s["days"])
+            )
             rows.append(
-                f"<g><title>{escape(_cause(s['cause']))} ({escape(period)}): {_short(a)} to "
-                f"{_short(b)}, {s['days']} days{' (still running)' if s['open'] else ''}</title>"
-                f'<text x="8" y="{y + 13}" font-size="12" fill="{INK}">{escape(_cause(s["cause"]))}</text>'
-                f'<text x="8" y="{y + 26}" font-size="11" fill="{MUTED}">{escape(period)} · {s["days"]} days'
-                f"{' so far' if s['open'] else ''}</text>"
+                f"<g><title>{escape(title)}</title>"
+                f'<text x="8" y="{y + 13}" font-size="12" fill="{INK}">{escape(cause)}</text>'
+                f'<text x="8" y="{y + 26}" font-size="11" fill="{MUTED}">{escape(period)} · {escape(length)}</text>'
                 f'<rect x="{axis.x(a):.1f}" y="{y + 5}" width="{max(3.0, axis.x(b) - axis.x(a)):.1f}" '
                 f'height="14" rx="3" fill="{"#d4a72c" if s["open"] else "#8fb3dc"}"/></g>'
             )
@@ -322,37 +402,52 @@ def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
         y += 10
 
     ax = axis.x(as_of)
+    as_of_words = _("as of {date}").format(date=short(as_of))
     rows.append(
         f'<line x1="{ax:.1f}" y1="{top - 2}" x2="{ax:.1f}" y2="{y - 4}" stroke="{AS_OF}" stroke-width="1.5" '
         f'stroke-dasharray="4 3"/><text x="{ax:.1f}" y="{top - 14}" font-size="11" font-weight="700" '
-        f'fill="{AS_OF}" text-anchor="{"end" if ax > right - 40 else "middle"}">as of {_short(as_of)}</text>'
+        f'fill="{AS_OF}" text-anchor="{"end" if ax > right - 40 else "middle"}">'
+        f"{escape(as_of_words)}</text>"
     )
 
     # 4. collection periods, on their own (longer) axis
     y += 12
-    heading(y, "How long the IRS can collect (CSED)")
+    heading(y, _("How long the IRS can collect (CSED)"))
     y += 26
     assessed = [date.fromisoformat(a["assessed"]) for a in analysis["assessments"]]
     ends = [date.fromisoformat(a["csed"]) for a in analysis["assessments"]]
     if assessed:
-        caxis = _Axis(min(assessed), max([*ends, as_of]) + timedelta(days=120), left, right)
+        caxis = _Axis(min(assessed), max([*ends, as_of]) + timedelta(days=120), left, right, words)
         rows.extend(caxis.ticks(y, len(assessed) * 46))
         cx = caxis.x(as_of)
         for a in analysis["assessments"]:
             day, base_csed, csed = (date.fromisoformat(a[k]) for k in ("assessed", "base_csed", "csed"))
             extra = (csed - base_csed).days
+            dates_words = {"assessed": short(day), "base": short(base_csed), "csed": short(csed)}
+            if a["open"]:
+                title = _(
+                    "{period} {assessment}: assessed {assessed}; base CSED {base}; CSED {csed} or later"
+                )
+                ends_words = _("base CSED {base} · CSED {csed} or later")
+            else:
+                title = _("{period} {assessment}: assessed {assessed}; base CSED {base}; CSED {csed}")
+                ends_words = _("base CSED {base} · CSED {csed}")
+            title = title.format(period=a["period"], assessment=a["assessment"], **dates_words)
+            ends_words = ends_words.format(**dates_words)
+            assessed_words = _("assessed {date}").format(date=short(day))
+            if extra:
+                ends_words += words.ngettext(" (+{n} day)", " (+{n} days)", extra).format(n=extra)
             rows.append(
-                f"<g><title>{escape(a['period'])} {escape(a['assessment'])}: assessed {_short(day)}; "
-                f"base CSED {_short(base_csed)}; CSED {_short(csed)}{' or later' if a['open'] else ''}</title>"
+                f"<g><title>{escape(title)}</title>"
                 f'<text x="8" y="{y + 13}" font-size="12" fill="{INK}">{escape(a["period"])}</text>'
-                f'<text x="8" y="{y + 26}" font-size="10.5" fill="{MUTED}">assessed {_short(day)}</text>'
+                f'<text x="8" y="{y + 26}" font-size="10.5" fill="{MUTED}">'
+                f"{escape(assessed_words)}</text>"
                 f'<rect x="{caxis.x(day):.1f}" y="{y + 3}" width="{max(2.0, caxis.x(base_csed) - caxis.x(day)):.1f}" '
                 f'height="14" rx="3" fill="{SOFT}" stroke="#9fb9d6"/>'
                 f'<rect x="{caxis.x(base_csed):.1f}" y="{y + 3}" '
                 f'width="{max(0.0, caxis.x(csed) - caxis.x(base_csed)):.1f}" height="14" fill="{ACCENT}"/>'
                 f'<text x="{right}" y="{y + 32}" font-size="11" fill="{INK}" text-anchor="end">'
-                f"base CSED {_short(base_csed)} · CSED {_short(csed)}"
-                f"{' or later' if a['open'] else ''}{f' (+{extra} days)' if extra else ''}</text></g>"
+                f"{escape(ends_words)}</text></g>"
             )
             y += 46
         rows.append(
@@ -360,10 +455,12 @@ def timeline_svg(analysis: dict[str, Any], events: list[dict[str, Any]]) -> str:
             f'stroke="{AS_OF}" stroke-width="1.5" stroke-dasharray="4 3"/>'
         )
     height = y + 6
+    title = _(
+        "Timeline of the case: notices, requests, hearings, pauses of the collection statute, and each "
+        "assessment's collection period with its base and current CSED"
+    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" '
         f'role="img" aria-labelledby="timeline-title" class="timeline" font-family="{FONT}">'
-        f'<title id="timeline-title">Timeline of the case: notices, requests, hearings, pauses of the '
-        f"collection statute, and each assessment's collection period with its base and current CSED"
-        f"</title>{''.join(rows)}</svg>"
+        f'<title id="timeline-title">{escape(title)}</title>{"".join(rows)}</svg>'
     )
