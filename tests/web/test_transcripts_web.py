@@ -77,7 +77,7 @@ def test_a_representative_takes_a_case_in_from_transcripts(
     assert f"{PAGED.name}, line 40" in text and "TC 806 is not in the code table" in html_module.unescape(
         text
     )
-    assert "oic accepted of 2024-07-22" in text
+    assert "offer in compromise accepted of 2024-07-22" in text
     assert "XXX-XX-4321" in text and TIN not in text
     # storing needs the full TIN; the error names the field
     r = c.post(

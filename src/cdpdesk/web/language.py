@@ -34,6 +34,8 @@ TRANSLATED = frozenset(
         "calendar.html",
         "deadlines.html",
         "password.html",
+        "transcripts_upload.html",
+        "transcripts_review.html",
     }
 )
 ONE_YEAR = 365 * 24 * 3600
