@@ -111,6 +111,30 @@ def _english(text: str, tr: Translator) -> str:
     return Markup('<span lang="en">{}</span>').format(text)
 
 
+# The case file's own names inside a sentence (ia_rejected, lien_notice, taxpayer.tin, the
+# cdpdesk.case/1 format, the --name option): code, not words, so marked English on a page in
+# another language.
+_CODE_NAMES = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b|\bcdpdesk\.case/1\b|\btaxpayer\.tin\b|--[a-z]+\b")
+
+
+def _marked(text: str, tr: Translator) -> str:
+    """``text`` (masked), with the case file's names in it marked ``lang="en"`` on a page in
+    another language."""
+    text = ops.safe_message(text)
+    if tr.lang == DEFAULT:
+        return text
+    escaped = str(Markup.escape(text))
+    return Markup(_CODE_NAMES.sub(lambda m: f'<span class="mono" lang="en">{m.group(0)}</span>', escaped))
+
+
+def _error_words(exc: TranscriptError, tr: Translator) -> str:
+    """The importer's error in the page's language; the line it quotes is the IRS's, as read."""
+    said = _marked(exc.message.text(tr), tr)
+    if not exc.shown or tr.lang == DEFAULT:
+        return ops.safe_message(exc.text(tr))
+    return Markup('{}<span lang="en">{}</span>').format(said, ops.safe_message(exc.shown))
+
+
 def _review_rows(review: list[dict[str, Any]], tr: Translator) -> list[dict[str, Any]]:
     """The review items for a page: each with its kind and its reason in the page's language
     (``why``; ``why_en`` when the reason is not one of the importer's messages)."""
@@ -123,7 +147,7 @@ def _review_rows(review: list[dict[str, Any]], tr: Translator) -> list[dict[str,
             r
             | {
                 "kind_words": tr.gettext(KIND_WORDS[kind]) if kind in KIND_WORDS else kind,
-                "why": ops.safe_message(why if why is not None else reason),
+                "why": _marked(why, tr) if why is not None else ops.safe_message(reason),
                 "why_en": why is None and tr.lang != DEFAULT,
             }
         )
@@ -221,9 +245,9 @@ def _read(request: Request, files: list[tuple[str, bytes]], name: str, tin: str)
             transcripts.extend(parse_transcripts(transcript_text(body, fname), fname))
         result = build_case(transcripts, name=name or None, tin=tin or None)
     except TaxpayerError as exc:
-        return _upload_page(request, errors={exc.field: ops.safe_message(exc.text(tr))}, status=422)
+        return _upload_page(request, errors={exc.field: _error_words(exc, tr)}, status=422)
     except TranscriptError as exc:
-        return _upload_page(request, errors={"files": ops.safe_message(exc.text(tr))}, status=422)
+        return _upload_page(request, errors={"files": _error_words(exc, tr)}, status=422)
     except DeskError as exc:  # the desk's (a PDF pdftotext cannot read): English
         return _upload_page(request, errors={"files": _english(str(exc), tr)}, status=422)
     case = dict(result.case)
@@ -274,9 +298,7 @@ def _preview(
     tr = _words(request, "transcripts_review.html")
     rows = _review_rows(review, tr)
     if reasons is not None:  # just read: the messages themselves, not read back
-        rows = [
-            r | {"why": ops.safe_message(why), "why_en": False} for r, why in zip(rows, reasons, strict=True)
-        ]
+        rows = [r | {"why": _marked(why, tr), "why_en": False} for r, why in zip(rows, reasons, strict=True)]
     return render(
         request,
         "transcripts_review.html",
@@ -338,11 +360,11 @@ def _store(request: Request, account: Account, data: FormData) -> Response:
     except orjson.JSONDecodeError as exc:
         errors["case_json"] = _say(tr, NOT_JSON, problem=_english(str(exc), tr))
     if doc is not None and not isinstance(doc, dict):
-        errors["case_json"] = tr.gettext(NOT_AN_OBJECT)
+        errors["case_json"] = _marked(tr.gettext(NOT_AN_OBJECT), tr)
     try:
         _check_taxpayer(name, tin, again["last4"])
     except _TaxpayerWords as exc:
-        errors[exc.field] = ops.safe_message(_say(tr, exc.message_id, **exc.values))
+        errors[exc.field] = _marked(_say(tr, exc.message_id, **exc.values), tr)
     if errors:
         return _preview(request, case_text=case_text, errors=errors, status=422, **again)
     assert isinstance(doc, dict)
