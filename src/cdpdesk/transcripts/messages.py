@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeAlias
 
 from cdpdesk.engine.words import ENGLISH, N_, Words
@@ -130,25 +130,33 @@ _PLACE = re.compile(r"\{([a-z_0-9]+)\}")
 
 
 @cache
-def _pattern(message_id: str) -> re.Pattern[str]:
+def _pattern(message_id: str) -> tuple[str, re.Pattern[str]]:
+    """The id's words before its first place (a cheap first test), and its whole pattern."""
     parts = _PLACE.split(message_id)
     rx = "".join(re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)" for n, part in enumerate(parts))
-    return re.compile(rx, re.DOTALL)
+    return parts[0], re.compile(rx, re.DOTALL)
 
 
 def read_back(text: str, ids: Iterable[str] = MESSAGES) -> Message | None:
     """The message (and its values) whose English is ``text``, or None: how a review reason
     stored as English is shown in another language. A value that is itself one of the
     messages (``no TIN printed``) is read back too."""
-    ids = tuple(ids)
+    return _read_back(text, tuple(ids))
+
+
+@lru_cache(maxsize=4096)
+def _read_back(text: str, ids: tuple[str, ...]) -> Message | None:
     for message_id in ids:
-        m = _pattern(message_id).fullmatch(text)
+        prefix, pattern = _pattern(message_id)
+        if not text.startswith(prefix):
+            continue
+        m = pattern.fullmatch(text)
         if m is None:
             continue
         values: list[tuple[str, Value]] = []
         for name in _PLACE.findall(message_id):
             value = m.group(name)
-            inner = read_back(value, tuple(i for i in ids if i != message_id))
+            inner = _read_back(value, tuple(i for i in ids if i != message_id))
             values.append((name, inner if inner is not None and inner.text() == value else value))
         found = Message(message_id, tuple(values))
         if found.text() == text:
