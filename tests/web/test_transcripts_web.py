@@ -272,6 +272,11 @@ def test_a_representative_takes_a_case_in_from_transcripts_in_spanish(web: Web) 
         "el TIN que usted dio termina en 1111, pero las transcripciones son de un TIN que termina en 4321"
     )
     r = c.post(
+        "/intake/transcripts/store", data=_store_form(page.text, case_json="{", name="Dana Rivera", tin=TIN)
+    )
+    assert re.search(r'no es JSON: <span lang="en">[^<]+</span>', r.text), r.text  # orjson's words, marked
+    assert "no es JSON:" in _spanish(r.text)
+    r = c.post(
         "/intake/transcripts/store", data=_store_form(page.text, case_json="[1]", name="Dana Rivera", tin=TIN)
     )
     assert "se espera un objeto JSON (el documento )" in _spanish(r.text)

@@ -130,7 +130,9 @@ def _marked(text: str, tr: Translator) -> str:
 def _error_words(exc: TranscriptError, tr: Translator) -> str:
     """The importer's error in the page's language; the line it quotes is the IRS's, as read."""
     said = _marked(exc.message.text(tr), tr)
-    if not exc.shown or tr.lang == DEFAULT:
+    if not exc.shown:
+        return said
+    if tr.lang == DEFAULT:
         return ops.safe_message(exc.text(tr))
     return Markup('{}<span lang="en">{}</span>').format(said, ops.safe_message(exc.shown))
 
@@ -358,7 +360,7 @@ def _store(request: Request, account: Account, data: FormData) -> Response:
     try:
         doc = orjson.loads(case_text)
     except orjson.JSONDecodeError as exc:
-        errors["case_json"] = _say(tr, NOT_JSON, problem=_english(str(exc), tr))
+        errors["case_json"] = Markup.escape(tr.gettext(NOT_JSON)).format(problem=_english(str(exc), tr))
     if doc is not None and not isinstance(doc, dict):
         errors["case_json"] = _marked(tr.gettext(NOT_AN_OBJECT), tr)
     try:
