@@ -103,6 +103,40 @@ def only_spanish_lists() -> None:
         browser.close()
 
 
+def spanish_transcripts(browser: Browser, base: str) -> None:
+    """Taking in transcripts in Spanish (issue 16): the review page read from the made-up
+    Rivera transcripts at desktop width, the upload page on a phone:
+    ``python -c 'from tests.web.screenshots import only_spanish_transcripts; only_spanish_transcripts()'``."""
+    paged = ROOT / "tests" / "transcripts" / "data" / "rivera-1040-2020-2021-paged.txt"
+    es = browser.new_context(locale="es-US", viewport={"width": 1280, "height": 900})
+    page = es.new_page()
+    sign_in_es(page, base, "rep")
+    page.goto(f"{base}/intake/transcripts")
+    page.get_by_label("Transcripciones de cuenta (texto o PDF) (obligatorio)").set_input_files(str(paged))
+    page.get_by_role("button", name="Leer las transcripciones").click()
+    page.wait_for_load_state()
+    page.screenshot(path=OUT / "web-es-transcripts.png", full_page=True)
+    phone = browser.new_context(
+        locale="es-US", viewport={"width": 390, "height": 844}, device_scale_factor=2
+    ).new_page()
+    sign_in_es(phone, base, "rep")
+    phone.goto(f"{base}/intake/transcripts")
+    phone.screenshot(path=OUT / "web-es-phone-transcripts.png", full_page=True)
+    es.close()
+    phone.context.close()
+
+
+def only_spanish_transcripts() -> None:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_server(Path(tmp) / "var") as srv,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        spanish_transcripts(browser, srv.url)
+        browser.close()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp) / "var") as srv:
@@ -143,6 +177,7 @@ def main() -> None:
 
             spanish_lists(browser, base, ids)
             spanish_case(browser, base, ids)
+            spanish_transcripts(browser, base)
 
             phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             sign_in(phone, base, "avery")

@@ -114,3 +114,69 @@ def test_a_pdf_transcript_reads_as_its_text(server: Running, browser: Browser, t
         "2 tax periods, 20 transaction lines, 14 with a cited meaning"
     )
     context.close()
+
+
+def es_field(page: Page, label: str) -> Locator:
+    return page.get_by_label(re.compile(rf"^{re.escape(label)}( \(obligatorio\))?$"))
+
+
+@pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
+def test_a_representative_takes_in_transcripts_in_spanish(
+    server: Running, browser: Browser, width: int
+) -> None:
+    """Issue 16: the same road in a browser set to Spanish: every page in Spanish (no English
+    word outside what is marked lang="en": the transcript lines as the IRS prints them, the
+    case JSON), the parser's messages in Spanish, axe at desktop and phone width."""
+    from tests.web.test_browser_es import sign_in_es
+    from tests.web.test_browser_es_crawl import no_english
+
+    context = browser.new_context(locale="es-US", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    sign_in_es(page, server.url, "rep")
+    problems: dict[str, list[str]] = {}
+    wide: list[str] = []
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+
+    def check(what: str) -> str:
+        found = axe_problems(page)
+        if found:
+            problems[what] = found
+        if page.evaluate("document.documentElement.scrollWidth") > width:
+            wide.append(what)
+        return no_english(page)
+
+    page.get_by_role("link", name="Registrar desde transcripciones").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Registrar un caso desde transcripciones de cuenta"
+    )
+    check("upload")
+    page.get_by_role("button", name="Leer las transcripciones").click()
+    expect(page.get_by_role("alert")).to_contain_text("No se guardó nada: hay 1 problema")
+    expect(page.get_by_role("alert")).to_contain_text("elija una o más transcripciones de cuenta")
+    check("upload with errors")
+    page.get_by_label(re.compile("^Transcripciones de cuenta")).set_input_files(str(PAGED))
+    page.get_by_role("button", name="Leer las transcripciones").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Revise el caso leído de las transcripciones")
+    expect(page.get_by_role("heading", name=re.compile("^Lista de revisión: 15 puntos"))).to_be_visible()
+    text = check("preview")
+    assert f"{PAGED.name}, línea 40" in text and "el TC 806 no está en la tabla de códigos" in text
+    assert "2 períodos tributarios, 20 líneas de transacción, 14 con un significado citado" in text
+    # the transcript line itself is the IRS's English, marked so
+    expect(page.locator('td span[lang="en"]', has_text="W-2 or 1099 withholding")).to_have_count(1)
+    es_field(page, "Nombre").fill("Dana Rivera")
+    page.get_by_role("button", name="Guardar el caso y su lista de revisión").click()
+    tin_box = es_field(page, "Número de identificación completo (SSN, ITIN o EIN)")
+    expect(tin_box).to_have_attribute("aria-invalid", "true")
+    expect(tin_box).to_have_accessible_description(re.compile("se necesita el TIN completo"))
+    text = check("preview with errors")
+    assert "el TC 806 no está en la tabla de códigos" in text  # read back from the posted list
+    tin_box.fill(TIN)
+    page.get_by_label("Guardarlo aunque ya esté guardado").check()
+    page.get_by_role("button", name="Guardar el caso y su lista de revisión").click()
+    expect(page).to_have_url(re.compile(r"/cases/\d+#reviews-h$"))
+    expect(page.locator("main")).not_to_contain_text(TIN)
+    assert not any(TIN in u or "987654321" in u for u in urls), [u for u in urls if "987" in u]
+    context.close()
+    assert problems == {}, problems
+    assert wide == [], f"wider than {width}px: {wide}"

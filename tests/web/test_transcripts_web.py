@@ -15,7 +15,10 @@ import httpx
 import pytest
 
 from cdpdesk.desk.reviews import reviews_for
+from cdpdesk.i18n import translator
+from cdpdesk.transcripts.build import reason_words
 from tests.web.conftest import Web, csrf_of
+from tests.web.english import english_words, main_text
 
 DATA = Path(__file__).resolve().parents[1] / "transcripts" / "data"
 PAGED = DATA / "rivera-1040-2020-2021-paged.txt"
@@ -77,7 +80,7 @@ def test_a_representative_takes_a_case_in_from_transcripts(
     assert f"{PAGED.name}, line 40" in text and "TC 806 is not in the code table" in html_module.unescape(
         text
     )
-    assert "oic accepted of 2024-07-22" in text
+    assert "offer in compromise accepted of 2024-07-22" in text
     assert "XXX-XX-4321" in text and TIN not in text
     # storing needs the full TIN; the error names the field
     r = c.post(
@@ -197,3 +200,138 @@ def test_a_taxpayer_may_not_take_in_and_sees_no_review_list(web: Web) -> None:
     assert c.get("/intake/transcripts").status_code == 403
     r = _upload(c, token, [(PAGED.name, PAGED.read_bytes())])
     assert r.status_code == 403
+
+
+ES = {"Accept-Language": "es-US,es;q=0.9"}
+
+
+def _spanish(page: str) -> str:
+    """The page's main text, checked: lang="es" and no English word outside lang="en"."""
+    assert re.search(r'<html lang="es"', page), page[:200]
+    text = main_text(page)
+    assert english_words(text) == [], (english_words(text), text[:600])
+    return text
+
+
+def test_a_representative_takes_a_case_in_from_transcripts_in_spanish(web: Web) -> None:
+    c, token = web.signed_in("rep")
+    c.headers.update(ES)
+    cases = c.get("/cases").text
+    assert '<a href="/intake/transcripts">Registrar desde transcripciones</a>' in cases
+    upload = c.get("/intake/transcripts")
+    assert upload.headers["content-language"] == "es"
+    assert "Registrar un caso desde transcripciones de cuenta" in _spanish(upload.text)
+    empty = c.post(
+        "/intake/transcripts", data={"csrf_token": token}, files=[("files", ("", b"", "text/plain"))]
+    )
+    assert empty.status_code == 422
+    assert "elija una o más transcripciones de cuenta" in _field_error_es(empty.text, "files")
+    _spanish(empty.text)
+    # the parser's error, in Spanish, naming the line; the line as read stays as read
+    bad = _upload(c, token, [("bad.txt", b"Some words\nTAX PERIOD: Dec. 31, 2020\nTRANSACTIONS\n")])
+    assert bad.status_code == 422
+    assert _field_error_es(bad.text, "files") == (
+        "bad.txt, línea 3: el encabezado de la transcripción no tiene una línea FORM NUMBER antes de su tabla "
+        "TRANSACTIONS"
+    )
+    page = _upload(c, token, [(PAGED.name, PAGED.read_bytes())])
+    assert page.status_code == 200, page.text
+    text = _spanish(page.text)
+    assert "Revise el caso leído de las transcripciones" in text
+    assert "2 períodos tributarios, 20 líneas de transacción, 14 con un significado citado" in text
+    assert "Lista de revisión: 15 puntos" in text
+    assert f"{PAGED.name}, línea 40" in text
+    assert "el TC 806 no está en la tabla de códigos: no se importó" in text
+    assert "oferta de transacción aceptada del 2024-07-22" in text
+    assert (
+        '<span class="mono" lang="en">taxpayer.tin</span>: las transcripciones muestran solo los últimos cuatro '
+        "dígitos del TIN (XXX-XX-4321)"
+    ) in page.text
+    # the transcript's own line (the IRS's words) is there, marked English
+    assert re.search(r'<span class="mono small" lang="en">806 +W-2 or 1099 withholding', page.text)
+    assert TIN not in page.text
+    # the English reasons posted back (the hidden review list) are read back into Spanish
+    r = c.post(
+        "/intake/transcripts/store", data=_store_form(page.text, name="Dana Rivera"), follow_redirects=False
+    )
+    assert r.status_code == 422
+    again = _spanish(r.text)
+    assert "No se guardó nada: hay 1 problema" in again
+    assert _field_error_es(r.text, "tin") == (
+        "para guardar el caso se necesita el TIN completo: las transcripciones muestran solo sus últimos cuatro "
+        "dígitos (XXX-XX-4321)"
+    )
+    assert "el TC 806 no está en la tabla de códigos: no se importó" in again
+    assert "Las transcripciones muestran que termina en 4321" in again
+    r = c.post(
+        "/intake/transcripts/store",
+        data=_store_form(page.text, name="Dana Rivera", tin="987-65-1111"),
+        follow_redirects=False,
+    )
+    assert _field_error_es(r.text, "tin") == (
+        "el TIN que usted dio termina en 1111, pero las transcripciones son de un TIN que termina en 4321"
+    )
+    r = c.post(
+        "/intake/transcripts/store", data=_store_form(page.text, case_json="{", name="Dana Rivera", tin=TIN)
+    )
+    assert re.search(r'no es JSON: <span lang="en">[^<]+</span>', r.text), r.text  # orjson's words, marked
+    assert "no es JSON:" in _spanish(r.text)
+    r = c.post(
+        "/intake/transcripts/store", data=_store_form(page.text, case_json="[1]", name="Dana Rivera", tin=TIN)
+    )
+    assert "se espera un objeto JSON (el documento )" in _spanish(r.text)
+    assert (
+        'se espera un objeto JSON (el documento <span class="mono" lang="en">cdpdesk.case/1</span>)' in r.text
+    )
+    r = c.post(
+        "/intake/transcripts/store",
+        data=_store_form(page.text, name="Dana Rivera", tin=TIN),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and TIN not in r.headers["location"]
+    case_id = int(re.match(r"/cases/([0-9]+)", r.headers["location"]).group(1))  # type: ignore[union-attr]
+    # the stored list keeps its English; read back, each reason has its Spanish
+    stored = reviews_for(web.desk, case_id)
+    assert len(stored) == 14 and stored[0].reason.startswith("TC 806 is not in the code table")
+    spanish = [reason_words(s.reason, translator("es")) for s in stored]
+    assert spanish[0] is not None and spanish[0].startswith("el TC 806 no está en la tabla de códigos")
+    assert all(w is not None and w != s.reason for w, s in zip(spanish, stored, strict=True))
+    # storing the same case again: refused, in Spanish
+    r = c.post("/intake/transcripts/store", data=_store_form(page.text, name="Dana Rivera", tin=TIN))
+    assert r.status_code == 409
+    assert f"este caso ya está guardado, como el caso {case_id}" in _spanish(r.text)
+
+
+def _field_error_es(page: str, field: str) -> str:
+    m = re.search(rf'id="f-{field}-err"><span class="visually-hidden">[^<]*</span>([^<]*)<', page)
+    assert m, f"no error beside {field}"
+    return html_module.unescape(m.group(1))
+
+
+def test_the_case_pages_words_follow_its_language_once_it_is_translated(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flash after storing or acting on an item is in the case page's language: English
+    while case.html is not in TRANSLATED (this branch), Spanish once it is (issue 16's case
+    page, another branch)."""
+    from cdpdesk.web import language
+
+    c, token = web.signed_in("rep")
+    c.headers.update(ES)
+    page = _upload(c, token, [(PAGED.name, PAGED.read_bytes())]).text
+    r = c.post("/intake/transcripts/store", data=_store_form(page, name="Dana Rivera", tin=TIN))
+    assert r.status_code == 200 and "taken in from" in r.text and '<html lang="en"' in r.text
+    monkeypatch.setattr(language, "TRANSLATED", language.TRANSLATED | {"case.html"})
+    r = c.post(
+        "/intake/transcripts/store", data=_store_form(page, name="Dana Rivera", tin=TIN, allow_duplicate="1")
+    )
+    case_id = int(re.search(r"/cases/([0-9]+)", str(r.url)).group(1))  # type: ignore[union-attr]
+    assert (
+        f"Se registró el caso {case_id} desde {PAGED.name}, con su lista de revisión (14 punto(s))." in r.text
+    )
+    items = reviews_for(web.desk, case_id)
+    act = f"/cases/{case_id}/reviews/{items[0].id}"
+    r = c.post(act, data={"csrf_token": csrf_of(r.text), "action": "resolve"})
+    assert f"Se resolvió el punto de revisión {items[0].id}." in r.text
+    r = c.post(act, data={"csrf_token": csrf_of(r.text), "action": "resolve"})
+    assert f"No se cambió nada: el punto de revisión {items[0].id} ya está resuelto" in r.text

@@ -14,8 +14,11 @@ from typing import Any
 
 from cdpdesk.contract import CaseError, load_case_dict
 from cdpdesk.contract.case import TIN_PATTERN
+from cdpdesk.engine.words import ENGLISH, Words
 from cdpdesk.privacy import mask_tin
-from cdpdesk.transcripts.codes import Code, lookup
+from cdpdesk.transcripts import messages as ms
+from cdpdesk.transcripts.codes import CODES, Code, lookup
+from cdpdesk.transcripts.messages import Message, msg, read_back
 from cdpdesk.transcripts.parse import Line, Transcript, TranscriptError, full_tin, tin_last4
 
 # The date field each mapped event type takes from its transcript line.
@@ -35,16 +38,16 @@ class TaxpayerError(TranscriptError):
     """The taxpayer given with the transcripts (the full TIN, the name) cannot be used; the
     message never holds the TIN, ``field`` names the input (``tin`` or ``name``)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: Message) -> None:
         super().__init__(message)
         self.field = field
 
+    def __reduce__(self) -> Any:
+        return (type(self), (self.field, self.message))
+
 
 #: The review reason when the transcripts show only the TIN's last four digits.
-TIN_NEEDED = (
-    "taxpayer.tin: the transcripts show only the last four digits of the TIN ({masked}), so the case has no "
-    "taxpayer TIN; give the full TIN (and the name) to store the case or issue a letter"
-)
+TIN_NEEDED = ms.TIN_NEEDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +60,18 @@ class ReviewItem:
     """The transcript line, TIN-shaped digits masked."""
     kind: str
     """unmapped, check, unpaired, conflict or not_imported."""
-    reason: str
+    message: Message
+    """Why, as a message id with values (``reason`` is its English)."""
     code: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """Why, in English (what the command line prints and the desk stores)."""
+        return self.message.text()
+
+    def why(self, w: Words = ENGLISH) -> str:
+        """Why, in the language of ``w``."""
+        return self.message.text(w)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -115,14 +128,10 @@ def _given_tin(tin: str | None, last4s: set[str | None], shown: str | None) -> s
         return None
     tin = tin.strip()
     if not re.fullmatch(TIN_PATTERN, tin):
-        raise TaxpayerError("tin", "not a TIN: expected nine digits (123-45-6789, 12-3456789 or 123456789)")
+        raise TaxpayerError("tin", msg(ms.NOT_A_TIN))
     mine = tin_last4(tin)
     if last4s and mine not in last4s:
-        raise TaxpayerError(
-            "tin",
-            f"the TIN given ends in {mine}, but the transcripts are for {shown or 'another TIN'}: "
-            "check the TIN (or the transcripts)",
-        )
+        raise TaxpayerError("tin", msg(ms.OTHER_TIN, mine=mine or "", shown=shown or msg(ms.ANOTHER_TIN)))
     return tin
 
 
@@ -142,25 +151,19 @@ def build_case(
     review: list[ReviewItem] = []
     last4s = {tin_last4(t.tin) for t in transcripts if t.tin} - {None}
     if len(last4s) > 1:
-        raise TranscriptError(
-            "the transcripts are for different taxpayers (their TINs end "
-            + ", ".join(sorted(f"{x}" for x in last4s if x))
-            + "); import one taxpayer at a time"
-        )
+        raise TranscriptError(msg(ms.TWO_TAXPAYERS, last4s=", ".join(sorted(f"{x}" for x in last4s if x))))
     fulls = {full_tin(t.tin) for t in transcripts} - {None}
     printed = next(iter(fulls)) if len(fulls) == 1 else None
     shown_tin = mask_tin(printed) if printed else next((t.tin for t in transcripts if t.tin), None)
     given = _given_tin(tin, last4s, shown_tin)
     if given and printed and re.sub(r"[^0-9]", "", given) != re.sub(r"[^0-9]", "", printed):
-        raise TaxpayerError("tin", "the TIN given is not the one the transcript prints in full: check it")
+        raise TaxpayerError("tin", msg(ms.NOT_PRINTED_TIN))
     tin = given or printed
     name = " ".join(name.split()) if name and name.strip() else None
     if given and not name:
-        raise TaxpayerError(
-            "name", "the taxpayer's name is needed with the TIN (a transcript shows only a name control)"
-        )
+        raise TaxpayerError("name", msg(ms.NAME_WITH_TIN))
     if name and len(name) > 300:
-        raise TaxpayerError("name", "the name is longer than 300 characters")
+        raise TaxpayerError("name", msg(ms.NAME_TOO_LONG))
     if shown_tin is None and tin:
         shown_tin = mask_tin(tin)
 
@@ -171,10 +174,10 @@ def build_case(
     for t in transcripts:
         pid = _period_id(t)
         if pid in seen:
-            raise TranscriptError(
-                f"{t.source}, line {t.header_line}: period {pid} again (first in "
-                f"{seen[pid].source}, line {seen[pid].header_line}); import each period once"
+            again = msg(
+                ms.PERIOD_AGAIN, period=pid, first_source=seen[pid].source, first_line=seen[pid].header_line
             )
+            raise TranscriptError(msg(ms.AT_LINE, source=t.source, line=t.header_line, why=again))
         seen[pid] = t
         assessments: list[dict[str, Any]] = []
         for at, note in t.notes:
@@ -184,7 +187,7 @@ def build_case(
                     at,
                     note,
                     "check",
-                    "words in the transaction table, not a transaction (such as no return filed): read them",
+                    msg(ms.TABLE_WORDS),
                     None,
                 )
             )
@@ -198,8 +201,7 @@ def build_case(
                         ln.number,
                         ln.text,
                         "unmapped",
-                        f"TC {ln.tc}{f' AC {ln.ac}' if ln.ac else ''} is not in the code table: "
-                        "not imported; add it by hand if it matters",
+                        msg(ms.UNMAPPED, code=f"{ln.tc}{f' AC {ln.ac}' if ln.ac else ''}"),
                         None,
                     )
                 )
@@ -213,7 +215,7 @@ def build_case(
                             ln.number,
                             ln.text,
                             "not_imported",
-                            f"TC {ln.tc} for {ln.amount}: no tax assessed, so no CSED; not imported",
+                            msg(ms.NO_TAX, code=ln.tc, amount=ln.amount),
                             code.key,
                         )
                     )
@@ -223,7 +225,7 @@ def build_case(
                 )
                 continue
             if code.review:
-                review.append(ReviewItem(ln.source, ln.number, ln.text, "check", code.review, code.key))
+                review.append(ReviewItem(ln.source, ln.number, ln.text, "check", msg(code.review), code.key))
             facts.append(_Fact(code.kind, pid, ln, code))
         periods.append(
             {"id": pid, "form": t.form, "period_end": t.period_end.isoformat(), "assessments": assessments}
@@ -244,7 +246,7 @@ def build_case(
                             ln.number,
                             ln.text,
                             "conflict",
-                            f"dated {ln.date}, after the transcript's response date {t.response_date}",
+                            msg(ms.AFTER_RESPONSE, date=str(ln.date), response=str(t.response_date)),
                             None,
                         )
                     )
@@ -261,7 +263,7 @@ def build_case(
                 transcripts[0].tin_line or transcripts[0].header_line,
                 "",
                 "check",
-                TIN_NEEDED.format(masked=shown_tin or "no TIN printed"),
+                msg(ms.TIN_NEEDED, masked=shown_tin or msg(ms.NO_TIN_PRINTED)),
                 None,
             )
         )
@@ -272,8 +274,7 @@ def build_case(
                 transcripts[0].header_line,
                 "",
                 "check",
-                "the transcript shows the full TIN but no name was given (--name): "
-                "the case file has no taxpayer",
+                msg(ms.NO_NAME),
                 None,
             )
         )
@@ -282,7 +283,7 @@ def build_case(
     try:
         load_case_dict(case)
     except CaseError as exc:  # a bug in the importer, never the user's: say so plainly
-        raise TranscriptError(f"the imported case does not validate: {exc.one_line()}") from None
+        raise TranscriptError(msg(ms.NOT_VALID, problem=exc.one_line())) from None
     review.sort(key=lambda r: (r.source, r.line))
     return Imported(case, review, shown_tin, len(periods), total, mapped, sources)
 
@@ -301,8 +302,7 @@ def _pair(facts: list[_Fact], pid: str, review: list[ReviewItem]) -> None:
                         f.line.number,
                         f.line.text,
                         "conflict",
-                        f"TC {f.code.key} twice on {f.line.date} (also line {twin.line.number}): "
-                        "imported once",
+                        msg(ms.TWICE, code=f.code.key, date=str(f.line.date), line=twin.line.number),
                         f.code.key,
                     )
                 )
@@ -316,12 +316,15 @@ def _pair(facts: list[_Fact], pid: str, review: list[ReviewItem]) -> None:
                 (o for o in mine if o.code.key in f.code.reverses and o.line.date > f.line.date), None
             )
             why = (
-                (
-                    f"dated {f.line.date}, before the TC {later.code.key} it would reverse (line {later.line.number}, "
-                    f"{later.line.date}): conflicting dates"
+                msg(
+                    ms.BEFORE_REVERSED,
+                    date=str(f.line.date),
+                    other=later.code.key,
+                    line=later.line.number,
+                    other_date=str(later.line.date),
                 )
                 if later
-                else "no earlier code it reverses on this transcript"
+                else msg(ms.NO_EARLIER)
             )
             review.append(
                 ReviewItem(
@@ -329,7 +332,7 @@ def _pair(facts: list[_Fact], pid: str, review: list[ReviewItem]) -> None:
                     f.line.number,
                     f.line.text,
                     "conflict" if later else "unpaired",
-                    f"TC {f.code.key} without its pair: {why}; not imported",
+                    msg(ms.WITHOUT_PAIR, code=f.code.key, why=why),
                     f.code.key,
                 )
             )
@@ -347,9 +350,7 @@ def _pair(facts: list[_Fact], pid: str, review: list[ReviewItem]) -> None:
                     f.line.number,
                     f.line.text,
                     "check",
-                    f"the CDP hearing request of {pair.line.date} closed on {day} (TC 521): "
-                    "record the withdrawal (Form 12256) or the determination from Appeals' letter; "
-                    "the transcript does not say which",
+                    msg(ms.HEARING_CLOSED, received=str(pair.line.date), closed=day),
                     f.code.key,
                 )
             )
@@ -363,7 +364,7 @@ def _pair(facts: list[_Fact], pid: str, review: list[ReviewItem]) -> None:
                     pair.line.number,
                     pair.line.text,
                     "not_imported",
-                    f"this CDP levy notice was reversed on {day} (line {f.line.number}): not imported",
+                    msg(ms.LEVY_REVERSED, date=day, line=f.line.number),
                     pair.code.key,
                 )
             )
@@ -406,8 +407,7 @@ def _events(
                     here.number,
                     here.text,
                     "conflict",
-                    f"{event['type']} of {start[1]} reads differently here than at {other} "
-                    "(an end date on one period's transcript only): check both",
+                    msg(ms.READS_DIFFERENTLY, event=event["type"], date=start[1], other=other),
                     None,
                 )
             )
@@ -421,4 +421,25 @@ def _events(
     return events, sources
 
 
-__all__ = ["TIN_NEEDED", "Imported", "ReviewItem", "TaxpayerError", "build_case"]
+def known_reasons() -> tuple[str, ...]:
+    """Every message id a review reason or an error is made from: the importer's, and the
+    code table's review notes."""
+    return (*ms.MESSAGES, *sorted({c.review for c in CODES.values() if c.review}))
+
+
+def reason_words(reason: str, w: Words = ENGLISH) -> str | None:
+    """A stored review reason (English, as desk/reviews.py keeps it) in the language of
+    ``w``; None when it is not one of the importer's messages (a reason written elsewhere)."""
+    found = read_back(reason, known_reasons())
+    return None if found is None else found.text(w)
+
+
+__all__ = [
+    "TIN_NEEDED",
+    "Imported",
+    "ReviewItem",
+    "TaxpayerError",
+    "build_case",
+    "known_reasons",
+    "reason_words",
+]

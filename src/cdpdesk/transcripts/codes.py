@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from cdpdesk.engine.words import N_
+
 Kind = Literal["assessment", "event", "end", "reversal", "note"]
 
 DOC_6209 = "IRS Document 6209, IRS Processing Codes and Information, section 8A (transaction codes)"
@@ -40,7 +42,8 @@ class Code:
     reverses: tuple[str, ...] = ()
     """For a reversal or an end: the keys (see ``key``) of the codes it pairs with."""
     review: str | None = None
-    """Why a person must look at every occurrence, or None when the mapping is plain."""
+    """Why a person must look at every occurrence, or None when the mapping is plain: a
+    message id (marked ``N_``), translated where it is shown."""
     phrases: tuple[tuple[str, ...], ...] = ()
     """For TC 971/972: an account transcript prints the explanation, not the action code, so
     the entry matches when every word of one of these groups is in the explanation."""
@@ -104,7 +107,9 @@ _TABLE: tuple[Code, ...] = (
         "the date of the reversal",
         (DOC_6209, "IRM 5.19.8.4.4 (rescinding a notice of intent to levy)"),
         reverses=("971/069",),
-        review="A reversed CDP notice gives no hearing rights; confirm it was rescinded and not re-issued.",
+        review=N_(
+            "A reversed CDP notice gives no hearing rights; confirm it was rescinded and not re-issued."
+        ),
         phrases=(("reversal", "levy"), ("reversed", "levy"), ("rescind", "levy")),
     ),
     # Installment agreements (IRC 6331(k)(2)).
@@ -127,8 +132,10 @@ _TABLE: tuple[Code, ...] = (
         "the date of the reversal (for a rejection, input after the 30-day appeal period)",
         (DOC_6209, "IRM 5.14.1.3", "IRM 5.14.9 (rejection and appeal)"),
         reverses=("971/043",),
-        review="The transcript does not say why the pending agreement ended; record ia_rejected with the "
-        "rejection letter's date if it was rejected.",
+        review=N_(
+            "The transcript does not say why the pending agreement ended; record ia_rejected with the "
+            "rejection letter's date if it was rejected."
+        ),
         phrases=(
             ("reversed", "pending", "installment"),
             ("reversal", "pending", "installment"),
@@ -154,8 +161,10 @@ _TABLE: tuple[Code, ...] = (
         "the date of the reversal",
         (DOC_6209, "IRM 5.14.11 (defaulted and terminated agreements)"),
         reverses=("971/063",),
-        review="A removed agreement may be a termination (ia_terminated, with the termination letter's date) "
-        "or an input error; the transcript does not say which.",
+        review=N_(
+            "A removed agreement may be a termination (ia_terminated, with the termination letter's date) "
+            "or an input error; the transcript does not say which."
+        ),
         phrases=(
             ("removed", "installment", "agreement"),
             ("reversed", "installment", "agreement", "established"),
@@ -180,7 +189,9 @@ _TABLE: tuple[Code, ...] = (
         "the date the offer's pendency ended",
         (DOC_6209, "IRM 8.22.3.1 (TC 481 input at closing)", "IRM 5.8.7"),
         reverses=("480",),
-        review="TC 481 covers rejection and return; record oic_rejected or oic_returned from the closing letter.",
+        review=N_(
+            "TC 481 covers rejection and return; record oic_rejected or oic_returned from the closing letter."
+        ),
     ),
     Code(
         "482",
@@ -205,8 +216,10 @@ _TABLE: tuple[Code, ...] = (
             "IRM 5.1.19.3.4.1 (transaction codes for offers and the CSED)",
         ),
         reverses=("480",),
-        review="Confirm the acceptance date against the acceptance letter (Letter 673 or the like); "
-        "it ends the offer's pendency (IRC 6331(k)(1)).",
+        review=N_(
+            "Confirm the acceptance date against the acceptance letter (Letter 673 or the like); "
+            "it ends the offer's pendency (IRC 6331(k)(1))."
+        ),
     ),
     # Bankruptcy and CDP hearings: TC 520 with its closing code (60-67 bankruptcy, 76/77 CDP).
     # An account transcript prints no closing code, so the explanation decides, with review.
@@ -218,8 +231,10 @@ _TABLE: tuple[Code, ...] = (
         "bankruptcy",
         "the petition date the bankruptcy freeze carries",
         (DOC_6209, "IRM 25.3.7.8 (bankruptcy closing codes)", "IRM 5.9.17"),
-        review="TC 520 also records litigation and CDP hearings; the closing code is not on the transcript. "
-        "Confirm the petition date and the chapter from the court record.",
+        review=N_(
+            "TC 520 also records litigation and CDP hearings; the closing code is not on the transcript. "
+            "Confirm the petition date and the chapter from the court record."
+        ),
     ),
     Code(
         "520",
@@ -229,8 +244,10 @@ _TABLE: tuple[Code, ...] = (
         "hearing_request",
         "the date the hearing request was received",
         (DOC_6209, "IRM 25.3.7.7.7 (TC 520 cc 76 and 77)", "IRM 8.22.5.3.1.1 (CDP statute suspension)"),
-        review="Confirm the received date (and any postmark) against the Form 12153; the transcript does not "
-        "say which notice the request answered.",
+        review=N_(
+            "Confirm the received date (and any postmark) against the Form 12153; the transcript does not "
+            "say which notice the request answered."
+        ),
     ),
     Code(
         "521",
@@ -257,9 +274,11 @@ _TABLE: tuple[Code, ...] = (
             "IRM 5.1.7.10.3 (combat zone freeze codes; TC 500 cc 58 and 59 for hospitalization, added 04-26-2021)",
             "IRM 5.1.19.3.8 (combat zone or contingency operation and the CSED)",
         ),
-        review="A combat zone or military deferment indicator: if it is combat zone service, record combat_zone "
-        "with the dates entered and departed (and any hospitalization) from the service records; the "
-        "transcript date is only when the indicator was input.",
+        review=N_(
+            "A combat zone or military deferment indicator: if it is combat zone service, record combat_zone "
+            "with the dates entered and departed (and any hospitalization) from the service records; the "
+            "transcript date is only when the indicator was input."
+        ),
     ),
     # Notice of federal tax lien.
     Code(
@@ -270,8 +289,10 @@ _TABLE: tuple[Code, ...] = (
         "",
         "the filing date of the notice of federal tax lien",
         (DOC_6209, "IRM 5.12.2 (NFTL filing)", "IRM 5.19.4.5"),
-        review="An NFTL was filed; a lien_notice needs the Letter 3172 date as well, which the transcript "
-        "does not show. Add it from the letter.",
+        review=N_(
+            "An NFTL was filed; a lien_notice needs the Letter 3172 date as well, which the transcript "
+            "does not show. Add it from the letter."
+        ),
     ),
     Code(
         "583",

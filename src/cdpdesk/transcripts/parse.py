@@ -13,9 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from cdpdesk.contract.case import date_problem
+from cdpdesk.contract.case import DATE_MAX, DATE_MIN, date_problem
+from cdpdesk.engine.words import ENGLISH, Words
 from cdpdesk.privacy import redact
+from cdpdesk.transcripts import messages as ms
+from cdpdesk.transcripts.messages import Message, msg
 
 _MONTHS = {
     m: i
@@ -80,7 +84,22 @@ def _is_noise(line: str) -> bool:
 
 
 class TranscriptError(ValueError):
-    """The text is not a readable account transcript; the message names the line."""
+    """The text is not a readable account transcript; the message names the line.
+
+    ``message`` is the sentence as a message id with values; ``shown`` the line as read
+    (masked and quoted), the same in every language. ``str()`` is the English."""
+
+    def __init__(self, message: Message, shown: str = "") -> None:
+        super().__init__(message.text() + shown)
+        self.message = message
+        self.shown = shown
+
+    def text(self, w: Words = ENGLISH) -> str:
+        """The error in the language of ``w``."""
+        return self.message.text(w) + self.shown
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.message, self.shown))
 
 
 @dataclass(slots=True)
@@ -151,9 +170,17 @@ def _header_fields(line: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def _err(source: str, number: int, why: str, text: str = "") -> TranscriptError:
+def _err(source: str, number: int, why: Message, text: str = "") -> TranscriptError:
     shown = f": {redact(text.strip())[:120]!r}" if text.strip() else ""
-    return TranscriptError(f"{source}, line {number}: {why}{shown}")
+    return TranscriptError(msg(ms.AT_LINE, source=source, line=number, why=why), shown)
+
+
+def out_of_range(day: dt.date) -> Message | None:
+    """Why a date is outside what CDP Desk reads (the contract's ``date_problem``, as a
+    message), or None."""
+    if date_problem(day) is None:
+        return None
+    return msg(ms.OUT_OF_RANGE, date=day.isoformat(), first=str(DATE_MIN), last=str(DATE_MAX))
 
 
 def _mdy(value: str) -> dt.date:
@@ -162,8 +189,17 @@ def _mdy(value: str) -> dt.date:
 
 
 def parse_period_end(value: str) -> dt.date:
-    """``Dec. 31, 2019``, ``December 31, 2019``, ``12-31-2019``, ``12/31/2019`` or ``2019-12-31``."""
-    value = " ".join(value.split())
+    """``Dec. 31, 2019``, ``December 31, 2019``, ``12-31-2019``, ``12/31/2019`` or ``2019-12-31``.
+    Raises TranscriptError (a ValueError) saying why not."""
+    try:
+        return _period_end(" ".join(value.split()))
+    except TranscriptError:
+        raise
+    except ValueError as exc:  # no such day ("Feb. 30, 2020"): Python's words, as message ids
+        raise TranscriptError(Message(str(exc))) from None
+
+
+def _period_end(value: str) -> dt.date:
     if re.fullmatch(_DATE, value):
         return _mdy(value)
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
@@ -171,7 +207,7 @@ def parse_period_end(value: str) -> dt.date:
     if re.fullmatch(r"[0-9]{6}", value):  # YYYYMM, as IDRS writes a period: the month's last day
         year, month = int(value[:4]), int(value[4:])
         if not 1 <= month <= 12:
-            raise ValueError(f"not a tax period date: {value!r}")
+            raise TranscriptError(msg(ms.NOT_A_PERIOD, value=repr(value)))
         return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
     m = re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?\s*([0-9]{1,2}),?\s*([0-9]{4})", value)
     if m and m.group(1).lower() in _MONTHS:
@@ -181,7 +217,7 @@ def parse_period_end(value: str) -> dt.date:
     if m and m.group(1).lower() in _MONTHS:
         year, month = int(m.group(2)), _MONTHS[m.group(1).lower()]
         return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
-    raise ValueError(f"not a tax period date (expected e.g. Dec. 31, 2020 or 12-31-2020): {value!r}")
+    raise TranscriptError(msg(ms.NOT_A_PERIOD_EXAMPLE, value=repr(value)))
 
 
 def _amount(value: str) -> str:
@@ -209,17 +245,13 @@ class _Reader:
         pending, source = self.pending, self.source
         for label in ("form", "period"):
             if label not in pending:
-                raise _err(
-                    source,
-                    at,
-                    f"the transcript's header has no {_LABELS[label]} line before its TRANSACTIONS table",
-                )
+                raise _err(source, at, msg(ms.NO_HEADER_LINE, label=_LABELS[label]))
         pnum, ptext = pending["period"]
         try:
             end = parse_period_end(ptext)
-        except ValueError as exc:
-            raise _err(source, pnum, str(exc)) from None
-        if problem := date_problem(end):
+        except TranscriptError as exc:
+            raise _err(source, pnum, exc.message) from None
+        if problem := out_of_range(end):
             raise _err(source, pnum, problem, ptext)
         tin = pending["tin"][1] if "tin" in pending else None
         resp = None
@@ -228,10 +260,10 @@ class _Reader:
             try:
                 resp = _mdy(rtext.split()[0]) if rtext else None
             except (ValueError, IndexError):
-                raise _err(source, rnum, "the response date is not MM-DD-YYYY", rtext) from None
+                raise _err(source, rnum, msg(ms.RESPONSE_DATE), rtext) from None
         form = pending["form"][1].strip()
         if not form or len(form) > 40:
-            raise _err(source, pending["form"][0], "the form number is empty or too long")
+            raise _err(source, pending["form"][0], msg(ms.FORM_NUMBER))
         tin_line = pending["tin"][0] if "tin" in pending else None
         return Transcript(source, pending["form"][0], form, end, tin, resp, tin_line=tin_line)
 
@@ -247,12 +279,7 @@ class _Reader:
                 self.awaiting = (name, label, target)
                 continue
             if name in target and name in _IDENTITY and target[name][1] != value:
-                raise _err(
-                    self.source,
-                    number,
-                    f"a second {label} line in one transcript's header (a transcript without its TRANSACTIONS table?)",
-                    line,
-                )
+                raise _err(self.source, number, msg(ms.SECOND_HEADER, label=label), line)
             target[name] = (number, value)
 
     def new_transcript(self) -> bool:
@@ -282,8 +309,8 @@ class _Reader:
         try:
             day = _mdy(m.group("date"))
         except ValueError:
-            raise _err(source, number, "the date is not a real calendar date (MM-DD-YYYY)", line) from None
-        if problem := date_problem(day):
+            raise _err(source, number, msg(ms.NOT_A_DATE), line) from None
+        if problem := out_of_range(day):
             raise _err(source, number, problem, line)
         explanation = (m.group("text") or "").strip()
         ac = _AC.search(explanation)
@@ -331,13 +358,7 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
                 r.transaction(pnum, joined, m)
                 continue
         if r.partial is not None:
-            raise _err(
-                source,
-                r.partial[0],
-                "a transaction line without the CODE, EXPLANATION, DATE (MM-DD-YYYY) and AMOUNT columns "
-                "(garbled or truncated)",
-                r.partial[1],
-            )
+            raise _err(source, r.partial[0], msg(ms.NO_COLUMNS), r.partial[1])
         fields = _header_fields(line)
         if r.awaiting is not None:
             name, label, target = r.awaiting
@@ -365,12 +386,7 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
             if m or _STARTS_LIKE_TXN.match(line):
                 if r.new_transcript():
                     at = min(n for n, _ in r.interlude.values())
-                    raise _err(
-                        source,
-                        at,
-                        "the next transcript's header has no TRANSACTIONS line before its table (garbled or "
-                        "truncated?)",
-                    )
+                    raise _err(source, at, msg(ms.NO_NEXT_TABLE))
                 r.interlude = None  # a page header: the table goes on
             elif r.new_transcript() or set(r.interlude) & set(_IDENTITY):
                 continue  # the next transcript's header lines (balances, name control...)
@@ -386,13 +402,9 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
             r.partial = (number, line)
             continue
         if _ENDS_LIKE_TXN.search(line):
-            raise _err(
-                source, number, "not a transaction line (a transaction starts with its 3-digit code)", line
-            )
+            raise _err(source, number, msg(ms.NO_CODE), line)
         if _LOOKS_GARBLED.search(line):
-            raise _err(
-                source, number, "a garbled transaction line (a date or amount with letters in it)", line
-            )
+            raise _err(source, number, msg(ms.GARBLED), line)
         if r.last is None:  # words before any transaction ("No tax return filed"): a note
             assert r.current is not None
             r.current.notes.append((number, redact(line)))
@@ -404,25 +416,15 @@ def parse_transcripts(text: str, source: str = "<text>") -> list[Transcript]:
         ac = _AC.search(last.explanation)
         last.ac = last.ac or (ac.group(1) if ac else None)
     if r.partial is not None:
-        raise _err(
-            source,
-            r.partial[0],
-            "a transaction line without the CODE, EXPLANATION, DATE (MM-DD-YYYY) and AMOUNT columns "
-            "(garbled or truncated)",
-            r.partial[1],
-        )
+        raise _err(source, r.partial[0], msg(ms.NO_COLUMNS), r.partial[1])
     if r.current is not None:
         if r.interlude is not None and r.new_transcript():
-            raise _err(
-                source, seen, "the file ends before the next transcript's TRANSACTIONS table (truncated?)"
-            )
+            raise _err(source, seen, msg(ms.ENDS_BEFORE_NEXT))
         r.out.append(r.current)
     elif set(r.pending) & set(_IDENTITY):
-        raise _err(source, seen, "the file ends before the TRANSACTIONS table (truncated?)")
+        raise _err(source, seen, msg(ms.ENDS_BEFORE_TABLE))
     if not r.out:
-        raise TranscriptError(
-            f"{source}: no account transcript found (no FORM NUMBER, TAX PERIOD and TRANSACTIONS lines)"
-        )
+        raise TranscriptError(msg(ms.NO_TRANSCRIPT, source=source))
     return r.out
 
 

@@ -35,6 +35,8 @@ TRANSLATED = frozenset(
         "deadlines.html",
         "case.html",
         "password.html",
+        "transcripts_upload.html",
+        "transcripts_review.html",
     }
 )
 ONE_YEAR = 365 * 24 * 3600

@@ -10,6 +10,13 @@ page. A representative who stores a case is linked to it.
 Privacy: the full TIN is a form field of its own, posted, never in a URL; it is not in the
 case JSON shown on the page, and no message the page or the log shows can hold it (every
 message goes through the TIN mask). The pages are no-store (web/app.py).
+
+Language (issue 16): the upload and review pages follow the reader's language
+(web/language.py TRANSLATED). The importer's errors and review reasons are message ids with
+values (cdpdesk.transcripts.messages), read here through the page's translator; a reason
+stored in English is read back to its id (``reason_words``). What stays English is marked
+``lang="en"``: the transcript line as the IRS prints it, the case JSON, and the desk's and
+the engine's own messages (a PDF that cannot be read, a case that does not validate).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -28,10 +36,14 @@ from cdpdesk.desk.intake import DuplicateCaseError
 from cdpdesk.desk.pdftext import transcript_text
 from cdpdesk.desk.record import DeskError, NotFoundError
 from cdpdesk.desk.reviews import ACTIONS, act_on_review, reviews_for, store_with_review
+from cdpdesk.engine.words import N_
+from cdpdesk.i18n import DEFAULT, Translator, translator
 from cdpdesk.privacy import mask_tin
 from cdpdesk.transcripts import TaxpayerError, TranscriptError, build_case, parse_transcripts
+from cdpdesk.transcripts import messages as ms
+from cdpdesk.transcripts.build import reason_words
 from cdpdesk.transcripts.parse import tin_last4
-from cdpdesk.web import ops
+from cdpdesk.web import language, ops
 from cdpdesk.web.pages import Signed, _accounts, _desk, render, templates
 from cdpdesk.web.params import CaseId
 from cdpdesk.web.security import ForbiddenError, check_csrf, current_account
@@ -42,12 +54,106 @@ MAX_FILES = 20
 MAX_FILE_BYTES = 5_000_000
 TAKE_IN = ("appeals", "representative")
 KIND_WORDS = {
-    "unmapped": "Not imported: code not in the table",
-    "not_imported": "Not imported",
-    "check": "Imported: check it",
-    "unpaired": "Not imported: no pair",
-    "conflict": "Dates conflict",
+    "unmapped": N_("Not imported: code not in the table"),
+    "not_imported": N_("Not imported"),
+    "check": N_("Imported: check it"),
+    "unpaired": N_("Not imported: no pair"),
+    "conflict": N_("Dates conflict"),
 }
+#: The events the importer makes (transcripts/build.py), as the review page names them.
+EVENT_WORDS = {
+    "levy_notice": N_("CDP levy notice"),
+    "ia_requested": N_("installment agreement requested"),
+    "ia_accepted": N_("installment agreement accepted"),
+    "oic_pending": N_("offer in compromise pending"),
+    "oic_withdrawn": N_("offer in compromise withdrawn"),
+    "oic_accepted": N_("offer in compromise accepted"),
+    "bankruptcy": N_("bankruptcy"),
+    "hearing_request": N_("CDP hearing requested"),
+}
+# The pages' own sentences with values (message ids; ``_say`` fills them in).
+CHOOSE_FILES = N_("choose one or more account transcripts (text or PDF)")
+TOO_MANY_FILES = N_("at most {count} files at a time")
+TOO_LARGE = N_("{name}: larger than {size} MB")
+NOT_JSON = N_("not JSON: {problem}")
+NOT_AN_OBJECT = N_("expected a JSON object (the cdpdesk.case/1 document)")
+TIN_TO_STORE = N_("the full TIN is needed to store the case: the transcripts show only its last four digits")
+TIN_TO_STORE_SHOWN = N_(
+    "the full TIN is needed to store the case: the transcripts show only its last four digits ({masked})"
+)
+ENDS_OTHER = N_("the TIN given ends in {mine}, but the transcripts are for a TIN ending in {last4}")
+NAME_NEEDED = N_("the taxpayer's name is needed (a transcript shows only a name control)")
+ENDING_IN = N_("ending in {last4}")
+ALREADY_STORED = N_("this case is already stored, as case {case}")
+TAKEN_IN = N_("Case {case} taken in from {names}, with its review list ({count} item(s)).")
+CONFIRMED = N_("Review item {item} confirmed.")
+RESOLVED = N_("Review item {item} resolved.")
+NOTHING_CHANGED = N_("Nothing changed: {why}")
+ALREADY_DONE = N_("review item {item} is already {state}")
+STATE_WORDS = {"confirmed": N_("confirmed"), "resolved": N_("resolved")}
+
+
+def _words(request: Request, template: str) -> Translator:
+    """The translator of the page ``template`` for this reader."""
+    return translator(language.page_language(request, template))
+
+
+def _say(tr: Translator, message_id: str, **values: object) -> str:
+    return tr.gettext(message_id).format(**values)
+
+
+def _english(text: str, tr: Translator) -> str:
+    """A message that has no translation (the desk's, the engine's), marked as English on a
+    page in another language; masked either way."""
+    text = ops.safe_message(text)
+    if tr.lang == DEFAULT:
+        return text
+    return Markup('<span lang="en">{}</span>').format(text)
+
+
+# The case file's own names inside a sentence (ia_rejected, lien_notice, taxpayer.tin, the
+# cdpdesk.case/1 format, the --name option): code, not words, so marked English on a page in
+# another language.
+_CODE_NAMES = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b|\bcdpdesk\.case/1\b|\btaxpayer\.tin\b|--[a-z]+\b")
+
+
+def _marked(text: str, tr: Translator) -> str:
+    """``text`` (masked), with the case file's names in it marked ``lang="en"`` on a page in
+    another language."""
+    text = ops.safe_message(text)
+    if tr.lang == DEFAULT:
+        return text
+    escaped = str(Markup.escape(text))
+    return Markup(_CODE_NAMES.sub(lambda m: f'<span class="mono" lang="en">{m.group(0)}</span>', escaped))
+
+
+def _error_words(exc: TranscriptError, tr: Translator) -> str:
+    """The importer's error in the page's language; the line it quotes is the IRS's, as read."""
+    said = _marked(exc.message.text(tr), tr)
+    if not exc.shown:
+        return said
+    if tr.lang == DEFAULT:
+        return ops.safe_message(exc.text(tr))
+    return Markup('{}<span lang="en">{}</span>').format(said, ops.safe_message(exc.shown))
+
+
+def _review_rows(review: list[dict[str, Any]], tr: Translator) -> list[dict[str, Any]]:
+    """The review items for a page: each with its kind and its reason in the page's language
+    (``why``; ``why_en`` when the reason is not one of the importer's messages)."""
+    rows = []
+    for r in review:
+        kind = str(r.get("kind"))
+        reason = str(r.get("reason") or "")
+        why = reason_words(reason, tr)
+        rows.append(
+            r
+            | {
+                "kind_words": tr.gettext(KIND_WORDS[kind]) if kind in KIND_WORDS else kind,
+                "why": _marked(why, tr) if why is not None else ops.safe_message(reason),
+                "why_en": why is None and tr.lang != DEFAULT,
+            }
+        )
+    return rows
 
 
 def _may_take_in(account: Account) -> None:
@@ -76,10 +182,11 @@ def case_reviews(request: Request, case_id: int) -> list[dict[str, Any]]:
         account = None
     if account is None or account.role not in TAKE_IN:
         return []
-    return [
-        item.to_json() | {"kind_words": KIND_WORDS.get(item.kind, item.kind)}
-        for item in reviews_for(_desk(request), case_id)
-    ]
+    # In the case page's language: English until case.html is in TRANSLATED. ``kind_words``
+    # and ``reason`` keep the English; ``why`` (with ``why_en``) is the reason in that language.
+    tr = _words(request, "case.html")
+    items = [item.to_json() for item in reviews_for(_desk(request), case_id)]
+    return [row | {"kind_words": KIND_WORDS.get(row["kind"], row["kind"])} for row in _review_rows(items, tr)]
 
 
 templates.env.globals["case_reviews"] = case_reviews
@@ -99,7 +206,7 @@ def _upload_page(
         request,
         "transcripts_upload.html",
         status=status,
-        title="Take in a case from transcripts",
+        title=N_("Take in a case from transcripts"),
         errors=errors or {},
         other=other or [],
     )
@@ -115,35 +222,36 @@ def upload_page(request: Request, account: Signed) -> Response:
 async def read_upload(request: Request, account: Signed) -> Response:
     _may_take_in(account)
     data = await _posted(request, account)
+    tr = _words(request, "transcripts_upload.html")
     uploads = [u for u in data.getlist("files") if isinstance(u, UploadFile) and u.filename]
     if not uploads:
-        return _upload_page(
-            request, errors={"files": "choose one or more account transcripts (text or PDF)"}, status=422
-        )
+        return _upload_page(request, errors={"files": tr.gettext(CHOOSE_FILES)}, status=422)
     if len(uploads) > MAX_FILES:
-        return _upload_page(request, errors={"files": f"at most {MAX_FILES} files at a time"}, status=422)
+        return _upload_page(request, errors={"files": _say(tr, TOO_MANY_FILES, count=MAX_FILES)}, status=422)
     files: list[tuple[str, bytes]] = []
     for upload in uploads:
         body = await upload.read(MAX_FILE_BYTES + 1)
         name = ops.safe_message(re.sub(r"[^\w. -]", "_", upload.filename or "transcript")[:100])
         if len(body) > MAX_FILE_BYTES:
-            return _upload_page(
-                request, errors={"files": f"{name}: larger than {MAX_FILE_BYTES // 1_000_000} MB"}, status=422
-            )
+            too_large = _say(tr, TOO_LARGE, name=name, size=MAX_FILE_BYTES // 1_000_000)
+            return _upload_page(request, errors={"files": too_large}, status=422)
         files.append((name, body))
     return await run_in_threadpool(_read, request, files, _text(data, "name", 300), _text(data, "tin", 40))
 
 
 def _read(request: Request, files: list[tuple[str, bytes]], name: str, tin: str) -> Response:
+    tr = _words(request, "transcripts_upload.html")
     transcripts = []
     try:
         for fname, body in files:
             transcripts.extend(parse_transcripts(transcript_text(body, fname), fname))
         result = build_case(transcripts, name=name or None, tin=tin or None)
     except TaxpayerError as exc:
-        return _upload_page(request, errors={exc.field: ops.safe_message(str(exc))}, status=422)
-    except (TranscriptError, DeskError) as exc:
-        return _upload_page(request, errors={"files": ops.safe_message(str(exc))}, status=422)
+        return _upload_page(request, errors={exc.field: _error_words(exc, tr)}, status=422)
+    except TranscriptError as exc:
+        return _upload_page(request, errors={"files": _error_words(exc, tr)}, status=422)
+    except DeskError as exc:  # the desk's (a PDF pdftotext cannot read): English
+        return _upload_page(request, errors={"files": _english(str(exc), tr)}, status=422)
     case = dict(result.case)
     taxpayer = case.pop("taxpayer", None) or {}
     shown = result.tin_masked or ""
@@ -151,6 +259,7 @@ def _read(request: Request, files: list[tuple[str, bytes]], name: str, tin: str)
         request,
         case=case,
         review=[item.to_json() for item in result.review],
+        reasons=[item.why(tr) for item in result.review],
         sources=[f for f, _ in files],
         last4=tin_last4(shown) or "",
         shown_tin=shown,
@@ -167,6 +276,7 @@ def _preview(
     case: dict[str, Any] | None = None,
     case_text: str | None = None,
     review: list[dict[str, Any]],
+    reasons: list[str] | None = None,
     sources: list[str],
     last4: str,
     shown_tin: str,
@@ -187,14 +297,19 @@ def _preview(
             case = parsed if isinstance(parsed, dict) else {}
         except orjson.JSONDecodeError:
             case = {}
+    tr = _words(request, "transcripts_review.html")
+    rows = _review_rows(review, tr)
+    if reasons is not None:  # just read: the messages themselves, not read back
+        rows = [r | {"why": _marked(why, tr), "why_en": False} for r, why in zip(rows, reasons, strict=True)]
     return render(
         request,
         "transcripts_review.html",
         status=status,
-        title="Check the case read from the transcripts",
+        title=N_("Check the case read from the transcripts"),
         case=case,
         case_text=case_text,
-        review=[r | {"kind_words": KIND_WORDS.get(str(r.get("kind")), str(r.get("kind")))} for r in review],
+        review=rows,
+        event_words=EVENT_WORDS,
         review_json=orjson.dumps(review).decode(),
         sources=sources,
         last4=last4,
@@ -220,6 +335,7 @@ async def store(request: Request, account: Signed) -> Response:
 
 
 def _store(request: Request, account: Account, data: FormData) -> Response:
+    tr = _words(request, "transcripts_review.html")
     case_text = _text(data, "case_json", 2_000_000)
     name = " ".join(_text(data, "name", 300).split())
     tin = _text(data, "tin", 40)
@@ -235,7 +351,7 @@ def _store(request: Request, account: Account, data: FormData) -> Response:
         "review": review,
         "sources": sources,
         "last4": last4 if last4.isdigit() else "",
-        "shown_tin": f"ending in {last4}" if last4.isdigit() else "",
+        "shown_tin": _say(tr, ENDING_IN, last4=last4) if last4.isdigit() else "",
         "name": name,
         "tin": tin,
     }
@@ -244,13 +360,13 @@ def _store(request: Request, account: Account, data: FormData) -> Response:
     try:
         doc = orjson.loads(case_text)
     except orjson.JSONDecodeError as exc:
-        errors["case_json"] = f"not JSON: {ops.safe_message(str(exc))}"
+        errors["case_json"] = Markup.escape(tr.gettext(NOT_JSON)).format(problem=_english(str(exc), tr))
     if doc is not None and not isinstance(doc, dict):
-        errors["case_json"] = "expected a JSON object (the cdpdesk.case/1 document)"
+        errors["case_json"] = _marked(tr.gettext(NOT_AN_OBJECT), tr)
     try:
         _check_taxpayer(name, tin, again["last4"])
-    except TaxpayerError as exc:
-        errors[exc.field] = str(exc)
+    except _TaxpayerWords as exc:
+        errors[exc.field] = _marked(_say(tr, exc.message_id, **exc.values), tr)
     if errors:
         return _preview(request, case_text=case_text, errors=errors, status=422, **again)
     assert isinstance(doc, dict)
@@ -275,7 +391,7 @@ def _store(request: Request, account: Account, data: FormData) -> Response:
         return _preview(
             request,
             case_text=case_text,
-            other=[ops.safe_message(str(exc))],
+            other=[_say(tr, ALREADY_STORED, case=exc.existing)],
             duplicate=exc.existing,
             status=409,
             **again,
@@ -283,35 +399,39 @@ def _store(request: Request, account: Account, data: FormData) -> Response:
     except DeskError as exc:
         lines = [i.line() for i in exc.items] if exc.items else [str(exc)]
         return _preview(
-            request, case_text=case_text, other=[ops.safe_message(x) for x in lines], status=422, **again
+            request, case_text=case_text, other=[_english(x, tr) for x in lines], status=422, **again
         )
+    # the case page's words (English until case.html is translated)
+    said = _words(request, "case.html")
     request.session["flash"] = {
-        "message": ops.safe_message(
-            f"Case {result.case} taken in from {names}, with its review list ({len(review)} item(s))."
-        ),
+        "message": ops.safe_message(_say(said, TAKEN_IN, case=result.case, names=names, count=len(review))),
         "warnings": [ops.safe_message(w) for w in result.warnings],
     }
     return RedirectResponse(f"/cases/{result.case}#reviews-h", status_code=303)
+
+
+class _TaxpayerWords(ValueError):
+    """Why the taxpayer given on the review page cannot be stored: the field, the message id
+    and its values (never the TIN itself)."""
+
+    def __init__(self, field: str, message_id: str, **values: object) -> None:
+        super().__init__(message_id.format(**values))
+        self.field, self.message_id, self.values = field, message_id, values
 
 
 def _check_taxpayer(name: str, tin: str, last4: str) -> None:
     """The taxpayer the case is stored with: a name, and the full TIN, whose last four must be
     the transcripts' (the error never repeats the TIN)."""
     if not tin:
-        raise TaxpayerError(
-            "tin",
-            "the full TIN is needed to store the case: the transcripts show only its last four digits"
-            + (f" ({mask_tin('000-00-' + last4)})" if last4 else ""),
-        )
+        if last4:
+            raise _TaxpayerWords("tin", TIN_TO_STORE_SHOWN, masked=mask_tin("000-00-" + last4))
+        raise _TaxpayerWords("tin", TIN_TO_STORE)
     if not re.fullmatch(r"[0-9]{3}-?[0-9]{2}-?[0-9]{4}|[0-9]{2}-?[0-9]{7}", tin):
-        raise TaxpayerError("tin", "not a TIN: expected nine digits (123-45-6789, 12-3456789 or 123456789)")
+        raise _TaxpayerWords("tin", ms.NOT_A_TIN)
     if last4 and tin_last4(tin) != last4:
-        raise TaxpayerError(
-            "tin",
-            f"the TIN given ends in {tin_last4(tin)}, but the transcripts are for a TIN ending in {last4}",
-        )
+        raise _TaxpayerWords("tin", ENDS_OTHER, mine=tin_last4(tin), last4=last4)
     if not name:
-        raise TaxpayerError("name", "the taxpayer's name is needed (a transcript shows only a name control)")
+        raise _TaxpayerWords("name", NAME_NEEDED)
 
 
 # --- Confirm or resolve a review item from the case page ----------------------------------------
@@ -326,6 +446,7 @@ async def act(request: Request, account: Signed, case_id: CaseId, review_id: Cas
     note = _text(data, "note", 2000) or None
     if action not in ACTIONS:
         raise DeskError(f"action: expected one of {', '.join(ACTIONS)}")
+    said = _words(request, "case.html")  # the flash is shown on the case page, in its words
     try:
         await run_in_threadpool(
             act_on_review, _desk(request), case_id, review_id, action, by=account.username, note=note
@@ -333,13 +454,25 @@ async def act(request: Request, account: Signed, case_id: CaseId, review_id: Cas
     except NotFoundError:
         raise  # 404: no such item on this case
     except DeskError as exc:
-        request.session["flash"] = {"message": ops.safe_message(f"Nothing changed: {exc}"), "warnings": []}
+        why = _why_not(request, case_id, review_id, str(exc))
+        request.session["flash"] = {
+            "message": ops.safe_message(_say(said, NOTHING_CHANGED, why=why)),
+            "warnings": [],
+        }
         return RedirectResponse(f"/cases/{case_id}#reviews-h", status_code=303)
-    request.session["flash"] = {
-        "message": f"Review item {review_id} {ACTIONS[action]}.",
-        "warnings": [],
-    }
+    done = CONFIRMED if action == "confirm" else RESOLVED
+    request.session["flash"] = {"message": _say(said, done, item=review_id), "warnings": []}
     return RedirectResponse(f"/cases/{case_id}#review-{review_id}", status_code=303)
+
+
+def _why_not(request: Request, case_id: int, review_id: int, said_by_desk: str) -> str:
+    """Why nothing changed, in the case page's words: the item is already in that state (what
+    act_on_review refuses), else the desk's own English (a note it cannot take)."""
+    tr = _words(request, "case.html")
+    item = next((r for r in reviews_for(_desk(request), case_id) if r.id == review_id), None)
+    if item is not None and item.status in STATE_WORDS and said_by_desk.endswith(f"already {item.status}"):
+        return _say(tr, ALREADY_DONE, item=review_id, state=tr.gettext(STATE_WORDS[item.status]))
+    return said_by_desk
 
 
 __all__ = ["case_reviews", "router"]
