@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import orjson
+import pytest
 
 from cdpdesk.desk.reviews import act_on_review, reviews_for, store_with_review
 from cdpdesk.transcripts import import_texts
@@ -136,3 +137,28 @@ def test_the_transcript_review_list_in_spanish(web: Web) -> None:
     act_on_review(web.desk, case_id, item.id, "confirm", by="clerk.a", note="read right")
     text = _spanish(c.get(f"/cases/{case_id}", headers=ES).text)
     assert re.search(r"confirmado por clerk.a, el " + SPANISH_DATE.pattern, text)
+
+
+def test_a_waiting_withdrawals_stored_english_hearing_words_are_marked(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the analysis names no hearing the withdrawal ends (the desk's stored facts say
+    one), the panel falls back to the stored words (desk/facts.py ``ends``, English): marked
+    lang="en" on a Spanish page, plain on the English one."""
+    from cdpdesk.web import pages
+
+    monkeypatch.setitem(pages.templates.env.globals, "ended_hearings", lambda analysis, event: "")
+    c, _ = web.signed_in("appeals")
+    cid = web.ids["partial-withdrawal"]
+    page = c.get(f"/cases/{cid}", headers=ES).text
+    assert 'termina la <span lang="en">CDP hearing (levy)</span> para 1040-2021' in page
+    assert english_words(main_text(page)) == []
+    page = c.get(f"/cases/{cid}", headers={"Accept-Language": "en"}).text
+    assert "ends the CDP hearing (levy) for 1040-2021" in page and '<span lang="en">CDP' not in page
+
+
+def test_the_pending_panels_hearing_words_follow_the_analysis_in_spanish(web: Web) -> None:
+    c, _ = web.signed_in("appeals")
+    page = c.get(f"/cases/{web.ids['cdp-withdrawal']}", headers=ES).text
+    panel = page[page.index('id="to-do"') : page.index("</section>", page.index('id="to-do"'))]
+    assert "termina la audiencia CDP (embargo) para 1040-2021" in panel and 'lang="en"' not in panel

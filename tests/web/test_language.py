@@ -132,10 +132,83 @@ def test_errors_in_spanish(shared_web: Web) -> None:
     assert "No se encontró" in r.text and "no hay ninguna página en esta dirección" in r.text
     c, _ = shared_web.signed_in("jamie")
     r = c.get(f"/cases/{shared_web.ids['cdp-withdrawal']}/understand", headers=ES)
-    assert r.status_code == 404 and "No encontramos esta página" in r.text
-    # the detail that names the case has no translation: shown as English, marked so
-    assert '<span lang="en">no case' in r.text
+    assert r.status_code == 404 and "<h1>No se encontró</h1>" in r.text
+    # the detail that names the case is ours too: in Spanish, with the case's number
+    case = shared_web.ids["cdp-withdrawal"]
+    assert f"no hay ningún caso {case} que usted pueda ver" in r.text and "(en inglés)" not in r.text
     assert english_words(main_text(r.text)) == []
+    # in English, as before
+    r = c.get(f"/cases/{case}/understand", headers={"Accept-Language": "en"})
+    assert f"no case {case} that you can see" in r.text and '<html lang="en"' in r.text
+
+
+@pytest.mark.parametrize(
+    ("user", "method", "path", "status", "words"),
+    [
+        ("jamie", "get", "/queue", 403, "solo el personal de Apelaciones puede hacer esto"),
+        (
+            "jamie",
+            "get",
+            "/deadlines",
+            403,
+            "las fechas límite de todos los casos son para los representantes y el personal de Apelaciones",
+        ),
+        (
+            "jamie",
+            "get",
+            "/intake/transcripts",
+            403,
+            "solo el personal de Apelaciones y los representantes pueden registrar un caso",
+        ),
+        (
+            "jamie",
+            "post",
+            "/cases/{determination}/language",
+            403,
+            "solo un representante o el personal de Apelaciones puede cambiar el idioma del caso",
+        ),
+        ("rep", "get", "/letters/987654", 404, "no hay ninguna carta 987654 que usted pueda ver"),
+        ("rep", "post", "/logout", 403, "el formulario venció o no viene de este sitio"),
+        (None, "get", "/feeds/no-such-token.ics", 404, "no hay ningún calendario en esta dirección"),
+    ],
+)
+def test_the_errors_a_taxpayer_or_representative_reaches_are_in_spanish(
+    shared_web: Web, user: str | None, method: str, path: str, status: int, words: str
+) -> None:
+    """Issue 16: a refusal in our own words is in the page's language, not "Detalles (en
+    inglés)"; the API keeps the English."""
+    c, token = shared_web.signed_in(user) if user else (shared_web.client(), "")
+    path = path.format(**shared_web.ids)
+    data = {"csrf_token": token, "language": "es"} if method == "post" and path != "/logout" else {}
+    r = c.request(method.upper(), path, data=data, headers=ES)
+    assert r.status_code == status and _lang(r.text) == "es", (r.status_code, r.text[:300])
+    assert words in r.text and "(en inglés)" not in r.text
+    assert english_words(main_text(r.text)) == []
+
+
+def test_the_desks_own_english_in_an_error_stays_marked(shared_web: Web) -> None:
+    """A detail the desk gives in English (it names the event) is shown as it is, marked."""
+    c, _ = shared_web.signed_in("appeals")
+    c.get("/language/es?next=/")
+    case = shared_web.ids["pending-hearing"]
+    r = c.get(f"/cases/{case}/events/nope/correct")
+    assert r.status_code == 404 and _lang(r.text) == "es"
+    assert "Detalles (en inglés):" in r.text and f'<span lang="en">case {case} has no current event' in r.text
+    assert english_words(main_text(r.text)) == []
+
+
+def test_the_header_says_the_role_in_the_pages_language(shared_web: Web) -> None:
+    rep, _ = shared_web.signed_in("rep")
+    page = rep.get("/cases", headers=ES).text
+    assert '<span class="who-name">Pat Kim, EA <span class="who-role">(representante)</span></span>' in page
+    assert "(representative)" not in page
+    page = rep.get("/cases", headers={"Accept-Language": "en"}).text
+    assert '<span class="who-role">(representative)</span>' in page
+    staff, _ = shared_web.signed_in("appeals")
+    assert '<span class="who-role">(Apelaciones)</span>' in staff.get("/cases", headers=ES).text
+    taxpayer, _ = shared_web.signed_in("sam")
+    page = taxpayer.get("/cases", headers=ES).text
+    assert '<span class="who-name">Sam Rivera</span>' in page
 
 
 def test_sign_in_errors_in_spanish(shared_web: Web) -> None:

@@ -230,6 +230,27 @@ def test_demo_load_is_idempotent(web: Web) -> None:
     assert len(web.client().get("/api/cases", auth=("appeals", "appeals-demo")).json()["items"]) == 5
 
 
+def test_an_earlier_demos_names_lose_the_english_role(web: Web) -> None:
+    """Earlier demos named the representative "Pat Kim, EA (representative)"; the header now
+    says the role in the page's language, so loading the demo again renames them."""
+    from sqlalchemy import update
+
+    from cdpdesk.desk.accounts import User
+
+    with web.desk._tx() as s:
+        s.execute(
+            update(User).where(User.username == "rep").values(display_name="Pat Kim, EA (representative)")
+        )
+        s.execute(update(User).where(User.username == "sam").values(display_name="Sam R. (representative)"))
+    accounts = Accounts(web.desk)
+    load_demo(web.desk, accounts)
+    assert accounts.user("rep").display_name == "Pat Kim, EA"  # type: ignore[union-attr]
+    assert accounts.user("appeals").display_name == "Alex Morgan"  # type: ignore[union-attr]
+    # a name someone chose is theirs: only the earlier demo's own names change
+    assert accounts.user("sam").display_name == "Sam R. (representative)"  # type: ignore[union-attr]
+    assert web.client().get("/", auth=("rep", "rep-demo")).status_code == 200
+
+
 def test_a_desk_database_from_before_accounts_is_upgraded(
     tmp_path: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -326,3 +326,12 @@ def test_the_flash_after_storing_follows_the_case_pages_language(web: Web) -> No
     assert f"Se resolvió el punto de revisión {items[0].id}." in r.text
     r = c.post(act, data={"csrf_token": csrf_of(r.text), "action": "resolve"})
     assert f"No se cambió nada: el punto de revisión {items[0].id} ya está resuelto" in r.text
+    assert 'id="flash" lang="es"' in r.text
+    # a reason that is the desk's own English (a note too long) is marked as English
+    other = f"/cases/{case_id}/reviews/{items[1].id}"
+    r = c.post(other, data={"csrf_token": csrf_of(r.text), "action": "confirm", "note": "x" * 1500})
+    assert (
+        '<p>No se cambió nada: <span lang="en">note: too long (at most 1000 characters)</span></p>' in r.text
+    )
+    assert 'id="flash" lang="es"' in r.text
+    assert english_words(main_text(r.text)) == []

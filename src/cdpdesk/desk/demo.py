@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from cdpdesk.desk.accounts import APPEALS, REPRESENTATIVE, TAXPAYER, Accounts
+from cdpdesk.desk.accounts import APPEALS, REPRESENTATIVE, TAXPAYER, Accounts, User
 from cdpdesk.desk.models import Case
 from cdpdesk.desk.workflow import Desk
 
@@ -33,11 +33,11 @@ class DemoUser:
 
 #: Demo logins. The passwords are public: never load the demo into a real desk.
 DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("appeals", "appeals-demo", "Alex Morgan (Appeals)", APPEALS, (), "Appeals staff: every case"),
+    DemoUser("appeals", "appeals-demo", "Alex Morgan", APPEALS, (), "Appeals staff: every case"),
     DemoUser(
         "rep",
         "rep-demo",
-        "Pat Kim, EA (representative)",
+        "Pat Kim, EA",
         REPRESENTATIVE,
         ("eh-withdrawal", "partial-withdrawal"),
         "representative of Riley Chen Plumbing and Morgan Lee",
@@ -232,6 +232,19 @@ DEMO_TITLES = {
 }
 
 
+#: The names earlier demos gave, with the role in English; the page header now says the
+#: role itself, in the page's language (web/templates/base.html).
+OLD_NAMES = {"appeals": "Alex Morgan (Appeals)", "rep": "Pat Kim, EA (representative)"}
+
+
+def _rename(desk: Desk, username: str, old: str, new: str) -> None:
+    """An earlier demo's user keeps its password and sessions, and gets the new name."""
+    with desk._tx() as s:
+        s.execute(
+            update(User).where(User.username == username, User.display_name == old).values(display_name=new)
+        )
+
+
 def load_demo(desk: Desk, accounts: Accounts | None = None, today: dt.date | None = None) -> dict[str, Any]:
     """Load the demo cases and users that are missing; returns what exists after the load:
     ``{"cases": {key: case_id}, "created_cases": [...], "created_users": [...]}``."""
@@ -253,6 +266,8 @@ def load_demo(desk: Desk, accounts: Accounts | None = None, today: dt.date | Non
         if accounts.user(u.username) is None:
             accounts.create_user(u.username, u.name, u.role, u.password)
             created_users.append(u.username)
+        elif u.username in OLD_NAMES:
+            _rename(desk, u.username, OLD_NAMES[u.username], u.name)
         for key in u.cases:
             accounts.link(u.username, ids[key])
     return {"cases": ids, "created_cases": created_cases, "created_users": created_users}

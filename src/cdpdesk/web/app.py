@@ -228,10 +228,13 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         field: str | None,
         message: str,
         headers: dict[str, str] | None = None,
+        exc: Exception | None = None,
     ) -> Response:
         if _is_api(request):
             return JSONResponse(_errors(field, message), status_code=status, headers=headers)
-        page = pages.error_page(request, status, safe_message(message))
+        # our own words with values (web/security.py Worded, ops.NotVisible): in the page's language
+        words = getattr(exc, "words", None)
+        page = pages.error_page(request, status, safe_message(message), words)
         page.headers.update(headers or {})
         return page
 
@@ -249,15 +252,15 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
 
     @app.exception_handler(ForbiddenError)
     async def _forbidden(request: Request, exc: ForbiddenError) -> Response:
-        return _refuse(request, 403, None, str(exc))
+        return _refuse(request, 403, None, str(exc), exc=exc)
 
     @app.exception_handler(CsrfError)
     async def _csrf(request: Request, exc: CsrfError) -> Response:
-        return _refuse(request, 403, "X-CSRF-Token" if _is_api(request) else "csrf_token", str(exc))
+        return _refuse(request, 403, "X-CSRF-Token" if _is_api(request) else "csrf_token", str(exc), exc=exc)
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> Response:
-        return _refuse(request, 404, None, str(exc))
+        return _refuse(request, 404, None, str(exc), exc=exc)
 
     @app.exception_handler(StaleCaseError)
     async def _stale(request: Request, exc: StaleCaseError) -> Response:

@@ -86,7 +86,7 @@ def change_language(
     desk: Desk = request.app.state.desk
     ops.check_visible(accounts, account, case_id)
     if not may_change(account):
-        raise ForbiddenError("only a representative or Appeals staff may change the case's language")
+        raise ForbiddenError(N_("only a representative or Appeals staff may change the case's language"))
     ops.show(desk, case_id)
     code = set_case_language(desk, case_id, language, by=account.username)
     # the case page's language (the flash is shown there)

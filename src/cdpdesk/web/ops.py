@@ -16,7 +16,7 @@ from cdpdesk.desk.models import Letter
 from cdpdesk.desk.record import NotFoundError
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine import analyze, explain
-from cdpdesk.engine.words import ENGLISH, Words
+from cdpdesk.engine.words import ENGLISH, N_, Words
 from cdpdesk.letters import facts
 from cdpdesk.privacy import redact
 
@@ -30,10 +30,26 @@ class FieldError(ValueError):
         self.message = message
 
 
+class NotVisible(NotFoundError):
+    """404 in our own words (a message id and its values, like web/security.py ``Worded``):
+    the error page says it in the reader's language."""
+
+    def __init__(self, message_id: str, **values: object) -> None:
+        super().__init__(message_id.format(**values))
+        self.words: tuple[str, dict[str, object]] = (message_id, values)
+
+    def __reduce__(self) -> Any:
+        return (_not_visible_again, (self.words[0], self.words[1]))
+
+
+def _not_visible_again(message_id: str, values: dict[str, object]) -> NotVisible:
+    return NotVisible(message_id, **values)
+
+
 def not_visible(case_id: int) -> NotFoundError:
     # The same answer for "no such case" and "not yours": a taxpayer learns nothing about
     # other people's cases.
-    return NotFoundError(f"no case {case_id} that you can see")
+    return NotVisible(N_("no case {case} that you can see"), case=case_id)
 
 
 def check_visible(accounts: Accounts, account: Account, case_id: int) -> None:
@@ -97,13 +113,16 @@ def letter_preview_html(desk: Desk, case_id: int, event_id: str, when: dt.date |
     return render_html("letter4383.html.j2", snapshot, day.isoformat(), lang, preview=True).encode("utf-8")
 
 
+NO_LETTER = N_("no letter {letter} that you can see")
+
+
 def letter_row(desk: Desk, accounts: Accounts, account: Account, letter_id: int) -> Letter:
     try:
         row = desk.letter(letter_id)
     except NotFoundError:
-        raise NotFoundError(f"no letter {letter_id} that you can see") from None
+        raise NotVisible(NO_LETTER, letter=letter_id) from None
     if not accounts.can_see(account, row.case_id):
-        raise NotFoundError(f"no letter {letter_id} that you can see")
+        raise NotVisible(NO_LETTER, letter=letter_id)
     return row
 
 

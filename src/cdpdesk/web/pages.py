@@ -96,6 +96,8 @@ templates.env.filters["long_date"] = _long_date_filter
 templates.env.filters["days_from_today"] = days_from_today
 templates.env.globals["STATUS_WORDS"] = STATUS_WORDS
 templates.env.globals["HEARING_WORDS"] = HEARING_WORDS
+#: The role the page header says after a staff member's or a representative's name.
+templates.env.globals["ROLE_WORDS"] = {"appeals": N_("Appeals"), "representative": N_("representative")}
 
 
 @pass_context
@@ -198,11 +200,17 @@ OTHER_ERROR_WORDS = N_("Something went wrong. Try again later.")
 ERROR_DETAILS = (N_("there is no page at this address"), N_("request refused"))
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
-    """The error, in the page's language; a detail that has no translation (it names a
-    field or a case) is shown as it is, marked as English."""
+def error_page(
+    request: Request, status: int, message: str, words: tuple[str, dict[str, object]] | None = None
+) -> Response:
+    """The error, in the page's language: ``words`` (a message id and its values) or a fixed
+    ``message`` that is in the catalogs; a detail that has no translation (the desk's own
+    English, naming a field or a case) is shown as it is, marked as English."""
     tr = translator(language.page_language(request, "error.html"))
-    translated = tr.gettext(message)
+    if words is not None and tr.gettext(words[0]) != words[0]:
+        translated = ops.safe_message(tr.gettext(words[0]).format(**words[1]))
+    else:
+        translated = tr.gettext(message)
     return render(
         request,
         "error.html",

@@ -38,6 +38,7 @@ from cdpdesk.desk.whatif import pending_requests, whatif_withdraw_case
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.coming import KIND_WORDS
 from cdpdesk.engine.whatif import change_label, change_value, whatif_withdraw
+from cdpdesk.engine.words import N_
 from cdpdesk.letters.ics import CaseDeadlines, calendar_ics
 from cdpdesk.web import ops
 from cdpdesk.web.params import MAX_ID, CaseId, IsoDate
@@ -164,7 +165,7 @@ def _whatif_body(desk: Desk, body: WhatIfIn) -> Response:
 
 def _may_list(account: Account) -> None:
     if account.role not in ("appeals", "representative"):
-        raise ForbiddenError("the deadlines across cases are for representatives and Appeals staff")
+        raise ForbiddenError(N_("the deadlines across cases are for representatives and Appeals staff"))
 
 
 def _kinds(kind: list[str] | None) -> list[str] | None:
@@ -500,7 +501,7 @@ def calendar_feed(request: Request, token: str) -> Response:
     if account is None:
         from cdpdesk.desk.record import NotFoundError
 
-        raise NotFoundError("no calendar feed at this address (it may have been revoked)")
+        raise NotFoundError(N_("no calendar feed at this address (it may have been revoked)"))
     desk = _desk(request)
     visible = _accounts(request).visible_cases(account)
     by_case: dict[int, list[Any]] = {}

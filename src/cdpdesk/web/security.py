@@ -30,6 +30,7 @@ from fastapi import Request
 
 from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.files import private_dir
+from cdpdesk.engine.words import N_
 
 SESSION_COOKIE = "cdpdesk_session"
 CSRF_FIELD = "csrf_token"
@@ -45,11 +46,21 @@ class AuthError(Exception):
         self.basic_tried = basic_tried
 
 
-class ForbiddenError(Exception):
+class Worded(Exception):
+    """An error in our own words: a message id (English, in the catalogs) and its values, so
+    the error page says it in the reader's language (web/pages.py ``error_page``); ``str()``
+    is the English, for the API and the logs."""
+
+    def __init__(self, message_id: str, **values: object) -> None:
+        super().__init__(message_id.format(**values))
+        self.words: tuple[str, dict[str, object]] = (message_id, values)
+
+
+class ForbiddenError(Worded):
     """403: signed in, but this role may not do this."""
 
 
-class CsrfError(Exception):
+class CsrfError(Worded):
     """403: the form or request did not carry this session's CSRF token."""
 
 
@@ -97,7 +108,9 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, sent: str | None) -> None:
     want = request.session.get("csrf")
     if not isinstance(want, str) or not sent or not hmac.compare_digest(want, sent):
-        raise CsrfError("the form has expired or did not come from this site; reload the page and try again")
+        raise CsrfError(
+            N_("the form has expired or did not come from this site; reload the page and try again")
+        )
 
 
 def _basic(request: Request) -> tuple[str, str] | None:
@@ -161,4 +174,4 @@ def require_api_csrf(request: Request) -> None:
 
 def require_appeals(account: Account) -> None:
     if not account.is_appeals:
-        raise ForbiddenError("only Appeals staff may do this")
+        raise ForbiddenError(N_("only Appeals staff may do this"))

@@ -158,7 +158,7 @@ def _review_rows(review: list[dict[str, Any]], tr: Translator) -> list[dict[str,
 
 def _may_take_in(account: Account) -> None:
     if account.role not in TAKE_IN:
-        raise ForbiddenError("only Appeals staff and representatives may take in a case")
+        raise ForbiddenError(N_("only Appeals staff and representatives may take in a case"))
 
 
 async def _posted(request: Request, account: Account) -> FormData:
@@ -405,7 +405,8 @@ def _store(request: Request, account: Account, data: FormData) -> Response:
     said = _words(request, "case.html")
     request.session["flash"] = {
         "message": ops.safe_message(_say(said, TAKEN_IN, case=result.case, names=names, count=len(review))),
-        "warnings": [ops.safe_message(w) for w in result.warnings],
+        "warnings": [ops.safe_message(w) for w in result.warnings],  # the engine's, English
+        "lang": said.lang,
     }
     return RedirectResponse(f"/cases/{result.case}#reviews-h", status_code=303)
 
@@ -454,25 +455,47 @@ async def act(request: Request, account: Signed, case_id: CaseId, review_id: Cas
     except NotFoundError:
         raise  # 404: no such item on this case
     except DeskError as exc:
-        why = _why_not(request, case_id, review_id, str(exc))
-        request.session["flash"] = {
-            "message": ops.safe_message(_say(said, NOTHING_CHANGED, why=why)),
-            "warnings": [],
-        }
+        request.session["flash"] = _nothing_changed(said, _why_not(request, case_id, review_id, str(exc)))
         return RedirectResponse(f"/cases/{case_id}#reviews-h", status_code=303)
     done = CONFIRMED if action == "confirm" else RESOLVED
-    request.session["flash"] = {"message": _say(said, done, item=review_id), "warnings": []}
+    request.session["flash"] = {
+        "message": _say(said, done, item=review_id),
+        "warnings": [],
+        "lang": said.lang,
+    }
     return RedirectResponse(f"/cases/{case_id}#review-{review_id}", status_code=303)
 
 
-def _why_not(request: Request, case_id: int, review_id: int, said_by_desk: str) -> str:
+def _why_not(request: Request, case_id: int, review_id: int, said_by_desk: str) -> tuple[str, bool]:
     """Why nothing changed, in the case page's words: the item is already in that state (what
-    act_on_review refuses), else the desk's own English (a note it cannot take)."""
+    act_on_review refuses), else the desk's own English (a note it cannot take); and whether
+    it is in the page's words."""
     tr = _words(request, "case.html")
     item = next((r for r in reviews_for(_desk(request), case_id) if r.id == review_id), None)
     if item is not None and item.status in STATE_WORDS and said_by_desk.endswith(f"already {item.status}"):
-        return _say(tr, ALREADY_DONE, item=review_id, state=tr.gettext(STATE_WORDS[item.status]))
-    return said_by_desk
+        return _say(tr, ALREADY_DONE, item=review_id, state=tr.gettext(STATE_WORDS[item.status])), True
+    return said_by_desk, tr.lang == "en"
+
+
+def _nothing_changed(tr: Translator, why: tuple[str, bool]) -> dict[str, object]:
+    """The flash "Nothing changed: {why}" for the case page. When the reason is the desk's
+    own English on a page in another language, it goes apart (``en``, shown marked
+    ``lang="en"`` between ``message`` and ``after``)."""
+    reason, ours = why
+    if ours:
+        return {
+            "message": ops.safe_message(_say(tr, NOTHING_CHANGED, why=reason)),
+            "warnings": [],
+            "lang": tr.lang,
+        }
+    before, _, after = tr.gettext(NOTHING_CHANGED).partition("{why}")
+    return {
+        "message": before,
+        "en": ops.safe_message(reason),
+        "after": after,
+        "warnings": [],
+        "lang": tr.lang,
+    }
 
 
 __all__ = ["case_reviews", "router"]
