@@ -166,3 +166,15 @@ def test_the_desk_issues_letter_4383_in_the_taxpayers_language(tmp_path: Path) -
         assert case.policies.leap_day == "mar1"
     finally:
         desk.close()
+
+
+def test_the_spanish_previews_staff_mark_is_marked_english() -> None:
+    """The preview's mark ("PREVIEW, NOT ISSUED", for Appeals staff) stays English and says
+    so on a Spanish letter; an issued letter has none."""
+    html = render_4383(_snapshot(EXAMPLE, "e3"), preview=True).html.decode()
+    assert '<div class="preview-mark" role="note" lang="en"><strong>PREVIEW, NOT ISSUED</strong>' in html
+    assert '<html lang="es"' in html
+    issued = render_4383(_snapshot(EXAMPLE, "e3")).html.decode()
+    assert "preview-mark" not in issued.split("</style>")[-1] and "PREVIEW" not in issued
+    english = render_4383(_snapshot(EXAMPLE, "e3", language="en"), preview=True).html.decode()
+    assert '<div class="preview-mark" role="note"><strong>PREVIEW, NOT ISSUED</strong>' in english

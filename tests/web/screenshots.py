@@ -137,6 +137,26 @@ def only_spanish_transcripts() -> None:
         browser.close()
 
 
+def only_case() -> None:
+    """The English case page alone (docs/images/web-case.png), as Appeals sees the partial
+    withdrawal: ``python -c 'from tests.web.screenshots import only_case; only_case()'``."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_server(Path(tmp) / "var") as srv,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        desk = browser.new_page(viewport={"width": 1280, "height": 900})
+        sign_in(desk, srv.url, "appeals")
+        english_case(desk, srv.url, srv.demo["cases"])
+        browser.close()
+
+
+def english_case(desk: Page, base: str, ids: dict[str, int]) -> None:
+    desk.goto(f"{base}/cases/{ids['partial-withdrawal']}")
+    desk.screenshot(path=OUT / "web-case.png", full_page=True)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp) / "var") as srv:
@@ -148,8 +168,7 @@ def main() -> None:
             sign_in(desk, base, "appeals")
             desk.goto(f"{base}/queue")
             desk.screenshot(path=OUT / "web-queue.png", full_page=True)
-            desk.goto(f"{base}/cases/{ids['partial-withdrawal']}")
-            desk.screenshot(path=OUT / "web-case.png", full_page=True)
+            english_case(desk, base, ids)
             desk.goto(f"{base}/cases/{ids['cdp-withdrawal']}/withdrawals/e3/preview")
             desk.wait_for_timeout(300)
             desk.screenshot(path=OUT / "web-letter-preview.png", full_page=False)
