@@ -174,7 +174,10 @@ def test_the_spanish_previews_staff_mark_is_marked_english() -> None:
     html = render_4383(_snapshot(EXAMPLE, "e3"), preview=True).html.decode()
     assert '<div class="preview-mark" role="note" lang="en"><strong>PREVIEW, NOT ISSUED</strong>' in html
     assert '<html lang="es"' in html
+    # the desk's reference is an identifier (English words): quoted as it is, marked so
+    assert '<td lang="en">CDP Desk case 7</td>' in html
     issued = render_4383(_snapshot(EXAMPLE, "e3")).html.decode()
     assert "preview-mark" not in issued.split("</style>")[-1] and "PREVIEW" not in issued
     english = render_4383(_snapshot(EXAMPLE, "e3", language="en"), preview=True).html.decode()
     assert '<div class="preview-mark" role="note"><strong>PREVIEW, NOT ISSUED</strong>' in english
+    assert "<td>CDP Desk case 7</td>" in english
