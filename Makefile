@@ -5,7 +5,12 @@ PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint types unit bench clean system-deps-run system-deps-test messages catalogs
+.PHONY: all run test lint types unit bench clean system-deps-run system-deps-test messages catalogs
+
+# `make` alone: the venv and the compiled catalogs (each .mo from its .po; `make run` and
+# `make test` build them too). Before this the first rule, the system-deps check, was the default.
+.DEFAULT_GOAL := all
+all: $(STAMP) catalogs
 
 # The gettext catalogs (docs/translating.md): one .po per language, committed; each .mo is
 # compiled from it here (and by setup.py in a built package), never committed.

@@ -104,3 +104,22 @@ def test_the_committed_template_is_current(messages: dict[str | tuple[str, str],
         pot = read_po(fh)
     ids = {m.id if isinstance(m.id, str) else (m.id[0], m.id[1]) for m in pot if m.id}
     assert ids == set(messages), "run `make messages`"
+
+
+def test_make_alone_compiles_every_catalog() -> None:
+    """Issue 16: the compiled catalogs are built by `make` (never committed): a dry run of
+    the default goal with every .po taken as new compiles each one to its .mo."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.fail("make is needed (scripts/system-deps test)")
+    pos = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
+    assert pos
+    what_if = [arg for po in pos for arg in ("-W", str(po.relative_to(ROOT)))]
+    dry = subprocess.run(
+        ["make", "-n", "--no-print-directory", *what_if], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    for po in pos:
+        mo = po.with_suffix(".mo").relative_to(ROOT)
+        assert f"pybabel compile -D messages -i {po.relative_to(ROOT)} -o {mo}" in dry, dry
