@@ -61,3 +61,14 @@ def test_the_readme_and_docs_link_the_contract_and_the_law() -> None:
     readme = links((ROOT / "README.md").read_text())
     assert {"docs/contract.md", "docs/law.md", "docs/rules.md"} <= set(readme)
     assert "rules.md" in links((ROOT / "docs" / "law.md").read_text())
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_no_merge_conflict_marker_is_left(doc: Path) -> None:
+    """A merge that kept both sides must not leave git's markers in the docs."""
+    marked = [
+        n
+        for n, line in enumerate(doc.read_text().split("\n"), 1)
+        if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "======="
+    ]
+    assert marked == [], f"{doc.name}: conflict markers on lines {marked}"
