@@ -186,6 +186,24 @@ def test_the_errors_a_taxpayer_or_representative_reaches_are_in_spanish(
     assert english_words(main_text(r.text)) == []
 
 
+def test_the_apps_own_refusals_are_in_spanish(shared_web: Web) -> None:
+    """The 405, the 413 and the cross-site refusal are our words too (with the method, the
+    size): in the page's language, the English kept for the API."""
+    c, _ = shared_web.signed_in("sam")
+    r = c.get("/logout", headers=ES)
+    assert r.status_code == 405 and _lang(r.text) == "es"
+    assert "GET no se admite aquí; métodos admitidos: POST" in r.text and "(en inglés)" not in r.text
+    big = b" " * (1024 * 1024 + 1)
+    r = c.post("/login", content=big, headers={"content-type": "application/x-www-form-urlencoded", **ES})
+    assert r.status_code == 413 and _lang(r.text) == "es"
+    assert "lo que se envió es más grande de lo que este servidor acepta (1 MiB)" in r.text
+    r = c.post("/logout", headers={"Sec-Fetch-Site": "cross-site", **ES})
+    assert r.status_code == 403 and "no se aceptan solicitudes enviadas desde otro sitio" in r.text
+    assert english_words(main_text(r.text)) == []
+    r = c.get("/logout", headers={"Accept-Language": "en"})
+    assert "GET is not allowed here; allowed: POST" in r.text
+
+
 def test_the_desks_own_english_in_an_error_stays_marked(shared_web: Web) -> None:
     """A detail the desk gives in English (it names the event) is shown as it is, marked."""
     c, _ = shared_web.signed_in("appeals")

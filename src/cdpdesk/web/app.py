@@ -31,6 +31,7 @@ from cdpdesk.desk.intake import DuplicateCaseError
 from cdpdesk.desk.record import DeskError, NotFoundError, StaleCaseError
 from cdpdesk.desk.throttle import Throttled
 from cdpdesk.desk.workflow import Desk
+from cdpdesk.engine.words import N_
 from cdpdesk.letters.facts import LetterError
 from cdpdesk.privacy import install_redaction
 from cdpdesk.web import account_pages, api, case_language, language, pages, practice, staff, transcripts
@@ -119,6 +120,10 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return out
 
 
+#: A method a path does not take (405), said in the page's language on the error page.
+NOT_ALLOWED = N_("{method} is not allowed here; allowed: {allowed}")
+
+
 def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> FastAPI:
     """The application over one desk (opened here unless given). With no arguments it is the
     factory ``cdpdesk serve`` gives uvicorn: each worker process opens the desk itself."""
@@ -193,12 +198,12 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         # A browser tells us when a request comes from another site: refuse unsafe ones
         # (a second line behind the CSRF tokens).
         if request.method in UNSAFE and request.headers.get("sec-fetch-site") == "cross-site":
-            return _refuse(request, 403, None, "cross-site requests are not accepted")
+            return _refuse(request, 403, None, N_("cross-site requests are not accepted"))
         # A body announced larger than the limit is refused before any of it is read (one
         # sent without a length is counted as it arrives: BodyLimit above).
         if declared_too_large(request.headers.get("content-length"), body_limit):
             exc = BodyTooLarge(body_limit)
-            return _refuse(request, 413, None, str(exc.detail), dict(exc.headers or {}))
+            return _refuse(request, 413, None, str(exc.detail), dict(exc.headers or {}), exc=exc)
         return None
 
     app.add_middleware(
@@ -229,11 +234,13 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         message: str,
         headers: dict[str, str] | None = None,
         exc: Exception | None = None,
+        words: tuple[str, dict[str, object]] | None = None,
     ) -> Response:
         if _is_api(request):
             return JSONResponse(_errors(field, message), status_code=status, headers=headers)
-        # our own words with values (web/security.py Worded, ops.NotVisible): in the page's language
-        words = getattr(exc, "words", None)
+        # our own words with values (web/security.py Worded, ops.NotVisible, limits.BodyTooLarge):
+        # in the page's language
+        words = words or getattr(exc, "words", None)
         page = pages.error_page(request, status, safe_message(message), words)
         page.headers.update(headers or {})
         return page
@@ -307,11 +314,13 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         if exc.status_code == 404 and message == "Not Found":
             message = "there is no page at this address"
         headers = dict(exc.headers or {})  # Connection: close on a 413, Allow on a 405
+        words: tuple[str, dict[str, object]] | None = None
         if exc.status_code == 405:
             # Starlette names the methods of the first route on this path only.
             headers["Allow"] = _allowed(request)
-            message = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
-        return _refuse(request, exc.status_code, None, message, headers)
+            words = (NOT_ALLOWED, {"method": request.method, "allowed": headers["Allow"]})
+            message = NOT_ALLOWED.format(**words[1])
+        return _refuse(request, exc.status_code, None, message, headers, exc=exc, words=words)
 
     def _allowed(request: Request) -> str:
         methods: set[str] = set()

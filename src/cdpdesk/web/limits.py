@@ -25,6 +25,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cdpdesk.engine.words import N_
+
 DEFAULT_MAX_BODY = 1024 * 1024
 #: After a request with a body at least this large, the memory it needed is handed back to
 #: the system (see ``release_memory``), at most once every RELEASE_DELAY seconds, so that a
@@ -65,15 +67,16 @@ def size_words(n: int) -> str:
     return f"{n:,} bytes"
 
 
+TOO_LARGE = N_("the request body is larger than this server accepts ({size})")
+
+
 class BodyTooLarge(HTTPException):
     """413. An ``HTTPException``, so that FastAPI's body parsing lets it through untouched."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(
-            413,
-            f"the request body is larger than this server accepts ({size_words(limit)})",
-            headers={"Connection": "close"},
-        )
+        super().__init__(413, TOO_LARGE.format(size=size_words(limit)), headers={"Connection": "close"})
+        # the error page's words in the reader's language (web/pages.py error_page)
+        self.words: tuple[str, dict[str, object]] = (TOO_LARGE, {"size": size_words(limit)})
 
 
 def declared_too_large(content_length: str | bytes | None, limit: int) -> bool:
