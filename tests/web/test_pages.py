@@ -56,7 +56,8 @@ def test_each_role_lands_on_its_page(web: Web) -> None:
     )
     c, _ = web.signed_in("rep")
     assert c.get("/", follow_redirects=False).headers["location"] == "/cases"
-    assert web.client().get("/").status_code == 200  # the welcome page
+    welcome = web.client().get("/")  # the welcome page: the product's name, once, as its title
+    assert welcome.status_code == 200 and "<title>CDP Desk</title>" in welcome.text
 
 
 def test_understanding_your_letter_gives_the_four_answers_with_dates(web: Web) -> None:

@@ -312,7 +312,7 @@ def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Respons
 def home(request: Request) -> Response:
     account = current_account(request)
     if account is None:
-        return render(request, "welcome.html", title="CDP Desk")
+        return render(request, "welcome.html", title="")  # the title is the name alone
     if account.is_appeals:
         return RedirectResponse("/queue", status_code=303)
     mine = _accounts(request).linked_cases(account)
