@@ -102,7 +102,61 @@ def _desk(url: str, size: int, work: Path, env: dict[str, str]) -> dict[str, Any
     return {"import_s": time.perf_counter() - t, "env": env}
 
 
-def _pages(url: str, reps: int) -> dict[str, tuple[float, float]]:
+#: The pages a user can ask for and combine: (name, path, params). ``{last4}``, ``{case}``
+#: are filled from the desk (a TIN's last four and a case id it holds). Two broad filters
+#: with a small overlap: in_appeals (16% of synthetic cases) and a deadline within a year
+#: (11%) share 1%; csed_passed (38%) and a deadline within a year share none.
+PAGES: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("list page", "/api/cases", {"page": 2}),
+    ("filter: stage", "/api/cases", {"stage": "in_appeals"}),
+    ("filter: hearing status", "/api/cases", {"hearing_status": "pending"}),
+    ("filter: CSED before", "/api/cases", {"csed_before": "2027-06-30"}),
+    ("filter: deadline within 365 days", "/api/cases", {"deadline_within": 365}),
+    ("two broad filters, small overlap", "/api/cases", {"stage": "in_appeals", "deadline_within": 365}),
+    ("two broad filters, no overlap", "/api/cases", {"stage": "csed_passed", "deadline_within": 365}),
+    (
+        "hearing status and CSED before",
+        "/api/cases",
+        {"hearing_status": "not_held", "csed_before": "2027-06-30"},
+    ),
+    (
+        "filtered, sorted page",
+        "/api/cases",
+        {"hearing_status": "pending", "sort": "deadline", "deadline_within": 365},
+    ),
+    *(
+        (f"sort: {s}", "/api/cases", {"sort": s})
+        for s in ("-id", "deadline", "-deadline", "csed", "-csed", "taxpayer", "-taxpayer")
+    ),
+    ("stage, sorted by CSED", "/api/cases", {"stage": "withdrawn", "sort": "-csed"}),
+    ("search: common name word", "/api/cases", {"q": "taxpayer"}),
+    ("search (name words)", "/api/cases", {"q": "taxpayer 12"}),
+    ("search: rare name word", "/api/cases", {"q": "taxpayer 4383"}),
+    ("search: a word nobody has", "/api/cases", {"q": "smith"}),
+    ("search (TIN last four)", "/api/cases", {"q": "{last4}"}),
+    ("search: case id", "/api/cases", {"q": "{case}"}),
+    ("search and a filter", "/api/cases", {"q": "taxpayer 1", "stage": "in_appeals", "sort": "csed"}),
+    ("deep page (50)", "/api/cases", {"page": 50}),
+    ("deep page (50), by deadline", "/api/cases", {"page": 50, "sort": "deadline"}),
+    ("case-list page (HTML)", "/cases", {"stage": "in_appeals"}),
+    ("case-list page (HTML), search", "/cases", {"q": "taxpayer 12", "sort": "taxpayer"}),
+    ("queue page", "/api/withdrawals", {}),
+    ("queue: waiting over 90 days", "/api/withdrawals", {"older_than": 90}),
+    ("queue: CDP hearings", "/api/withdrawals", {"hearing": "cdp"}),
+    ("queue: assigned to nobody", "/api/withdrawals", {"assigned": "nobody"}),
+    ("queue: search (name words)", "/api/withdrawals", {"q": "taxpayer 12"}),
+    ("queue: search (TIN last four)", "/api/withdrawals", {"q": "{last4}"}),
+    ("queue: deep page (50)", "/api/withdrawals", {"page": 50}),
+    ("queue page (HTML)", "/queue", {"hearing": "equivalent"}),
+    ("deadlines page", "/api/deadlines", {}),
+    ("deadlines: CSEDs within 90 days", "/api/deadlines", {"kind": "csed", "days": 90}),
+    ("deadlines: hearing requests", "/api/deadlines", {"kind": ["cdp_request", "eh_request"]}),
+    ("deadlines: deep page (50)", "/api/deadlines", {"page": 50}),
+    ("deadlines page (HTML)", "/deadlines", {"within": 365}),
+)
+
+
+def _pages(url: str, reps: int, only: str | None = None) -> dict[str, tuple[float, float]]:
     import warnings
 
     warnings.filterwarnings("ignore")
@@ -129,9 +183,11 @@ def _pages(url: str, reps: int) -> dict[str, tuple[float, float]]:
         }
         assert client.post("/login", data=form, follow_redirects=False).status_code == 303
         some = client.get("/api/cases", params={"page": 3, "per_page": 5}).json()["items"][0]
-        last4 = (some["tin"] or "0000")[-4:]
+        fill = {"{last4}": (some["tin"] or "0000")[-4:], "{case}": str(some["id"])}
 
-        def get(path: str, **params: Any) -> Any:
+        def get(path: str, params: dict[str, Any]) -> Any:
+            params = {k: fill.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
+
             def call() -> None:
                 r = client.get(path, params=params)
                 assert r.status_code == 200, r.text
@@ -139,17 +195,25 @@ def _pages(url: str, reps: int) -> dict[str, tuple[float, float]]:
             return call
 
         return {
-            "list page": _timed(get("/api/cases", page=2), reps),
-            "filtered, sorted page": _timed(
-                get("/api/cases", hearing_status="pending", sort="deadline", deadline_within=365), reps
-            ),
-            "search (TIN last four)": _timed(get("/api/cases", q=last4), reps),
-            "search (name words)": _timed(get("/api/cases", q="taxpayer 12"), reps),
-            "queue page": _timed(get("/api/withdrawals"), reps),
-            "case-list page (HTML)": _timed(get("/cases", stage="in_appeals"), reps),
+            name: _timed(get(path, params), reps)
+            for name, path, params in PAGES
+            if only is None or re.search(only, name)
         }
     finally:
         desk.close()
+
+
+def pages_only(urls: list[str], reps: int, only: str | None) -> None:
+    """``--pages URL...``: time the page set on desks built already (the first the small
+    one), and print each page's median and p95 on each, and the ratio to the first."""
+    load = os.getloadavg()[0]
+    found = [_pages(url, reps, only) for url in urls]
+    print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (1 min)")
+    for name in found[0]:
+        base = found[0][name][0]
+        cells = "  ".join(f"{f[name][0]:6.1f} {f[name][1]:6.1f}" for f in found)
+        worst = max(f[name][0] for f in found[1:]) / base if len(found) > 1 else 1.0
+        print(f"{name:40s} {cells}  x{worst:.2f}")
 
 
 def _refresh(env: dict[str, str], day: dt.date, workers: int) -> dict[str, Any]:
@@ -221,7 +285,12 @@ def _letters(url: str, count: int, workers: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("size", nargs="?", type=int, default=int(os.environ.get("BENCH_DESK_SIZE", "100000")))
+    parser.add_argument("--pages", nargs="+", metavar="URL", help="only time the pages on these desks")
+    parser.add_argument("--only", help="only the pages whose name matches this pattern")
     args = parser.parse_args()
+    if args.pages:
+        pages_only(args.pages, int(os.environ.get("BENCH_DESK_REPS", "30")), args.only)
+        return
     small = int(os.environ.get("BENCH_DESK_SMALL", "200"))
     size = args.size
     sizes = [small, size]
