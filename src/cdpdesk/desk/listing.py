@@ -262,8 +262,7 @@ def _driven_page(
     valued = sorted(((v, cid) for cid, v in found if v is not None), reverse=desc)
     empty = sorted(cid for cid, v in found if v is None)
     ids = ([cid for _, cid in valued] + empty)[offset : offset + per_page]
-    by_id = {r.case_id: r for r in s.scalars(select(CaseFacts).where(CaseFacts.case_id.in_(ids or [-1])))}
-    return Total(len(found), True), [by_id[cid] for cid in ids]
+    return Total(len(found), True), _by_ids(s, ids)
 
 
 def _ordered(
@@ -271,23 +270,33 @@ def _ordered(
 ) -> list[CaseFacts]:
     """The page's rows in order. Sorting on a column that can be empty, the rows with a
     value come first (in its order, then by case), then the empty ones by case: two index
-    walks, never a sort of every row."""
+    walks, never a sort of every row. The walks read case ids only (an index can answer
+    them alone: PostgreSQL walked the table's rows to check a stage, 49 ms at 100,000
+    cases, where the stage index and a deadline index merge in a few); then the page's rows."""
     desc = sort.startswith("-")
     key = sort.lstrip("-")
-    base = select(CaseFacts).where(*where)
+    base = select(CaseFacts.case_id).where(*where)
     if key == "id":
         order = CaseFacts.case_id.desc() if desc else CaseFacts.case_id
-        return list(s.scalars(base.order_by(order).offset(offset).limit(limit)))
+        return _by_ids(s, list(s.scalars(base.order_by(order).offset(offset).limit(limit))))
     col = _SORT_COLUMN[key]
     by = (col.desc(), CaseFacts.case_id.desc()) if desc else (col, CaseFacts.case_id)
     out = list(s.scalars(base.where(col.is_not(None)).order_by(*by).offset(offset).limit(limit)))
     rest = limit - len(out)
-    if rest <= 0:
-        return out  # a full page of dated rows: no second count needed
-    # fewer than offset + limit rows have a value: counting up to there is exact
-    valued = capped_count(s, select(CaseFacts.case_id).where(*where, col.is_not(None)), offset + limit).n
-    empty = base.where(col.is_(None)).order_by(CaseFacts.case_id)
-    return out + list(s.scalars(empty.offset(max(0, offset - valued)).limit(rest)))
+    if rest > 0:
+        # fewer than offset + limit rows have a value: counting up to there is exact
+        valued = capped_count(s, select(CaseFacts.case_id).where(*where, col.is_not(None)), offset + limit).n
+        empty = base.where(col.is_(None)).order_by(CaseFacts.case_id)
+        out += list(s.scalars(empty.offset(max(0, offset - valued)).limit(rest)))
+    return _by_ids(s, out)
+
+
+def _by_ids(s: Session, ids: list[int]) -> list[CaseFacts]:
+    """The rows of these cases, in this order."""
+    if not ids:
+        return []
+    by_id = {r.case_id: r for r in s.scalars(select(CaseFacts).where(CaseFacts.case_id.in_(ids)))}
+    return [by_id[cid] for cid in ids]
 
 
 def _next_to_act(s: Session, ids: list[int], day: dt.date) -> dict[int, DeadlineFact]:
