@@ -156,7 +156,9 @@ PAGES: tuple[tuple[str, str, dict[str, Any]], ...] = (
 )
 
 
-def _pages(url: str, reps: int, only: str | None = None) -> dict[str, tuple[float, float]]:
+def _calls(url: str, only: str | None = None) -> tuple[dict[str, Any], Any]:
+    """Each page of ``PAGES`` (whose name matches ``only``) as a call on one desk, signed
+    in as an Appeals user; and what closes the desk."""
     import warnings
 
     warnings.filterwarnings("ignore")
@@ -167,53 +169,74 @@ def _pages(url: str, reps: int, only: str | None = None) -> dict[str, tuple[floa
     from cdpdesk.web.app import create_app
 
     desk = Desk.open(url)
+    accounts = Accounts(desk)
+    if accounts.user("bench") is None:
+        accounts.create_user("bench", "Bench", "appeals", "bench-password-1")
+    client = TestClient(create_app(desk=desk), base_url="http://testserver")
+    # signed in once, by the form (a session cookie): HTTP Basic would time argon2 per request
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    form = {
+        "username": "bench",
+        "password": "bench-password-1",
+        "csrf_token": token.group(1),
+        "next": "/",
+    }
+    assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+    some = client.get("/api/cases", params={"page": 3, "per_page": 5}).json()["items"][0]
+    fill = {"{last4}": (some["tin"] or "0000")[-4:], "{case}": str(some["id"])}
+
+    def get(path: str, params: dict[str, Any]) -> Any:
+        params = {k: fill.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
+
+        def call() -> None:
+            r = client.get(path, params=params)
+            assert r.status_code == 200, r.text
+
+        return call
+
+    calls = {name: get(path, params) for name, path, params in PAGES if only is None or re.search(only, name)}
+    return calls, desk.close
+
+
+def _pages(url: str, reps: int, only: str | None = None) -> dict[str, tuple[float, float]]:
+    calls, close = _calls(url, only)
     try:
-        accounts = Accounts(desk)
-        if accounts.user("bench") is None:
-            accounts.create_user("bench", "Bench", "appeals", "bench-password-1")
-        client = TestClient(create_app(desk=desk), base_url="http://testserver")
-        # signed in once, by the form (a session cookie): HTTP Basic would time argon2 per request
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-        assert token is not None
-        form = {
-            "username": "bench",
-            "password": "bench-password-1",
-            "csrf_token": token.group(1),
-            "next": "/",
-        }
-        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
-        some = client.get("/api/cases", params={"page": 3, "per_page": 5}).json()["items"][0]
-        fill = {"{last4}": (some["tin"] or "0000")[-4:], "{case}": str(some["id"])}
-
-        def get(path: str, params: dict[str, Any]) -> Any:
-            params = {k: fill.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
-
-            def call() -> None:
-                r = client.get(path, params=params)
-                assert r.status_code == 200, r.text
-
-            return call
-
-        return {
-            name: _timed(get(path, params), reps)
-            for name, path, params in PAGES
-            if only is None or re.search(only, name)
-        }
+        return {name: _timed(call, reps) for name, call in calls.items()}
     finally:
-        desk.close()
+        close()
 
 
 def pages_only(urls: list[str], reps: int, only: str | None) -> None:
     """``--pages URL...``: time the page set on desks built already (the first the small
-    one), and print each page's median and p95 on each, and the ratio to the first."""
+    one), each page on every desk in turn, request by request (so that a busy machine
+    weighs on each alike); print each page's median and p95 on each, and the ratio of the
+    largest median to the first."""
     load = os.getloadavg()[0]
-    found = [_pages(url, reps, only) for url in urls]
-    print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (1 min)")
-    for name in found[0]:
-        base = found[0][name][0]
-        cells = "  ".join(f"{f[name][0]:6.1f} {f[name][1]:6.1f}" for f in found)
-        worst = max(f[name][0] for f in found[1:]) / base if len(found) > 1 else 1.0
-        print(f"{name:40s} {cells}  x{worst:.2f}")
+    desks = [_calls(url, only) for url in urls]
+    try:
+        print(f"load average {load:.1f} at the start (1 min)", flush=True)
+        for name in desks[0][0]:
+            calls = [d[0][name] for d in desks]
+            for call in calls * 3:
+                call()
+            times: list[list[float]] = [[] for _ in calls]
+            for _ in range(reps):
+                for k, call in enumerate(calls):
+                    t = time.perf_counter()
+                    call()
+                    times[k].append((time.perf_counter() - t) * 1000)
+            cells = []
+            for one in times:
+                one.sort()
+                cells.append((statistics.median(one), one[min(len(one) - 1, int(0.95 * len(one)))]))
+            worst = max(med for med, _ in cells[1:]) / cells[0][0] if len(cells) > 1 else 1.0
+            row = "  ".join(f"{med:6.1f} {p95:6.1f}" for med, p95 in cells)
+            print(f"{name:40s} {row}  x{worst:.2f}", flush=True)
+        print(f"load average {os.getloadavg()[0]:.1f} at the end (1 min)")
+    finally:
+        for _, close in desks:
+            close()
 
 
 def _refresh(env: dict[str, str], day: dt.date, workers: int) -> dict[str, Any]:
