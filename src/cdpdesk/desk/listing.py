@@ -434,7 +434,7 @@ def counted_withdrawals(
     that username (``""``: to nobody); ``q``: name words, a case id or a TIN's last four."""
     F.fill_missing(desk)
     day = today or dt.date.today()
-    where: list[ColumnElement[bool]] = [WithdrawalFact.status == status]
+    where: list[ColumnElement[bool]] = []
     if case_id is not None:
         where.append(WithdrawalFact.case_id == case_id)
     if older_than is not None:
@@ -466,7 +466,6 @@ def counted_withdrawals(
         keys = keys.join(CaseFacts, CaseFacts.case_id == WithdrawalFact.case_id)
     if assigned_to is not None:
         keys = keys.outerjoin(QueueAssignment, assignment)
-    keys = keys.where(*where)
     query = (
         select(
             WithdrawalFact,
@@ -482,8 +481,12 @@ def counted_withdrawals(
         .order_by(*order)
     )
     with desk._sessions() as s:
-        if words:
-            keys = keys.where(*narrowest(s, words, WithdrawalFact.case_id).where)
+        plan = narrowest(s, words, WithdrawalFact.case_id)
+        # a search word that drives: the status is checked, not walked (``status || ''``
+        # is no index term), or SQLite walks every pending withdrawal in date order,
+        # probing the word's ids for each (12 ms at 32,000 pending, and growing)
+        is_status = (WithdrawalFact.status.concat("") if plan.driven else WithdrawalFact.status) == status
+        keys = keys.where(is_status, *where, *plan.where)
         if per_page is None:
             rows = s.execute(query.where(WithdrawalFact.id.in_(keys))).all()
             total = Total(len(rows), True)
