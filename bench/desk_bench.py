@@ -158,7 +158,7 @@ PAGES: tuple[tuple[str, str, dict[str, Any]], ...] = (
 
 def _calls(url: str, only: str | None = None) -> tuple[dict[str, Any], Any]:
     """Each page of ``PAGES`` (whose name matches ``only``) as a call on one desk, signed
-    in as an Appeals user; and what closes the desk."""
+    in as an Appeals user; and the desk (to close)."""
     import warnings
 
     warnings.filterwarnings("ignore")
@@ -196,15 +196,15 @@ def _calls(url: str, only: str | None = None) -> tuple[dict[str, Any], Any]:
         return call
 
     calls = {name: get(path, params) for name, path, params in PAGES if only is None or re.search(only, name)}
-    return calls, desk.close
+    return calls, desk
 
 
 def _pages(url: str, reps: int, only: str | None = None) -> dict[str, tuple[float, float]]:
-    calls, close = _calls(url, only)
+    calls, desk = _calls(url, only)
     try:
         return {name: _timed(call, reps) for name, call in calls.items()}
     finally:
-        close()
+        desk.close()
 
 
 def pages_only(urls: list[str], reps: int, only: str | None) -> None:
@@ -235,8 +235,64 @@ def pages_only(urls: list[str], reps: int, only: str | None) -> None:
             print(f"{name:40s} {row}  x{worst:.2f}", flush=True)
         print(f"load average {os.getloadavg()[0]:.1f} at the end (1 min)")
     finally:
-        for _, close in desks:
-            close()
+        for _, desk in desks:
+            desk.close()
+
+
+def _statement_ms(engine: Any, statement: str, params: Any) -> float:
+    """One statement's time on its own: EXPLAIN ANALYZE's execution time on PostgreSQL, the
+    best of 3 runs on SQLite (a write, or anything not a SELECT, counts 0)."""
+    if not statement.lstrip().upper().startswith("SELECT"):
+        return 0.0
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            cursor.execute("EXPLAIN (ANALYZE) " + statement, params)
+            plan = "\n".join(str(row[0]) for row in cursor.fetchall())
+            found = re.search(r"Execution Time: ([\d.]+)", plan)
+            return float(found.group(1)) if found else 0.0
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            cursor.execute(statement, params)
+            cursor.fetchall()
+            best = min(best, (time.perf_counter() - t) * 1000)
+        return best
+    finally:
+        raw.close()
+
+
+def sql_costs(urls: list[str], only: str | None) -> None:
+    """``--pages URL... --sql``: for each page on each desk, the SQL one request runs, each
+    statement timed on its own (:func:`_statement_ms`), summed, and the slowest: to find what
+    grows with the desk (a busy machine still moves them, less than a whole request)."""
+    from sqlalchemy import event
+
+    for url in urls:
+        calls, desk = _calls(url, only)
+        print(f"== {url.rsplit('@', 1)[-1]}", flush=True)
+        try:
+            for name, call in calls.items():
+                call()  # warm: the facts filled, the statement cache
+                seen: list[tuple[str, Any]] = []
+
+                def grab(*args: Any, seen: list[tuple[str, Any]] = seen) -> None:
+                    seen.append((args[2], args[3]))  # (conn, cursor, statement, parameters, ...)
+
+                event.listen(desk.engine, "before_cursor_execute", grab)
+                try:
+                    call()
+                finally:
+                    event.remove(desk.engine, "before_cursor_execute", grab)
+                costs = [_statement_ms(desk.engine, st, params) for st, params in seen]
+                print(
+                    f"{name:40s} sql {sum(costs):6.2f} ms in {len(costs)} statements, "
+                    f"slowest {max(costs, default=0.0):.2f}",
+                    flush=True,
+                )
+        finally:
+            desk.close()
 
 
 def _refresh(env: dict[str, str], day: dt.date, workers: int) -> dict[str, Any]:
@@ -310,7 +366,11 @@ def main() -> None:
     parser.add_argument("size", nargs="?", type=int, default=int(os.environ.get("BENCH_DESK_SIZE", "100000")))
     parser.add_argument("--pages", nargs="+", metavar="URL", help="only time the pages on these desks")
     parser.add_argument("--only", help="only the pages whose name matches this pattern")
+    parser.add_argument("--sql", action="store_true", help="with --pages: each page's SQL time, not its own")
     args = parser.parse_args()
+    if args.pages and args.sql:
+        sql_costs(args.pages, args.only)
+        return
     if args.pages:
         pages_only(args.pages, int(os.environ.get("BENCH_DESK_REPS", "30")), args.only)
         return
