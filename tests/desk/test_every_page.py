@@ -18,10 +18,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import case, inspect, select
 
 from cdpdesk.bulk.synth import synth_cases
-from cdpdesk.desk import db
+from cdpdesk.desk import db, paging
 from cdpdesk.desk.deadlines import coming_deadlines_for, deadlines_page
 from cdpdesk.desk.facts import fold
-from cdpdesk.desk.listing import SORTS, list_cases
+from cdpdesk.desk.listing import SORTS, QueryError, list_cases
 from cdpdesk.desk.models import CaseFacts, DeadlineFact, HearingFact, NameTerm
 from cdpdesk.desk.workflow import Desk
 
@@ -153,6 +153,53 @@ def test_each_page_holds_the_reference_querys_cases_in_order(desk: Desk, filters
         assert (whole.total, whole.total_exact) == (len(want), True), sort
         last = pages[-1]
         assert last.total_exact and last.total == len(want), sort
+
+
+def _by_cursor(d: Desk, per_page: int, **kw: Any) -> list[int]:
+    ids: list[int] = []
+    after = None
+    for _ in range(100):
+        got = list_cases(d, None, per_page=per_page, today=TODAY, after=after, **kw)
+        ids += [r["id"] for r in got.items]
+        assert (got.next_after is not None) == got.has_next
+        if not got.has_next:
+            return ids
+        after = got.next_after
+    raise AssertionError("the pages never ended")
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"stage": "in_appeals"},
+        {"hearing_status": "pending"},
+        {"q": "taxpayer 1"},
+        {"deadline_within": 3650},
+    ],
+    ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "all",
+)
+def test_keyset_pages_walk_the_same_cases_as_numbered_pages(
+    desk: Desk, filters: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = desk
+    for sort in SORTS:
+        want = _reference(d, _matches(d, filters), sort)
+        assert _by_cursor(d, 4, sort=sort, **filters) == want, sort
+        with monkeypatch.context() as m:
+            m.setattr(paging, "DRIVE_MAX", 0)  # the ordered walk, not a driven page
+            assert _by_cursor(d, 4, sort=sort, **filters) == want, sort
+    # a cursor is of one list's order; page and cursor together are refused
+    first = list_cases(d, None, per_page=3, sort="csed")
+    assert first.next_after is not None and first.to_json()["next_after"] == first.next_after
+    with pytest.raises(QueryError) as bad:
+        list_cases(d, None, per_page=3, sort="-csed", after=first.next_after)
+    assert bad.value.field == "query.after"
+    for token in ("not-a-cursor", "W10", first.next_after[:-2]):
+        with pytest.raises(QueryError):
+            list_cases(d, None, sort="csed", after=token)
+    with pytest.raises(QueryError):
+        list_cases(d, None, sort="csed", page=2, after=first.next_after)
 
 
 def test_a_tin_last_four_finds_its_cases_and_the_case_of_that_number(desk: Desk) -> None:
