@@ -6,7 +6,9 @@ migration 0013 goes down and up."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -195,7 +197,8 @@ def test_keyset_pages_walk_the_same_cases_as_numbered_pages(
     with pytest.raises(QueryError) as bad:
         list_cases(d, None, per_page=3, sort="-csed", after=first.next_after)
     assert bad.value.field == "query.after"
-    for token in ("not-a-cursor", "W10", first.next_after[:-2]):
+    huge = base64.urlsafe_b64encode(json.dumps(["csed", None, 10**30]).encode()).decode()
+    for token in ("not-a-cursor", "W10", first.next_after[:-2], huge):
         with pytest.raises(QueryError):
             list_cases(d, None, sort="csed", after=token)
     with pytest.raises(QueryError):

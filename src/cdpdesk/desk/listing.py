@@ -113,7 +113,9 @@ class After:
         try:
             got = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             key, value, case_id = got
-            if key != sort or not isinstance(case_id, int) or not (value is None or isinstance(value, str)):
+            if key != sort or type(case_id) is not int or not 0 <= case_id <= ID_MAX:
+                raise ValueError
+            if not (value is None or isinstance(value, str)):
                 raise ValueError
             if value is not None and sort.lstrip("-") in ("deadline", "csed"):
                 value = dt.date.fromisoformat(value)
