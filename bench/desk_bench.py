@@ -102,7 +102,63 @@ def _desk(url: str, size: int, work: Path, env: dict[str, str]) -> dict[str, Any
     return {"import_s": time.perf_counter() - t, "env": env}
 
 
-def _pages(url: str, reps: int) -> dict[str, tuple[float, float]]:
+#: The pages a user can ask for and combine: (name, path, params). ``{last4}``, ``{case}``
+#: are filled from the desk (a TIN's last four and a case id it holds). Two broad filters
+#: with a small overlap: in_appeals (16% of synthetic cases) and a deadline within a year
+#: (11%) share 1%; csed_passed (38%) and a deadline within a year share none.
+PAGES: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("list page", "/api/cases", {"page": 2}),
+    ("filter: stage", "/api/cases", {"stage": "in_appeals"}),
+    ("filter: hearing status", "/api/cases", {"hearing_status": "pending"}),
+    ("filter: CSED before", "/api/cases", {"csed_before": "2027-06-30"}),
+    ("filter: deadline within 365 days", "/api/cases", {"deadline_within": 365}),
+    ("two broad filters, small overlap", "/api/cases", {"stage": "in_appeals", "deadline_within": 365}),
+    ("two broad filters, no overlap", "/api/cases", {"stage": "csed_passed", "deadline_within": 365}),
+    (
+        "hearing status and CSED before",
+        "/api/cases",
+        {"hearing_status": "not_held", "csed_before": "2027-06-30"},
+    ),
+    (
+        "filtered, sorted page",
+        "/api/cases",
+        {"hearing_status": "pending", "sort": "deadline", "deadline_within": 365},
+    ),
+    *(
+        (f"sort: {s}", "/api/cases", {"sort": s})
+        for s in ("-id", "deadline", "-deadline", "csed", "-csed", "taxpayer", "-taxpayer")
+    ),
+    ("stage, sorted by CSED", "/api/cases", {"stage": "withdrawn", "sort": "-csed"}),
+    ("search: common name word", "/api/cases", {"q": "taxpayer"}),
+    ("search (name words)", "/api/cases", {"q": "taxpayer 12"}),
+    ("search: rare name word", "/api/cases", {"q": "taxpayer 4383"}),
+    ("search: a word nobody has", "/api/cases", {"q": "smith"}),
+    ("search (TIN last four)", "/api/cases", {"q": "{last4}"}),
+    ("search: case id", "/api/cases", {"q": "{case}"}),
+    ("search and a filter", "/api/cases", {"q": "taxpayer 1", "stage": "in_appeals", "sort": "csed"}),
+    ("deep page (50)", "/api/cases", {"page": 50}),
+    ("deep page (50), by deadline", "/api/cases", {"page": 50, "sort": "deadline"}),
+    ("case-list page (HTML)", "/cases", {"stage": "in_appeals"}),
+    ("case-list page (HTML), search", "/cases", {"q": "taxpayer 12", "sort": "taxpayer"}),
+    ("queue page", "/api/withdrawals", {}),
+    ("queue: waiting over 90 days", "/api/withdrawals", {"older_than": 90}),
+    ("queue: CDP hearings", "/api/withdrawals", {"hearing": "cdp"}),
+    ("queue: assigned to nobody", "/api/withdrawals", {"assigned": "nobody"}),
+    ("queue: search (name words)", "/api/withdrawals", {"q": "taxpayer 12"}),
+    ("queue: search (TIN last four)", "/api/withdrawals", {"q": "{last4}"}),
+    ("queue: deep page (50)", "/api/withdrawals", {"page": 50}),
+    ("queue page (HTML)", "/queue", {"hearing": "equivalent"}),
+    ("deadlines page", "/api/deadlines", {}),
+    ("deadlines: CSEDs within 90 days", "/api/deadlines", {"kind": "csed", "days": 90}),
+    ("deadlines: hearing requests", "/api/deadlines", {"kind": ["cdp_request", "eh_request"]}),
+    ("deadlines: deep page (50)", "/api/deadlines", {"page": 50}),
+    ("deadlines page (HTML)", "/deadlines", {"within": 365}),
+)
+
+
+def _calls(url: str, only: str | None = None) -> tuple[dict[str, Any], Any]:
+    """Each page of ``PAGES`` (whose name matches ``only``) as a call on one desk, signed
+    in as an Appeals user; and the desk (to close)."""
     import warnings
 
     warnings.filterwarnings("ignore")
@@ -113,43 +169,130 @@ def _pages(url: str, reps: int) -> dict[str, tuple[float, float]]:
     from cdpdesk.web.app import create_app
 
     desk = Desk.open(url)
+    accounts = Accounts(desk)
+    if accounts.user("bench") is None:
+        accounts.create_user("bench", "Bench", "appeals", "bench-password-1")
+    client = TestClient(create_app(desk=desk), base_url="http://testserver")
+    # signed in once, by the form (a session cookie): HTTP Basic would time argon2 per request
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    form = {
+        "username": "bench",
+        "password": "bench-password-1",
+        "csrf_token": token.group(1),
+        "next": "/",
+    }
+    assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+    some = client.get("/api/cases", params={"page": 3, "per_page": 5}).json()["items"][0]
+    fill = {"{last4}": (some["tin"] or "0000")[-4:], "{case}": str(some["id"])}
+
+    def get(path: str, params: dict[str, Any]) -> Any:
+        params = {k: fill.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
+
+        def call() -> None:
+            r = client.get(path, params=params)
+            assert r.status_code == 200, r.text
+
+        return call
+
+    calls = {name: get(path, params) for name, path, params in PAGES if only is None or re.search(only, name)}
+    return calls, desk
+
+
+def _pages(url: str, reps: int, only: str | None = None) -> dict[str, tuple[float, float]]:
+    calls, desk = _calls(url, only)
     try:
-        accounts = Accounts(desk)
-        if accounts.user("bench") is None:
-            accounts.create_user("bench", "Bench", "appeals", "bench-password-1")
-        client = TestClient(create_app(desk=desk), base_url="http://testserver")
-        # signed in once, by the form (a session cookie): HTTP Basic would time argon2 per request
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-        assert token is not None
-        form = {
-            "username": "bench",
-            "password": "bench-password-1",
-            "csrf_token": token.group(1),
-            "next": "/",
-        }
-        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
-        some = client.get("/api/cases", params={"page": 3, "per_page": 5}).json()["items"][0]
-        last4 = (some["tin"] or "0000")[-4:]
-
-        def get(path: str, **params: Any) -> Any:
-            def call() -> None:
-                r = client.get(path, params=params)
-                assert r.status_code == 200, r.text
-
-            return call
-
-        return {
-            "list page": _timed(get("/api/cases", page=2), reps),
-            "filtered, sorted page": _timed(
-                get("/api/cases", hearing_status="pending", sort="deadline", deadline_within=365), reps
-            ),
-            "search (TIN last four)": _timed(get("/api/cases", q=last4), reps),
-            "search (name words)": _timed(get("/api/cases", q="taxpayer 12"), reps),
-            "queue page": _timed(get("/api/withdrawals"), reps),
-            "case-list page (HTML)": _timed(get("/cases", stage="in_appeals"), reps),
-        }
+        return {name: _timed(call, reps) for name, call in calls.items()}
     finally:
         desk.close()
+
+
+def pages_only(urls: list[str], reps: int, only: str | None) -> None:
+    """``--pages URL...``: time the page set on desks built already (the first the small
+    one), each page on every desk in turn, request by request (so that a busy machine
+    weighs on each alike); print each page's median and p95 on each, and the ratio of the
+    largest median to the first."""
+    load = os.getloadavg()[0]
+    desks = [_calls(url, only) for url in urls]
+    try:
+        print(f"load average {load:.1f} at the start (1 min)", flush=True)
+        for name in desks[0][0]:
+            calls = [d[0][name] for d in desks]
+            for call in calls * 3:
+                call()
+            times: list[list[float]] = [[] for _ in calls]
+            for _ in range(reps):
+                for k, call in enumerate(calls):
+                    t = time.perf_counter()
+                    call()
+                    times[k].append((time.perf_counter() - t) * 1000)
+            cells = []
+            for one in times:
+                one.sort()
+                cells.append((statistics.median(one), one[min(len(one) - 1, int(0.95 * len(one)))]))
+            worst = max(med for med, _ in cells[1:]) / cells[0][0] if len(cells) > 1 else 1.0
+            row = "  ".join(f"{med:6.1f} {p95:6.1f}" for med, p95 in cells)
+            print(f"{name:40s} {row}  x{worst:.2f}", flush=True)
+        print(f"load average {os.getloadavg()[0]:.1f} at the end (1 min)")
+    finally:
+        for _, desk in desks:
+            desk.close()
+
+
+def _statement_ms(engine: Any, statement: str, params: Any) -> float:
+    """One statement's time on its own: EXPLAIN ANALYZE's execution time on PostgreSQL, the
+    best of 3 runs on SQLite (a write, or anything not a SELECT, counts 0)."""
+    if not statement.lstrip().upper().startswith("SELECT"):
+        return 0.0
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            cursor.execute("EXPLAIN (ANALYZE) " + statement, params)
+            plan = "\n".join(str(row[0]) for row in cursor.fetchall())
+            found = re.search(r"Execution Time: ([\d.]+)", plan)
+            return float(found.group(1)) if found else 0.0
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            cursor.execute(statement, params)
+            cursor.fetchall()
+            best = min(best, (time.perf_counter() - t) * 1000)
+        return best
+    finally:
+        raw.close()
+
+
+def sql_costs(urls: list[str], only: str | None) -> None:
+    """``--pages URL... --sql``: for each page on each desk, the SQL one request runs, each
+    statement timed on its own (:func:`_statement_ms`), summed, and the slowest: to find what
+    grows with the desk (a busy machine still moves them, less than a whole request)."""
+    from sqlalchemy import event
+
+    for url in urls:
+        calls, desk = _calls(url, only)
+        print(f"== {url.rsplit('@', 1)[-1]}", flush=True)
+        try:
+            for name, call in calls.items():
+                call()  # warm: the facts filled, the statement cache
+                seen: list[tuple[str, Any]] = []
+
+                def grab(*args: Any, seen: list[tuple[str, Any]] = seen) -> None:
+                    seen.append((args[2], args[3]))  # (conn, cursor, statement, parameters, ...)
+
+                event.listen(desk.engine, "before_cursor_execute", grab)
+                try:
+                    call()
+                finally:
+                    event.remove(desk.engine, "before_cursor_execute", grab)
+                costs = [_statement_ms(desk.engine, st, params) for st, params in seen]
+                print(
+                    f"{name:40s} sql {sum(costs):6.2f} ms in {len(costs)} statements, "
+                    f"slowest {max(costs, default=0.0):.2f}",
+                    flush=True,
+                )
+        finally:
+            desk.close()
 
 
 def _refresh(env: dict[str, str], day: dt.date, workers: int) -> dict[str, Any]:
@@ -221,7 +364,16 @@ def _letters(url: str, count: int, workers: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("size", nargs="?", type=int, default=int(os.environ.get("BENCH_DESK_SIZE", "100000")))
+    parser.add_argument("--pages", nargs="+", metavar="URL", help="only time the pages on these desks")
+    parser.add_argument("--only", help="only the pages whose name matches this pattern")
+    parser.add_argument("--sql", action="store_true", help="with --pages: each page's SQL time, not its own")
     args = parser.parse_args()
+    if args.pages and args.sql:
+        sql_costs(args.pages, args.only)
+        return
+    if args.pages:
+        pages_only(args.pages, int(os.environ.get("BENCH_DESK_REPS", "30")), args.only)
+        return
     small = int(os.environ.get("BENCH_DESK_SMALL", "200"))
     size = args.size
     sizes = [small, size]

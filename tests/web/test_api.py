@@ -112,6 +112,23 @@ def test_case_list_is_paged_and_filtered_by_stage(web: Web) -> None:
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.page"
 
 
+def test_case_list_pages_by_keyset_cursor(web: Web) -> None:
+    c = web.client()
+    every = [i["id"] for i in c.get("/api/cases", auth=APPEALS, params={"sort": "-csed"}).json()["items"]]
+    seen: list[int] = []
+    params: dict[str, object] = {"sort": "-csed", "per_page": 2}
+    while True:
+        page = c.get("/api/cases", auth=APPEALS, params=params).json()
+        seen += [i["id"] for i in page["items"]]
+        if not page["has_next"]:
+            assert page["next_after"] is None
+            break
+        params["after"] = page["next_after"]
+    assert seen == every and len(every) == 5
+    bad = c.get("/api/cases", auth=APPEALS, params={"sort": "id", "after": params["after"]})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.after"
+
+
 def test_import_show_event_export(web: Web) -> None:
     c = web.client()
     r = c.post("/api/cases", auth=APPEALS, content=EXAMPLE.read_bytes())

@@ -162,17 +162,21 @@ def _keyed(s: Session, case_ids: Sequence[int], day: dt.date) -> dict[tuple[int,
 def _rows(
     s: Session, where: list[ColumnElement[bool]], day: dt.date, offset: int, limit: int | None
 ) -> list[CaseDeadline]:
-    q = (
-        select(DeadlineFact.case_id, DeadlineFact.position, CaseFacts.taxpayer, CaseFacts.as_of, Taxpayer.tin)
-        .join(CaseFacts, CaseFacts.case_id == DeadlineFact.case_id)
-        .join(Case, Case.id == DeadlineFact.case_id)
-        .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
-        .where(*where)
-        .order_by(DeadlineFact.date, DeadlineFact.case_id, DeadlineFact.position)
-        .offset(offset)
-    )
+    # the page's rows chosen from the deadlines' index alone first (every condition and the
+    # order are in ix_case_deadlines_coming), then joined: joined before the OFFSET, page 50
+    # read 5,000 cases to skip them
+    order = (DeadlineFact.date, DeadlineFact.case_id, DeadlineFact.position)
+    keys = select(*order).where(*where).order_by(*order).offset(offset)
     if limit is not None:
-        q = q.limit(limit)
+        keys = keys.limit(limit)
+    page = keys.subquery()
+    q = (
+        select(page.c.case_id, page.c.position, CaseFacts.taxpayer, CaseFacts.as_of, Taxpayer.tin)
+        .join(CaseFacts, CaseFacts.case_id == page.c.case_id)
+        .join(Case, Case.id == page.c.case_id)
+        .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
+        .order_by(page.c.date, page.c.case_id, page.c.position)
+    )
     found = s.execute(q).all()
     keyed = _keyed(s, sorted({r.case_id for r in found}), day)
     return [

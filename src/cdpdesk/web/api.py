@@ -119,6 +119,10 @@ class CasePageOut(BaseModel):
     total_exact: bool = Field(True, description=TOTAL_EXACT)
     has_next: bool = Field(False, description="Whether a next page has rows")
     as_of: str | None = Field(None, description="The oldest day the rows' facts are as of")
+    next_after: str | None = Field(
+        None,
+        description="When there is a next page: give it as `after` to read it from here (a keyset cursor)",
+    )
 
 
 class ImportedOut(BaseModel):
@@ -366,9 +370,18 @@ def cases(
     sort: Annotated[str, Query(description="Order: " + ", ".join(SORTS))] = "id",
     page: Annotated[int, Query(ge=1, le=10**9)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 20,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=600,
+            description="A page's `next_after`: the next page read from there, however deep (then no `page`)",
+        ),
+    ] = None,
 ) -> Any:
     """The cases you can see, oldest first (or as ``sort`` says), with their stage, next
-    deadline and earliest CSED, read from the stored facts (as of the day each row says)."""
+    deadline and earliest CSED, read from the stored facts (as of the day each row says).
+    Pages by number (``page``), or by keyset cursor (``after``: each page's ``next_after``),
+    whose cost does not grow with how deep the page is."""
     visible = _accounts(request).visible_cases(account)
     try:
         return list_cases(
@@ -382,6 +395,7 @@ def cases(
             sort=sort,
             page=page,
             per_page=per_page,
+            after=after,
         ).to_json()
     except QueryError as exc:
         raise ops.FieldError(exc.field, exc.message) from None
