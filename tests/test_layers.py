@@ -29,7 +29,8 @@ ALLOWED: dict[str, set[str]] = {
     "letters": {"contract", "engine", "privacy", "i18n", "locale"},
     "desk": {"contract", "engine", "letters", "privacy", "extras", "i18n", "locale"},
     "bulk": {"contract", "engine", "extras"},
-    "transcripts": {"contract", "privacy"},  # pure reading of IRS transcripts (issue 17)
+    # pure reading of IRS transcripts (issue 17); its messages go through the engine's Words port
+    "transcripts": {"contract", "engine", "privacy"},
     # web reads uploaded transcripts (issue 17)
     "web": {"contract", "engine", "letters", "privacy", "extras", "desk", "i18n", "locale", "transcripts"},
     "cli": {
