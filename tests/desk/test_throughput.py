@@ -488,3 +488,20 @@ def test_the_digest_halves_follow_the_rows_they_cover() -> None:
     for w in (facts.Write(1, 3, derived, entries), facts.Write(2, 2, derived, entries)):
         assert facts.digest(w)[:32] != base[:32] and facts.digest(w)[32:] != base[32:]
     assert not facts.same_lasting_rows(base[:32], base) and not facts.same_lasting_rows(None, base)
+
+
+def test_the_refresh_on_dask_reads_in_the_workers_and_writes_what_the_pool_writes(db_url: str) -> None:
+    """``desk refresh --dask``: the Dask workers read their own batches (no file for the bulk
+    runner), and the facts are the ones a case-by-case analysis writes."""
+    from cdpdesk.bulk.runner import dask_client
+
+    day = dt.date(2031, 3, 3)
+    with Desk.open(db_url) as desk, dask_client("local", 2) as (client, threads):
+        ids, _acked = _busy_desk(desk)
+        assert threads == 2
+        stats = refresh(desk, day, _no_file_runner, workers=threads, pool=client.get_executor(pure=False))
+        assert (stats.todo, stats.written, stats.changed, stats.errors) == (len(ids), len(ids), 0, 0)
+        on_dask = {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES}
+        for cid in ids:
+            assert desk.refresh_facts(cid, day)
+        assert {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES} == on_dask
