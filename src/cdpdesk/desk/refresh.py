@@ -386,8 +386,9 @@ def refresh_pooled(
                     # refresh): left for the next run, which finds them not as of the day
                     changed += 1
                 else:
+                    derived, entries = write
                     lasting = facts.same_lasting_rows(stored[1], digest)
-                    writes.append(facts.Write(cid, version, write.derived, write.entries, digest, lasting))
+                    writes.append(facts.Write(cid, version, derived, entries, digest, lasting))
             now = utcnow()
             facts.write(s, writes, ANALYSIS_KEY, now)
             facts.move_day(s, days, ANALYSIS_KEY, now)
@@ -438,10 +439,12 @@ def refresh_pooled(
 #: stored facts or None)
 Exported = tuple[int, int, bytes, dict[str, int], list[str], str | None]
 #: A worker's answer for one case: (id, version, the day its facts are as of, their
-#: ``facts.digest``, the facts to write). The day and digest are None if the engine refused
-#: the case; the facts are None when their digest is the stored one (only the day moves),
-#: so that most answers carry a few numbers back, not the facts (docs/decisions.md, issue 11)
-Derivation = tuple[int, int, "dt.date | None", str | None, "facts.Write | None"]
+#: ``facts.digest``, the facts to write and the entry id of each current event). The day
+#: and digest are None if the engine refused the case; the facts are None when their digest
+#: is the stored one (only the day moves), so that most answers carry a few numbers back,
+#: not the facts (docs/decisions.md, issue 11). Plain tuples: a frozen dataclass such as
+#: ``facts.Write`` is unpickled in Python, field by field.
+Derivation = tuple[int, int, "dt.date | None", str | None, "tuple[facts.Derived, dict[str, int]] | None"]
 
 
 #: each pool worker's engine, by database URL (opened on its first batch)
@@ -475,10 +478,9 @@ def derive_batch(batch: list[Exported]) -> list[Derivation]:
         except CaseError:
             out.append((cid, version, None, None, None))
             continue
-        w = facts.Write(cid, version, facts.derive(case, analysis, acked), entries)
-        digest = facts.digest(w)
-        w = facts.Write(cid, version, w.derived, entries, digest)
-        out.append((cid, version, w.derived.as_of, digest, None if digest == stored else w))
+        derived = facts.derive(case, analysis, acked)
+        digest = facts.digest(facts.Write(cid, version, derived, entries))
+        out.append((cid, version, derived.as_of, digest, None if digest == stored else (derived, entries)))
     return out
 
 
