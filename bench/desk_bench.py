@@ -12,9 +12,15 @@ The size of the large desk: the first argument or BENCH_DESK_SIZE (100,000; for 
 `python bench/desk_bench.py 2000`). Environment too: BENCH_DESK_SMALL (200: the desk the
 pages are compared with), BENCH_DESK_REPS (30), BENCH_DESK_DBS ("sqlite,postgresql"),
 BENCH_DESK_LETTERS (40: letters issued on 1 and again on 2 workers). On the large desk: the
-refresh on 1 and 2 workers beside `bulk analyze` of the same cases on as many, and letters
-per second. The machine's load average is written beside the figures.
-Writes its section of docs/benchmarks.md.
+refresh on 1 and 2 workers beside `bulk analyze` of the same cases on as many (both timed
+as the CLI's wall time, start-up included; both as of the same day), and letters per
+second. The machine's load average is written beside the figures.
+
+BENCH_DESK_PARTS ("pages,refresh,letters", the default, is all of them) runs only some parts,
+e.g. `BENCH_DESK_PARTS=refresh BENCH_DESK_DBS=sqlite python bench/desk_bench.py 100000`:
+the large desk is built (and its import rate shown) either way; without "pages" the small
+desk is not. A run of every part writes its section of docs/benchmarks.md; a run of some
+parts prints its rows and leaves the file alone (copy them in by hand).
 """
 
 from __future__ import annotations
@@ -296,6 +302,9 @@ def sql_costs(urls: list[str], only: str | None) -> None:
 
 
 def _refresh(env: dict[str, str], day: dt.date, workers: int) -> dict[str, Any]:
+    """`cdpdesk desk refresh` as of ``day``: its statistics, and ``wall_s``, the CLI's wall
+    time (as `bulk analyze`'s is timed)."""
+    t = time.perf_counter()
     res = subprocess.run(
         [
             *CLI,
@@ -314,6 +323,7 @@ def _refresh(env: dict[str, str], day: dt.date, workers: int) -> dict[str, Any]:
         text=True,
     )
     stats: dict[str, Any] = json.loads(res.stdout)
+    stats["wall_s"] = time.perf_counter() - t
     return stats
 
 
@@ -361,6 +371,34 @@ def _letters(url: str, count: int, workers: int) -> float:
     return len(todo) / seconds
 
 
+def _refresh_part(env: dict[str, str], url: str, n: int, work: Path, extra: list[str], db: str) -> None:
+    """The refresh and `bulk analyze` of the same cases as of the same kind of day, each on 1
+    and on 2 workers, one after the other; both rates from the CLI's wall time."""
+    base = dt.date.today() + dt.timedelta(days=400)
+    cases, exported = _export(url, base, work)
+    for k, workers in enumerate((1, 2)):
+        day = base + dt.timedelta(days=k + 1)
+        load = os.getloadavg()[0]
+        stats = _refresh(env, day, workers)
+        refresh_rate = stats["todo"] / stats["wall_s"]
+        inner = stats["todo"] / stats["seconds"] if stats["seconds"] else 0.0
+        bulk_s = _bulk(env, cases, work / "analyses.jsonl", day, workers)
+        bulk_rate = exported / bulk_s
+        print(
+            f"  refresh {workers}w {refresh_rate:.0f} cases/s ({inner:.0f} without start-up; "
+            f"{stats['unchanged']} of {stats['todo']} unchanged), bulk analyze {bulk_rate:.0f} cases/s: "
+            f"{100 * refresh_rate / bulk_rate:.0f}% (load {load:.1f})",
+            flush=True,
+        )
+        extra.append(
+            f"| {db} | {n:,} | refresh (`desk refresh --workers {workers}`) | {refresh_rate:,.0f} cases/s |"
+        )
+        extra.append(
+            f"| {db} | {n:,} | `bulk analyze --workers {workers}` of the same cases | {bulk_rate:,.0f} cases/s "
+            f"(refresh at {100 * refresh_rate / bulk_rate:.0f}%) |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("size", nargs="?", type=int, default=int(os.environ.get("BENCH_DESK_SIZE", "100000")))
@@ -380,6 +418,14 @@ def main() -> None:
     reps = int(os.environ.get("BENCH_DESK_REPS", "30"))
     dbs = os.environ.get("BENCH_DESK_DBS", "sqlite,postgresql").split(",")
     letters = int(os.environ.get("BENCH_DESK_LETTERS", "40"))
+    every = ("pages", "refresh", "letters")
+    parts = {p.strip() for p in os.environ.get("BENCH_DESK_PARTS", ",".join(every)).split(",") if p.strip()}
+    if not parts <= set(every):
+        sys.exit(
+            f"BENCH_DESK_PARTS: parts are {', '.join(every)}; got {', '.join(sorted(parts - set(every)))}"
+        )
+    if "pages" not in parts:
+        sizes = [size]
     load_before = os.getloadavg()
     rows: list[str] = []
     extra: list[str] = []
@@ -400,7 +446,7 @@ def main() -> None:
                     else:
                         url = f"sqlite:///{work / f'desk-{n}.db'}"
                     built = _desk(url, n, work, env)
-                    pages = _pages(url, reps)
+                    pages = _pages(url, reps) if "pages" in parts else {}
                     rate = n / built["import_s"]
                     print(f"{db} {n}: import {rate:.0f} cases/s", flush=True)
                     for name, (med, p95) in pages.items():
@@ -409,29 +455,10 @@ def main() -> None:
                     extra.append(
                         f"| {db} | {n:,} | import (`case import --jsonl`, every core) | {rate:,.0f} cases/s |"
                     )
-                    if n != size:
+                    if n == size and "refresh" in parts:
+                        _refresh_part(built["env"], url, n, work, extra, db)
+                    if n != size or "letters" not in parts:
                         continue
-                    # the refresh and `bulk analyze` of the same cases as of the same kind of
-                    # day, each on 1 and on 2 workers, one after the other
-                    base = dt.date.today() + dt.timedelta(days=400)
-                    cases, exported = _export(url, base, work)
-                    for k, workers in enumerate((1, 2)):
-                        day = base + dt.timedelta(days=k + 1)
-                        stats = _refresh(built["env"], day, workers)
-                        refresh_rate = stats["todo"] / stats["seconds"] if stats["seconds"] else 0.0
-                        bulk_s = _bulk(built["env"], cases, work / "analyses.jsonl", day, workers)
-                        bulk_rate = exported / bulk_s
-                        print(
-                            f"  refresh {workers}w {refresh_rate:.0f} cases/s, bulk analyze {bulk_rate:.0f} cases/s",
-                            flush=True,
-                        )
-                        extra.append(
-                            f"| {db} | {n:,} | refresh (`desk refresh --workers {workers}`) | {refresh_rate:,.0f} cases/s |"
-                        )
-                        extra.append(
-                            f"| {db} | {n:,} | `bulk analyze --workers {workers}` of the same cases | {bulk_rate:,.0f} cases/s "
-                            f"(refresh at {100 * refresh_rate / bulk_rate:.0f}%) |"
-                        )
                     for workers in (1, 2):
                         per_s = _letters(url, letters, workers)
                         print(f"  letters {workers}w {per_s:.2f}/s", flush=True)
@@ -465,7 +492,11 @@ def main() -> None:
             END,
         ]
     )
-    write_section(START, END, block)
+    if parts == set(every):
+        write_section(START, END, block)
+    else:
+        print(f"\n{load}; only {', '.join(sorted(parts))}: docs/benchmarks.md left alone\n")
+        print("\n".join([*rows, *extra]))
 
 
 if __name__ == "__main__":

@@ -199,7 +199,7 @@ def test_the_pooled_refresh_writes_what_per_case_analysis_writes(db_url: str, po
         with desk._sessions() as s:
             batch = read_batch(s, ids, day)
         old = {cid: (v, doc, e) for cid, v, doc, e in refresh_module._documents(desk, ids)}
-        for cid, version, line, entries, _acked in batch:
+        for cid, version, line, entries, _acked, _stored in batch:
             doc = json.loads(line)
             want = old[cid][1]
             want["as_of"] = max(day, dt.date.fromisoformat(want.get("as_of", "0001-01-01"))).isoformat()
@@ -362,3 +362,147 @@ def test_a_refresh_where_one_case_changed_writes_exactly_that_case(
 
 def _runner(src: Path, out: Path, day: dt.date, errors: Path) -> object:
     return run_bulk(src, out, default_as_of=day, workers=1, errors_path=errors)
+
+
+@pytest.mark.parametrize("pooled", [True, False], ids=["pool", "file"])
+def test_a_refresh_where_only_the_daily_rows_changed_keeps_the_lasting_rows(
+    db_url: str, pool: Any, pooled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case whose deadlines moved, and nothing else: its case_facts, CSED and deadline rows
+    are written again, its hearing, withdrawal and name-term rows stay the very rows they
+    were (the second half of the digest is the stored one)."""
+    day = dt.date(2031, 3, 3)
+    with Desk.open(db_url) as desk:
+        ids, _acked = _busy_desk(desk)
+        refresh(desk, day, _runner, workers=2, pool=pool if pooled else None)
+        want = {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES}
+        row_ids = _ids(desk)
+        with desk._sessions() as s:
+            withdrawn = set(s.scalars(select(WithdrawalFact.case_id)))
+            one = next(cid for cid, _id in row_ids["case_deadlines"] if cid in withdrawn)
+            stored = s.scalar(select(CaseFacts.facts_digest).where(CaseFacts.case_id == one))
+        assert stored is not None and len(stored) == 64
+        with desk._tx() as s:
+            s.execute(update(CaseFacts).values(as_of=day - dt.timedelta(days=1)))
+            s.execute(
+                update(CaseFacts)
+                .where(CaseFacts.case_id == one)
+                .values(stage="in_appeals", facts_digest="0" * 32 + stored[32:])
+            )
+            s.execute(delete(DeadlineFact).where(DeadlineFact.case_id == one))
+        written: list[Any] = []
+        real = refresh_module.facts.write
+        monkeypatch.setattr(
+            refresh_module.facts, "write", lambda s, items, *a: (written.extend(items), real(s, items, *a))
+        )
+        stats = refresh(desk, day, _runner, workers=2, pool=pool if pooled else None)
+        assert (stats.written, stats.unchanged) == (len(ids), len(ids) - 1)
+        assert [(w.case_id, w.lasting_stored) for w in written] == [(one, True)]
+        assert {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES} == want
+        got = _ids(desk)
+        # the lasting rows of that case are the rows written before; its deadlines are new rows
+        for table in ("case_hearing_facts", "case_withdrawal_facts"):
+            assert got[table] == row_ids[table]
+        assert [r for r in got["case_deadlines"] if r[1] == one] != [
+            r for r in row_ids["case_deadlines"] if r[1] == one
+        ]
+        with desk._sessions() as s:
+            assert s.scalar(select(CaseFacts.facts_digest).where(CaseFacts.case_id == one)) == stored
+
+
+def test_the_workers_send_back_facts_only_for_cases_whose_digest_changed(db_url: str, pool: Any) -> None:
+    """What a pool worker answers: for a case whose facts are the stored ones only its id,
+    version, day and digest; the facts themselves for the others; nothing for a case the
+    engine refuses."""
+    day = dt.date(2031, 3, 3)
+    with Desk.open(db_url) as desk:
+        ids, _acked = _busy_desk(desk)
+        refresh(desk, day, _no_file_runner, workers=2, pool=pool)
+        with desk._tx() as s:
+            s.execute(update(CaseFacts).where(CaseFacts.case_id == ids[1]).values(facts_digest="0" * 64))
+            stored = {cid: d for cid, d in s.execute(select(CaseFacts.case_id, CaseFacts.facts_digest))}
+        with desk._sessions() as s:
+            batch = read_batch(s, ids, day)
+        assert [b[0] for b in batch] == ids and [b[5] for b in batch] == [stored[cid] for cid in ids]
+        refused = batch[2][:2] + (b'{"format": "cdpdesk.case/1"}',) + batch[2][3:]
+        answers = refresh_module.derive_batch([*batch, refused])
+        assert [a[0] for a in answers] == [*ids, ids[2]]
+        for (cid, version, as_of, digest, facts_out), (_, read_version, _, entries, _, _) in zip(
+            answers[:-1], batch, strict=True
+        ):
+            assert version == read_version and as_of == day and digest is not None
+            if cid == ids[1]:
+                assert facts_out is not None and facts_out[1] == entries
+                assert facts_out[0].as_of == day and facts_out[0].stage
+                assert digest != "0" * 64
+            else:
+                assert facts_out is None and digest == stored[cid]
+        assert answers[-1] == (ids[2], batch[2][1], None, None, None)
+
+
+def test_the_digest_halves_follow_the_rows_they_cover() -> None:
+    """Equal digests, equal rows: every fact but the day changes the digest; the daily
+    facts change its first half only, the hearings, withdrawals and name terms its second."""
+    import dataclasses
+
+    from cdpdesk.contract import load_case
+    from cdpdesk.desk import facts
+    from cdpdesk.engine import analyze
+
+    case = load_case((CASES / "oral.json").read_bytes())  # an oral withdrawal, a pending hearing
+    derived = facts.derive(case, analyze(case, dt.date(2024, 7, 1)))
+    assert derived.hearings and derived.withdrawals and derived.deadlines and derived.terms
+    entries = {w["event_key"]: 7 for w in derived.withdrawals}
+    base = facts.digest(facts.Write(1, 2, derived, entries))
+    assert len(base) == 64
+
+    def with_(**change: Any) -> str:
+        return facts.digest(facts.Write(1, 2, dataclasses.replace(derived, **change), entries))
+
+    assert with_(as_of=dt.date(2024, 7, 2)) == base  # the day is not in it
+    changed = {
+        "stage": "other",
+        "stage_title": "Other",
+        "stage_since": dt.date(2001, 1, 1),
+        "next_deadline": dt.date(2001, 1, 1),
+        "csed": dt.date(2001, 1, 1),
+        "csed_lower_bound": not derived.csed_lower_bound,
+        "taxpayer": "Someone Else",
+        "tin_last4": "0000",
+        "taxpayer_sort": "someone else",
+        "assessments": derived.assessments[1:],
+        "deadlines": [derived.deadlines[0] | {"date": dt.date(2001, 1, 1)}, *derived.deadlines[1:]],
+        "hearings": [derived.hearings[0] | {"status": "withdrawn"}, *derived.hearings[1:]],
+        "withdrawals": derived.withdrawals[1:],
+        "terms": [*derived.terms, "more"],
+    }
+    assert set(changed) == {f.name for f in dataclasses.fields(facts.Derived)} - {"as_of"}
+    for name, value in changed.items():
+        new = with_(**{name: value})
+        lasting = name in ("hearings", "withdrawals", "terms")
+        assert (new[:32] == base[:32], new[32:] == base[32:]) == (lasting, not lasting), name
+        assert facts.same_lasting_rows(base, new) is (not lasting)
+    # the withdrawal's log entry is a lasting row's
+    other = facts.digest(facts.Write(1, 2, derived, dict.fromkeys(entries, 8)))
+    assert other[:32] == base[:32] and other[32:] != base[32:]
+    # another version or case: neither half is the same
+    for w in (facts.Write(1, 3, derived, entries), facts.Write(2, 2, derived, entries)):
+        assert facts.digest(w)[:32] != base[:32] and facts.digest(w)[32:] != base[32:]
+    assert not facts.same_lasting_rows(base[:32], base) and not facts.same_lasting_rows(None, base)
+
+
+def test_the_refresh_on_dask_reads_in_the_workers_and_writes_what_the_pool_writes(db_url: str) -> None:
+    """``desk refresh --dask``: the Dask workers read their own batches (no file for the bulk
+    runner), and the facts are the ones a case-by-case analysis writes."""
+    from cdpdesk.bulk.runner import dask_client
+
+    day = dt.date(2031, 3, 3)
+    with Desk.open(db_url) as desk, dask_client("local", 2) as (client, threads):
+        ids, _acked = _busy_desk(desk)
+        assert threads == 2
+        stats = refresh(desk, day, _no_file_runner, workers=threads, pool=client.get_executor(pure=False))
+        assert (stats.todo, stats.written, stats.changed, stats.errors) == (len(ids), len(ids), 0, 0)
+        on_dask = {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES}
+        for cid in ids:
+            assert desk.refresh_facts(cid, day)
+        assert {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES} == on_dask

@@ -926,26 +926,18 @@ def _versions() -> dict[str, str]:
     return {"cdpdesk": cdpdesk.__version__, "holidays": _holidays_release()}
 
 
-def _run_dask(
-    address: str,
-    todo: Iterator[tuple[Chunk, Payload]],
-    names: list[str],
-    work: Path,
-    workers: int,
-    as_of: date,
-    force: bool,
-    bar: Progress,
-) -> int:
-    """One task per chunk on a Dask cluster (``local`` starts a LocalCluster on loopback);
-    results come back to this process, which appends them in order, holding the ones that
-    arrive early. Returns the worker count."""
+@contextlib.contextmanager
+def dask_client(address: str, workers: int) -> Iterator[tuple[Any, int]]:
+    """A Dask client (``local``: a LocalCluster of ``workers`` processes on loopback) whose
+    workers run this cdpdesk with this holidays release, and its number of worker threads.
+    The desk's refresh hands its batches to ``client.get_executor()``."""
     import logging
 
     with needs("bulk", "--dask"):
         import distributed
 
     dist: Any = distributed  # untyped: bind it as Any
-    Client, LocalCluster, as_completed = dist.Client, dist.LocalCluster, dist.as_completed
+    Client, LocalCluster = dist.Client, dist.LocalCluster
 
     with contextlib.ExitStack() as stack:
         if address == "local":
@@ -988,6 +980,27 @@ def _run_dask(
                     f"{theirs.get('holidays')}, this is {mine['cdpdesk']} with holidays "
                     f"{mine['holidays']}; results would not be identical"
                 )
+        yield client, threads
+
+
+def _run_dask(
+    address: str,
+    todo: Iterator[tuple[Chunk, Payload]],
+    names: list[str],
+    work: Path,
+    workers: int,
+    as_of: date,
+    force: bool,
+    bar: Progress,
+) -> int:
+    """One task per chunk on a Dask cluster (``local`` starts a LocalCluster on loopback);
+    results come back to this process, which appends them in order, holding the ones that
+    arrive early. Returns the worker count."""
+    with dask_client(address, workers) as (client, threads):
+        import distributed  # dask_client made sure it is there
+
+        dist: Any = distributed  # untyped: bind it as Any
+        as_completed = dist.as_completed
         key = uuid.uuid4().hex[:12]
         limit = max(2, 2 * threads)
         flying = as_completed()
@@ -1027,7 +1040,7 @@ def _run_dask(
             bar.advance(result.cases)
             del result
             submit()
-        return len(info.get("workers", {})) or workers
+        return len(client.scheduler_info().get("workers", {})) or workers
 
 
 def default_workers() -> int:

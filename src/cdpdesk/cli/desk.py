@@ -257,7 +257,10 @@ def desk_refresh(
         typer.Option(
             "--dask",
             metavar="ADDRESS",
-            help="Analyse on Dask: a scheduler address, or 'local' (a LocalCluster).",
+            help=(
+                "Analyse on Dask: a scheduler address, or 'local' (a LocalCluster). The Dask "
+                "workers read their cases from the database: they must reach it at the same URL."
+            ),
         ),
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
@@ -267,7 +270,7 @@ def desk_refresh(
     written back in batches; run it nightly. Interrupted, it resumes where it stopped."""
     from rich.console import Console
 
-    from cdpdesk.bulk.runner import BulkInputError, default_workers, run_bulk, start_pool
+    from cdpdesk.bulk.runner import BulkInputError, dask_client, default_workers, run_bulk, start_pool
     from cdpdesk.cli.bulk import _Bar
     from cdpdesk.desk.refresh import refresh
 
@@ -308,7 +311,12 @@ def desk_refresh(
                 with start_pool(n, preload=["cdpdesk.desk.refresh"]) as pool:
                     stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice, pool=pool)
             else:
-                stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice)
+                # the same on Dask: its workers read their batches from the database too
+                with dask_client(dask, n) as (client, threads):
+                    executor = client.get_executor(pure=False)
+                    stats = refresh(
+                        desk, day, analyse, workers=threads, written=written, notice=notice, pool=executor
+                    )
         except BulkInputError as exc:
             fail(str(exc))
         except KeyboardInterrupt:

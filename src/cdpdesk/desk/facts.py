@@ -23,9 +23,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -74,22 +75,21 @@ def fold(text: str) -> list[str]:
     """The words of a name as the search compares them: accents dropped, case folded, split
     at anything that is not a letter or a digit ("Núñez-Ruiz LLC" -> nunez, ruiz, llc)."""
     plain = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
-    words: list[str] = []
-    word: list[str] = []
-    for ch in plain:
-        if ch.isalnum():
-            word.append(ch)
-        elif word:
-            words.append("".join(word))
-            word = []
-    if word:
-        words.append("".join(word))
-    return words
+    if not plain.isascii():
+        plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    # a word: a run of what str.isalnum() takes (\w but the underscore)
+    return _WORD.findall(plain.casefold())
+
+
+_WORD = re.compile(r"[^\W_]+")
 
 
 def _sort_name(name: str) -> str:
-    return " ".join(fold(name))[:300]
+    return _sort_words(fold(name))
+
+
+def _sort_words(words: list[str]) -> str:
+    return " ".join(words)[:300]
 
 
 @dataclass(slots=True)
@@ -127,23 +127,33 @@ def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str]
     tp = case.taxpayer
     digits = "".join(ch for ch in tp.tin if ch.isdigit()) if tp is not None and tp.tin else ""
     stage = analysis["stage"]
-    cseds = [(_day(a["csed"]), bool(a["open"])) for a in analysis["assessments"]]
-    earliest = min(cseds, key=lambda x: (x[0], not x[1])) if cseds else None
+    assessments = [
+        {
+            "period": a["period"],
+            "assessment": a["assessment"],
+            "csed": _day(a["csed"]),
+            "lower_bound": a["open"],
+        }
+        for a in analysis["assessments"]
+    ]
+    earliest = min(assessments, key=lambda a: (a["csed"], not a["lower_bound"])) if assessments else None
     deadlines = analysis["deadlines"]
-    act_by = [d for d in deadlines if kind_of(d) in ACT_BY]
+    kinds = [kind_of(d) for d in deadlines]  # the engine's kind (cdpdesk.engine.coming), one vocabulary
+    # the next day someone must act by (a request or a petition), never a CSED
+    act_by = next((d for d, kind in zip(deadlines, kinds, strict=True) if kind in ACT_BY), None)
+    words = fold(tp.name) if tp is not None else []
     out = Derived(
         as_of=_day(analysis["as_of"]) or dt.date.min,
         stage=stage["id"],
         stage_title=stage["title"],
         stage_since=_day(stage.get("since")),
-        # the next day someone must act by (a request or a petition), never a CSED
-        next_deadline=_day(act_by[0]["date"]) if act_by else None,
-        csed=earliest[0] if earliest else None,
-        csed_lower_bound=earliest[1] if earliest else False,
+        next_deadline=_day(act_by["date"]) if act_by else None,
+        csed=earliest["csed"] if earliest else None,
+        csed_lower_bound=bool(earliest["lower_bound"]) if earliest else False,
         taxpayer=tp.name if tp is not None else None,
         tin_last4=digits[-4:] if len(digits) >= 4 else None,
-        terms=sorted({w[:100] for w in fold(tp.name)}) if tp is not None else [],
-        taxpayer_sort=_sort_name(tp.name) if tp is not None else None,
+        terms=sorted({w[:100] for w in words}),
+        taxpayer_sort=_sort_words(words) if tp is not None else None,
     )
     out.hearings = [
         {
@@ -157,20 +167,12 @@ def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str]
         }
         for i, h in enumerate(analysis["hearings"])
     ]
-    out.assessments = [
-        {
-            "period": a["period"],
-            "assessment": a["assessment"],
-            "csed": _day(a["csed"]),
-            "lower_bound": a["open"],
-        }
-        for a in analysis["assessments"]
-    ]
+    out.assessments = assessments
     out.deadlines = [
         {
             "position": i,
             "date": _day(d["date"]),
-            "kind": kind_of(d),  # the engine's kind (cdpdesk.engine.coming), one vocabulary
+            "kind": kind,
             "rule": d["rule"],
             "what": d["what"][:400],
             "event": d["event"],
@@ -178,7 +180,7 @@ def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str]
             "authority": orjson.dumps(d["authority"]).decode(),
             "says": d["says"],
         }
-        for i, d in enumerate(deadlines)
+        for i, (d, kind) in enumerate(zip(deadlines, kinds, strict=True))
     ]
     out.withdrawals = _waiting(case, analysis, done)
     return out
@@ -251,6 +253,10 @@ class Write:
     entries: dict[str, int]
     #: ``digest(self)`` when the caller already has it (a pool worker worked it out)
     digest: str | None = None
+    #: the stored hearing, withdrawal and name-term rows are already these facts' (the
+    #: second half of the stored digest is this one's: :func:`same_lasting_rows`): ``write``
+    #: leaves them as they are and replaces only the rows a day's passing changes
+    lasting_stored: bool = False
 
 
 def acknowledged_in(s: Session, case_ids: Sequence[int]) -> dict[int, set[str]]:
@@ -267,6 +273,32 @@ def acknowledged_in(s: Session, case_ids: Sequence[int]) -> dict[int, set[str]]:
 
 #: the fact tables, in the order ``_rows`` gives their rows
 _TABLES = (CaseFacts, HearingFact, AssessmentFact, DeadlineFact, WithdrawalFact, NameTerm)
+#: the tables whose rows a day's passing alone changes (the stage, next deadline and
+#: earliest CSED; each CSED and its lower-bound flag; the coming deadlines), and the ones it
+#: does not (measured: on a day-to-day refresh the changed cases changed only the first
+#: three); ``digest`` has one half for each group
+_DAILY = (CaseFacts, AssessmentFact, DeadlineFact)
+_LASTING = (HearingFact, WithdrawalFact, NameTerm)
+#: for each of ``_rows``'s child tables, whether it is one of ``_LASTING``
+_IS_LASTING = tuple(model in _LASTING for model in _TABLES[1:])
+#: the facts each half of the digest is taken over (every field but ``as_of``, the day)
+_DAILY_FIELDS = (
+    "stage",
+    "stage_title",
+    "stage_since",
+    "next_deadline",
+    "csed",
+    "csed_lower_bound",
+    "taxpayer",
+    "tin_last4",
+    "taxpayer_sort",
+    "assessments",
+    "deadlines",
+)
+_LASTING_FIELDS = ("hearings", "withdrawals", "terms")
+assert {*_DAILY_FIELDS, *_LASTING_FIELDS} == {f.name for f in fields(Derived)} - {"as_of"}, (
+    "every field of Derived is in one half of the digest"
+)
 
 
 def _rows(w: Write) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
@@ -301,24 +333,51 @@ def _rows(w: Write) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
 
 
 def digest(w: Write) -> str:
-    """A digest of every row ``write`` stores for this case version except the day they are
-    as of: equal digests, equal rows (the refresh then only moves the day). The facts
-    format is part of it, so facts read off by other code are never taken for equal."""
-    row, children = _rows(w)
-    text = orjson.dumps([FACTS_FORMAT, row, children], option=orjson.OPT_SORT_KEYS)
-    return hashlib.blake2b(text, digest_size=16).hexdigest()
+    """A digest of what every row ``write`` stores for this case version is made of, except
+    the day they are as of: equal digests, equal rows (the refresh then only moves the day).
+    Two halves of 32 hex digits: the rows a day's passing changes (``_DAILY``), then the
+    others (``_LASTING``), so that a refresh rewrites only the half that changed.
+
+    It is taken over the facts as derived (their fields, and the log entry of each waiting
+    withdrawal), not over the rows built from them: the same rows follow from the same
+    facts, and building them for every case cost a nightly refresh more than the digest
+    itself. The facts format, the case and its version are in both halves, so facts read
+    off by other code, or of another version, are never taken for equal."""
+    d = w.derived
+    head = [FACTS_FORMAT, w.case_id, w.version]
+    daily = orjson.dumps([*head, [getattr(d, name) for name in _DAILY_FIELDS]])
+    lasting = orjson.dumps(
+        [
+            *head,
+            [getattr(d, name) for name in _LASTING_FIELDS],
+            [w.entries.get(x["event_key"]) for x in d.withdrawals],
+        ]
+    )
+    return (
+        hashlib.blake2b(daily, digest_size=16).hexdigest()
+        + hashlib.blake2b(lasting, digest_size=16).hexdigest()
+    )
+
+
+def same_lasting_rows(stored: str | None, new: str) -> bool:
+    """Whether the stored hearing, withdrawal and name-term rows are the ones facts with
+    digest ``new`` would write (the second halves are equal)."""
+    return stored is not None and len(stored) == len(new) == 64 and stored[32:] == new[32:]
 
 
 def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetime) -> None:
     """Replace the facts of these cases (inside the caller's transaction): one DELETE per
-    table per 500 cases and one executemany per table."""
+    table per 500 cases and one executemany per table. For an item whose ``lasting_stored``
+    is set only the ``_DAILY`` tables' rows are replaced."""
     if not items:
         return
-    ids = [w.case_id for w in items]
-    for i in range(0, len(ids), _CHUNK):
-        part = ids[i : i + _CHUNK]
-        for model in reversed(_TABLES):  # the case_facts row last
-            s.execute(delete(model).where(model.case_id.in_(part)))
+    every = [w.case_id for w in items]
+    lasting = [w.case_id for w in items if not w.lasting_stored]
+    for ids, models in ((lasting, _LASTING), (every, _DAILY)):  # the case_facts row last
+        for i in range(0, len(ids), _CHUNK):
+            part = ids[i : i + _CHUNK]
+            for model in models[::-1]:
+                s.execute(delete(model).where(model.case_id.in_(part)))
     key = facts_key(analysis_key)
     tables: list[list[dict[str, Any]]] = [[] for _ in _TABLES]
     for w in items:
@@ -328,8 +387,9 @@ def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetim
         row["refreshed_at"] = now
         row["facts_digest"] = w.digest or digest(w)
         tables[0].append(row)
-        for rows, more in zip(tables[1:], children, strict=True):
-            rows += more
+        for is_lasting, rows, more in zip(_IS_LASTING, tables[1:], children, strict=True):
+            if not (w.lasting_stored and is_lasting):
+                rows += more
     for table, rows in zip(_TABLES, tables, strict=True):
         if rows:
             # Core's executemany, not the ORM's bulk insert: the ORM's per-row bookkeeping

@@ -31,12 +31,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Connection, Date, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from cdpdesk.contract import CaseError, load_case
 from cdpdesk.desk import facts
-from cdpdesk.desk.models import Case, CaseAssessment, CaseEvent, CaseFacts, CasePeriod, Taxpayer
+from cdpdesk.desk.models import (
+    Case,
+    CaseAssessment,
+    CaseEvent,
+    CaseFacts,
+    CasePeriod,
+    Letter,
+    Taxpayer,
+)
 from cdpdesk.desk.record import (
     CASE_FORMAT,
     active_events,
@@ -54,8 +62,9 @@ log = logging.getLogger("cdpdesk.desk")
 
 BATCH = 500
 #: Cases per task on the pool: small enough that the workers start at once and that the
-#: write-back of one task overlaps the analysis of the next ones.
-POOL_BATCH = 100
+#: write-back of one task overlaps the analysis of the next ones; large enough that a
+#: batch's four queries and the task's round trip are a small part of its work (100 was)
+POOL_BATCH = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,27 +102,28 @@ def _day_for(case_as_of: dt.date | None, day: dt.date) -> dt.date:
 
 
 def _todo(desk: CaseWork, day: dt.date, key: str) -> tuple[int, list[int]]:
-    """(stored cases, the ids whose facts are not as of ``day`` for ``key`` and their version)."""
-    total, todo = 0, []
+    """(stored cases, the ids whose facts are not as of ``day`` for ``key`` and their version).
+
+    The database picks them (a count, then one column of the cases that need it): at 100,000
+    cases, reading six columns of every case and comparing them here kept the workers waiting
+    for their first batch."""
+    current = facts.facts_key(key)  # facts of an older format are redone too
+    their_day = case((Case.as_of > day, Case.as_of), else_=literal(day, Date))  # _day_for
     with desk._sessions() as s:
-        rows = s.execute(
-            select(
-                Case.id,
-                Case.version,
-                Case.as_of,
-                CaseFacts.case_version,
-                CaseFacts.as_of,
-                CaseFacts.analysis_key,
+        total = s.scalar(select(func.count()).select_from(Case)) or 0
+        todo = list(
+            s.scalars(
+                select(Case.id)
+                .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
+                .where(
+                    CaseFacts.case_id.is_(None)
+                    | (CaseFacts.case_version != Case.version)
+                    | (CaseFacts.analysis_key != current)
+                    | (CaseFacts.as_of != their_day)
+                )
+                .order_by(Case.id)
             )
-            .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
-            .order_by(Case.id)
-            .execution_options(yield_per=5000)
         )
-        current = facts.facts_key(key)  # facts of an older format are redone too
-        for cid, version, case_as_of, f_version, f_as_of, f_key in rows:
-            total += 1
-            if f_version != version or f_key != current or f_as_of != _day_for(case_as_of, day):
-                todo.append(cid)
     return total, todo
 
 
@@ -265,11 +275,15 @@ def _write_back(
                     bad += 1
                     continue
                 w = facts.Write(cid, version, facts.derive(case, analysis, acked.get(cid, ())), entries)
-                w = facts.Write(cid, version, w.derived, entries, facts.digest(w))
-                if w.digest == stored[1]:
+                new = facts.digest(w)
+                if new == stored[1]:
                     days.append((cid, w.derived.as_of))
                 else:
-                    writes.append(w)
+                    writes.append(
+                        facts.Write(
+                            cid, version, w.derived, entries, new, facts.same_lasting_rows(stored[1], new)
+                        )
+                    )
             now = utcnow()
             facts.write(s, writes, ANALYSIS_KEY, now)
             facts.move_day(s, days, ANALYSIS_KEY, now)
@@ -358,17 +372,23 @@ def refresh_pooled(
         with desk._tx() as s:
             current = facts.stored_digests(s, ids)
             writes, days = [], []
-            for cid, version, entries, derived, digest in results:
+            for cid, version, as_of, digest, write in results:
                 stored = current.get(cid)
                 if stored is None or stored[0] != version:
                     changed += 1  # changed since it was read: its new version wrote its facts
-                elif derived is None:
+                elif as_of is None:
                     bad += 1
                     log.warning("case %s: not refreshed: the engine refused the stored case", cid)
                 elif digest == stored[1]:
-                    days.append((cid, derived.as_of))  # the same facts: only their day moves
+                    days.append((cid, as_of))  # the same facts: only their day moves
+                elif write is None or digest is None:
+                    # the facts the worker found the same were rewritten since (another
+                    # refresh): left for the next run, which finds them not as of the day
+                    changed += 1
                 else:
-                    writes.append(facts.Write(cid, version, derived, entries, digest))
+                    derived, entries = write
+                    lasting = facts.same_lasting_rows(stored[1], digest)
+                    writes.append(facts.Write(cid, version, derived, entries, digest, lasting))
             now = utcnow()
             facts.write(s, writes, ANALYSIS_KEY, now)
             facts.move_day(s, days, ANALYSIS_KEY, now)
@@ -415,11 +435,16 @@ def refresh_pooled(
 
 
 #: One case for a worker: (id, version, its cdpdesk.case/1 line as of the day, the entry id
-#: of each current event, the withdrawals it has a Letter 4383 for)
-Exported = tuple[int, int, bytes, dict[str, int], list[str]]
-#: A worker's answer: (id, version, entries, the facts, or None if the engine refused it,
-#: and their ``facts.digest``, worked out here so that the writer only compares)
-Derivation = tuple[int, int, dict[str, int], "facts.Derived | None", str | None]
+#: of each current event, the withdrawals it has a Letter 4383 for, the digest of its
+#: stored facts or None)
+Exported = tuple[int, int, bytes, dict[str, int], list[str], str | None]
+#: A worker's answer for one case: (id, version, the day its facts are as of, their
+#: ``facts.digest``, the facts to write and the entry id of each current event). The day
+#: and digest are None if the engine refused the case; the facts are None when their digest
+#: is the stored one (only the day moves), so that most answers carry a few numbers back,
+#: not the facts (docs/decisions.md, issue 11). Plain tuples: a frozen dataclass such as
+#: ``facts.Write`` is unpickled in Python, field by field.
+Derivation = tuple[int, int, "dt.date | None", str | None, "tuple[facts.Derived, dict[str, int]] | None"]
 
 
 #: each pool worker's engine, by database URL (opened on its first batch)
@@ -436,106 +461,129 @@ def read_and_derive(url: str, ids: list[int], day: dt.date) -> list[Derivation]:
     engine = _ENGINES.get(url)
     if engine is None:
         engine = _ENGINES[url] = db.make_engine(url, reads_only=True)
-    with Session(engine) as s:
-        batch = read_batch(s, ids, day)
+    with engine.connect() as conn:
+        batch = read_batch(conn, ids, day)
     return derive_batch(batch)
 
 
 def derive_batch(batch: list[Exported]) -> list[Derivation]:
     """In a pool worker: each case parsed, analysed as of its line's as_of, its facts read
-    off the analysis (pure work: no database here)."""
+    off the analysis and their digest (pure work: no database here). Facts whose digest is
+    the stored one stay here: only (id, version, day, digest) goes back."""
     out: list[Derivation] = []
-    for cid, version, line, entries, acked in batch:
+    for cid, version, line, entries, acked, stored in batch:
         try:
             case = load_case(line)
             analysis = analyze(case, case.as_of)
         except CaseError:
-            out.append((cid, version, entries, None, None))
+            out.append((cid, version, None, None, None))
             continue
-        w = facts.Write(cid, version, facts.derive(case, analysis, acked), entries)
-        out.append((cid, version, entries, w.derived, facts.digest(w)))
+        derived = facts.derive(case, analysis, acked)
+        digest = facts.digest(facts.Write(cid, version, derived, entries))
+        out.append((cid, version, derived.as_of, digest, None if digest == stored else (derived, entries)))
     return out
 
 
-def read_batch(s: Session, ids: list[int], day: dt.date) -> list[Exported]:
+#: :func:`read_batch`'s queries, built once (building a statement and its ``IN`` list of
+#: literals was a fifth of the reading), each with the batch's ids as one expanding parameter
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_READ_CASES = (
+    select(
+        Case.id,
+        Case.version,
+        Case.as_of,
+        Case.policies,
+        Case.language,
+        Taxpayer.name,
+        Taxpayer.tin,
+        Taxpayer.address,
+        CaseFacts.facts_digest,
+    )
+    .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
+    .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
+    .where(Case.id.in_(_IDS))
+    .order_by(Case.id)
+)
+_READ_PERIODS = (
+    select(
+        CasePeriod.case_id,
+        CasePeriod.id,
+        CasePeriod.period_key,
+        CasePeriod.form,
+        CasePeriod.period_end,
+        CaseAssessment.assessment_key,
+        CaseAssessment.assessed,
+        CaseAssessment.amount,
+        CaseAssessment.irs_csed,
+    )
+    .outerjoin(CaseAssessment, CaseAssessment.period_id == CasePeriod.id)
+    .where(CasePeriod.case_id.in_(_IDS))
+    .order_by(CasePeriod.case_id, CasePeriod.position, CaseAssessment.position)
+)
+_READ_EVENTS = (
+    select(CaseEvent.case_id, CaseEvent.id, CaseEvent.event_key, CaseEvent.kind, CaseEvent.payload)
+    .where(CaseEvent.case_id.in_(_IDS))
+    .order_by(CaseEvent.id)
+)
+_READ_LETTERS = select(Letter.case_id, Letter.withdrawal_key).where(Letter.case_id.in_(_IDS))
+
+
+def read_batch(s: Session | Connection, ids: list[int], day: dt.date) -> list[Exported]:
     """The cases' ``cdpdesk.case/1`` lines as of ``day`` (or their own later as_of), as
-    :func:`record.case_document` writes them, from five Core queries (no ORM objects: they
-    were most of the reading time)."""
-    cases = s.execute(
-        select(
-            Case.id,
-            Case.version,
-            Case.as_of,
-            Case.policies,
-            Case.language,
-            Taxpayer.name,
-            Taxpayer.tin,
-            Taxpayer.address,
-        )
-        .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
-        .where(Case.id.in_(ids))
-    ).all()
+    :func:`record.case_document` writes them, in the order of ``ids`` (ascending), from
+    four Core queries on the connection (no ORM objects, not even the ORM's handling of a
+    Core query: that was a third of the reading). The stored JSON texts (policies, address,
+    event payloads) go into the line as they are (``orjson.Fragment``), parsed once, by
+    ``load_case``."""
+    conn = s.connection() if isinstance(s, Session) else s
+    cases = conn.execute(_READ_CASES, {"ids": ids}).all()
+    # periods and their assessments in one query, in their positions
     periods: dict[int, list[dict[str, Any]]] = {}
-    by_period: dict[int, list[dict[str, Any]]] = {}
-    for pid, cid, key, form, end in s.execute(
-        select(
-            CasePeriod.id, CasePeriod.case_id, CasePeriod.period_key, CasePeriod.form, CasePeriod.period_end
-        )
-        .where(CasePeriod.case_id.in_(ids))
-        .order_by(CasePeriod.case_id, CasePeriod.position)
-    ):
-        assessments: list[dict[str, Any]] = []
-        by_period[pid] = assessments
-        periods.setdefault(cid, []).append(
-            {"id": key, "form": form, "period_end": end.isoformat(), "assessments": assessments}
-        )
-    for pid, key, assessed, amount, irs_csed in s.execute(
-        select(
-            CaseAssessment.period_id,
-            CaseAssessment.assessment_key,
-            CaseAssessment.assessed,
-            CaseAssessment.amount,
-            CaseAssessment.irs_csed,
-        )
-        .join(CasePeriod, CasePeriod.id == CaseAssessment.period_id)
-        .where(CasePeriod.case_id.in_(ids))
-        .order_by(CaseAssessment.period_id, CaseAssessment.position)
-    ):
-        item: dict[str, Any] = {"id": key, "date": assessed.isoformat()}
+    last_pid = None
+    assessments: list[dict[str, Any]] = []
+    for cid, pid, key, form, end, a_key, assessed, amount, irs_csed in conn.execute(
+        _READ_PERIODS, {"ids": ids}
+    ).all():
+        if pid != last_pid:
+            last_pid, assessments = pid, []
+            periods.setdefault(cid, []).append(
+                {"id": key, "form": form, "period_end": end.isoformat(), "assessments": assessments}
+            )
+        if a_key is None:
+            continue  # a period without assessments
+        item: dict[str, Any] = {"id": a_key, "date": assessed.isoformat()}
         if amount is not None:
             item["amount"] = amount
         if irs_csed is not None:
             item["irs_csed"] = irs_csed.isoformat()
-        by_period[pid].append(item)
+        assessments.append(item)
     # the current entry of each event, in first-recorded order (record.active_events)
     active: dict[int, dict[str, tuple[int, str | None]]] = {}
-    for cid, eid, key, kind, payload in s.execute(
-        select(CaseEvent.case_id, CaseEvent.id, CaseEvent.event_key, CaseEvent.kind, CaseEvent.payload)
-        .where(CaseEvent.case_id.in_(ids))
-        .order_by(CaseEvent.id)
-    ):
+    for cid, eid, key, kind, payload in conn.execute(_READ_EVENTS, {"ids": ids}).all():
         events = active.setdefault(cid, {})
         if kind == "retraction":
             events.pop(key, None)
         else:
             events[key] = (eid, payload)
-    acked = facts.acknowledged_in(s, ids)
+    acked: dict[int, list[str]] = {}
+    for cid, key in conn.execute(_READ_LETTERS, {"ids": ids}).all():
+        acked.setdefault(cid, []).append(key)
     out: list[Exported] = []
-    for cid, version, case_as_of, policies_text, language, name, tin, address in sorted(cases):
+    for cid, version, case_as_of, policies_text, language, name, tin, address, stored in cases:
         doc: dict[str, Any] = {"format": CASE_FORMAT, "as_of": _day_for(case_as_of, day).isoformat()}
         if policies_text is not None:  # the same reading as record.case_document
-            doc["policies"] = orjson.loads(policies_text)
+            doc["policies"] = orjson.Fragment(policies_text)
         if name is not None:
             taxpayer: dict[str, Any] = {"name": name}
             if tin is not None:
                 taxpayer["tin"] = tin
-            taxpayer["address"] = orjson.loads(address)
+            taxpayer["address"] = orjson.Fragment(address)
             if language is not None:
                 taxpayer["language"] = language
             doc["taxpayer"] = taxpayer
         doc["periods"] = periods.get(cid, [])
         events = active.get(cid, {})
-        doc["events"] = [orjson.loads(payload or "{}") for _eid, payload in events.values()]
+        doc["events"] = [orjson.Fragment(payload or "{}") for _eid, payload in events.values()]
         entries = {key: eid for key, (eid, _payload) in events.items()}
-        out.append((cid, version, orjson.dumps(doc), entries, sorted(acked.get(cid, ()))))
+        out.append((cid, version, orjson.dumps(doc), entries, sorted(set(acked.get(cid, ()))), stored))
     return out
