@@ -506,3 +506,38 @@ def test_the_refresh_on_dask_reads_in_the_workers_and_writes_what_the_pool_write
         for cid in ids:
             assert desk.refresh_facts(cid, day)
         assert {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES} == on_dask
+
+
+def test_the_workers_open_the_url_they_are_given(db_url: str) -> None:
+    """The pooled refresh hands the workers ``worker_url`` when given (the Dask refresh gives
+    the desk's URL without its password, ``db.without_password``), else the desk's own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cdpdesk.desk.db import without_password
+
+    seen: list[str] = []
+
+    class Recording(ThreadPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            seen.append(args[0])
+            return super().submit(fn, *args, **kwargs)
+
+    with Desk.open(db_url) as desk, Recording(1) as pool:
+        ids, _acked = _busy_desk(desk)
+        stats = refresh(
+            desk, dt.date(2031, 3, 3), _no_file_runner, pool=pool, worker_url=without_password(db_url)
+        )
+        assert stats.written == len(ids) and seen and set(seen) == {without_password(db_url)}
+        seen.clear()
+        refresh(desk, dt.date(2031, 3, 4), _no_file_runner, pool=pool)
+        assert seen and set(seen) == {desk.settings.database_url}
+
+
+def test_a_url_without_its_password() -> None:
+    from cdpdesk.desk.db import without_password
+
+    assert (
+        without_password("postgresql+psycopg://clerk:s3cret@db.example:5432/desk")
+        == "postgresql+psycopg://clerk@db.example:5432/desk"
+    )
+    assert without_password("sqlite:////var/desk/cdpdesk.db") == "sqlite:////var/desk/cdpdesk.db"

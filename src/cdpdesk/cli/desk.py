@@ -259,7 +259,8 @@ def desk_refresh(
             metavar="ADDRESS",
             help=(
                 "Analyse on Dask: a scheduler address, or 'local' (a LocalCluster). The Dask "
-                "workers read their cases from the database: they must reach it at the same URL."
+                "workers read their cases from the database: they must reach it at the same URL. "
+                "The URL's password is not sent to them: give them PGPASSWORD or a ~/.pgpass."
             ),
         ),
     ] = None,
@@ -272,6 +273,7 @@ def desk_refresh(
 
     from cdpdesk.bulk.runner import BulkInputError, dask_client, default_workers, run_bulk, start_pool
     from cdpdesk.cli.bulk import _Bar
+    from cdpdesk.desk.db import without_password
     from cdpdesk.desk.refresh import refresh
 
     if workers is not None and dask is not None and dask != "local":
@@ -312,10 +314,18 @@ def desk_refresh(
                     stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice, pool=pool)
             else:
                 # the same on Dask: its workers read their batches from the database too
+                # the task arguments the scheduler keeps carry no password (db.without_password)
                 with dask_client(dask, n) as (client, threads):
                     executor = client.get_executor(pure=False)
                     stats = refresh(
-                        desk, day, analyse, workers=threads, written=written, notice=notice, pool=executor
+                        desk,
+                        day,
+                        analyse,
+                        workers=threads,
+                        written=written,
+                        notice=notice,
+                        pool=executor,
+                        worker_url=without_password(desk.settings.database_url),
                     )
         except BulkInputError as exc:
             fail(str(exc))

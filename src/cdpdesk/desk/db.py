@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from cdpdesk.desk.files import private_file
@@ -62,6 +62,15 @@ class DatabaseError(RuntimeError):
 def describe(url: str) -> str:
     """The URL without its password, fit for a message."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def without_password(url: str) -> str:
+    """The URL with no password in it at all, for workers on other machines (Dask): libpq
+    there takes the password from its own PGPASSWORD or ~/.pgpass, so a task argument the
+    scheduler stores and shows never carries it."""
+    u = make_url(url)  # (URL.set ignores None: a new URL from the same parts, no password)
+    bare = URL.create(u.drivername, u.username, None, u.host, u.port, u.database, u.query)
+    return bare.render_as_string(hide_password=False)
 
 
 def make_engine(url: str, *, reads_only: bool = False) -> Engine:

@@ -165,15 +165,17 @@ def refresh(
     written: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] = lambda message: None,
     pool: Executor | None = None,
+    worker_url: str | None = None,
 ) -> RefreshStats:
     """Bring every case's facts to ``day`` (see the module's text) with ``analyse`` (the
     bulk runner); ``written(done, total)`` is told after each batch written back. With a
     ``pool`` (the bulk runner's process pool, ``workers`` processes) the cases go there in
-    batches instead of through a file: :func:`refresh_pooled`."""
+    batches instead of through a file: :func:`refresh_pooled` (``worker_url``: the database
+    URL the workers are given, default the desk's own)."""
     from cdpdesk.desk.cases import ANALYSIS_KEY
 
     if pool is not None:
-        return refresh_pooled(desk, day, pool, workers=workers, written=written)
+        return refresh_pooled(desk, day, pool, workers=workers, written=written, worker_url=worker_url)
     t0 = time.perf_counter()
     work = desk.settings.var_dir / "refresh" / day.isoformat()
     cases_path, index_path, out_path = work / "cases.jsonl", work / "index.jsonl", work / "analyses.jsonl"
@@ -343,8 +345,10 @@ def refresh_pooled(
     *,
     workers: int = 1,
     written: Callable[[int, int], None] | None = None,
+    worker_url: str | None = None,
 ) -> RefreshStats:
-    """:func:`refresh` on a process pool, read, analysis and write-back overlapping."""
+    """:func:`refresh` on a process pool, read, analysis and write-back overlapping; the
+    workers open ``worker_url`` (default: the desk's database URL)."""
     from cdpdesk.desk.cases import ANALYSIS_KEY
 
     t0 = time.perf_counter()
@@ -415,7 +419,7 @@ def refresh_pooled(
                 writes.popleft().result()  # a failed write-back stops the refresh here
 
     try:
-        url = desk.settings.database_url
+        url = worker_url or desk.settings.database_url
         for i in range(0, len(todo), POOL_BATCH):
             ahead.append(pool.submit(read_and_derive, url, todo[i : i + POOL_BATCH], day))
             if len(ahead) > 2 * workers + 1:
