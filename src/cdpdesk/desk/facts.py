@@ -27,10 +27,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract.analysis import CDP, EQUIVALENT, HELD_TYPES, LIEN_STATUTE
@@ -367,34 +367,139 @@ def same_lasting_rows(stored: str | None, new: str) -> bool:
 
 def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetime) -> None:
     """Replace the facts of these cases (inside the caller's transaction): one DELETE per
-    table per 500 cases and one executemany per table. For an item whose ``lasting_stored``
-    is set only the ``_DAILY`` tables' rows are replaced."""
+    table per 500 cases and one executemany per table. An item whose ``lasting_stored`` is
+    set (a refresh of the same case version) keeps its hearing, withdrawal and name-term
+    rows, and its other rows are brought to the new facts in place (:func:`_write_in_place`)."""
     if not items:
         return
-    every = [w.case_id for w in items]
-    lasting = [w.case_id for w in items if not w.lasting_stored]
-    for ids, models in ((lasting, _LASTING), (every, _DAILY)):  # the case_facts row last
-        for i in range(0, len(ids), _CHUNK):
-            part = ids[i : i + _CHUNK]
-            for model in models[::-1]:
-                s.execute(delete(model).where(model.case_id.in_(part)))
     key = facts_key(analysis_key)
+    whole = [w for w in items if not w.lasting_stored]
+    ids = [w.case_id for w in whole]
+    for i in range(0, len(ids), _CHUNK):
+        part = ids[i : i + _CHUNK]
+        for model in _TABLES[::-1]:  # the case_facts row last
+            s.execute(delete(model).where(model.case_id.in_(part)))
     tables: list[list[dict[str, Any]]] = [[] for _ in _TABLES]
-    for w in items:
+    for w in whole:
         row, children = _rows(w)
-        row["as_of"] = w.derived.as_of
-        row["analysis_key"] = key
-        row["refreshed_at"] = now
-        row["facts_digest"] = w.digest or digest(w)
-        tables[0].append(row)
-        for is_lasting, rows, more in zip(_IS_LASTING, tables[1:], children, strict=True):
-            if not (w.lasting_stored and is_lasting):
-                rows += more
+        tables[0].append(row | _stamp(w, key, now))
+        for rows, more in zip(tables[1:], children, strict=True):
+            rows += more
+    _write_in_place(s, [w for w in items if w.lasting_stored], key, now, tables)
     for table, rows in zip(_TABLES, tables, strict=True):
         if rows:
             # Core's executemany, not the ORM's bulk insert: the ORM's per-row bookkeeping
             # was most of a bulk import's and a refresh's write time (docs/decisions.md, issue 11)
             s.execute(table_insert(table), rows)
+
+
+def _stamp(w: Write, key: str, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "as_of": w.derived.as_of,
+        "analysis_key": key,
+        "refreshed_at": now,
+        "facts_digest": w.digest or digest(w),
+    }
+
+
+#: the daily tables ``_write_in_place`` updates, with the columns it compares (all but the
+#: row's own id, its case and the time of writing), in ``_rows``'s order of child tables
+_IN_PLACE = (
+    (AssessmentFact, 1, ("period", "assessment", "csed", "lower_bound")),
+    (DeadlineFact, 2, ("position", "date", "kind", "rule", "what", "event", "periods", "authority", "says")),
+)
+_FACT_COLUMNS = (
+    "case_version",
+    "stage",
+    "stage_title",
+    "stage_since",
+    "next_deadline",
+    "csed",
+    "csed_lower_bound",
+    "taxpayer",
+    "taxpayer_sort",
+    "tin_last4",
+    "as_of",
+    "analysis_key",
+    "facts_digest",
+)
+
+
+def _table(model: Any) -> Table:
+    return cast("Table", model.__table__)
+
+
+def _write_in_place(
+    s: Session, items: Sequence[Write], key: str, now: dt.datetime, inserts: list[list[dict[str, Any]]]
+) -> None:
+    """The facts of cases whose hearing, withdrawal and name-term rows are already these
+    facts' (``lasting_stored``): the stored ``case_facts``, assessment and deadline rows
+    are read and compared with the new ones, and only the columns that differ are set, one
+    executemany of an UPDATE per set of columns. A DELETE and an INSERT rewrote every index
+    of every row (nine on ``case_facts``, five on ``case_deadlines``); from one day to the
+    next a changed case's stage and next deadline stay, its open CSEDs move, and so do the
+    dates and words of the deadline rows for them, not the others (docs/decisions.md,
+    issue 11, round 2). A case whose number of assessment or deadline rows changed has
+    those rows replaced (deleted, and added to ``inserts``)."""
+    if not items:
+        return
+    facts_t = _table(CaseFacts)
+    ids = [w.case_id for w in items]
+    stored: dict[int, Any] = {}
+    children: list[dict[int, list[Any]]] = [{} for _ in _IN_PLACE]
+    for i in range(0, len(ids), _CHUNK):
+        part = ids[i : i + _CHUNK]
+        q = select(facts_t.c.case_id, *(facts_t.c[c] for c in _FACT_COLUMNS)).where(
+            facts_t.c.case_id.in_(part)
+        )
+        stored.update((r[0], r[1:]) for r in s.execute(q))
+        for (model, _n, columns), found in zip(_IN_PLACE, children, strict=True):
+            t = _table(model)
+            q = (
+                select(t.c.id, t.c.case_id, *(t.c[c] for c in columns))
+                .where(t.c.case_id.in_(part))
+                .order_by(t.c.case_id, t.c.id)
+            )
+            for r in s.execute(q):
+                found.setdefault(r[1], []).append(r)
+    updates: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+    replaced: list[list[int]] = [[] for _ in _IN_PLACE]
+    for w in items:
+        row, rows = _rows(w)
+        row |= _stamp(w, key, now)
+        old = stored.get(w.case_id)
+        if old is None:  # no row (taken away since the digest was read): written anew
+            for model in _TABLES[1:]:
+                s.execute(delete(model).where(model.case_id == w.case_id))
+            inserts[0].append(row)
+            for into, more in zip(inserts[1:], rows, strict=True):
+                into += more
+            continue
+        diff = tuple(c for c, was in zip(_FACT_COLUMNS, old, strict=True) if row[c] != was)
+        updates.setdefault((facts_t, (*diff, "refreshed_at")), []).append(
+            {"row_id": w.case_id} | {c: row[c] for c in diff} | {"refreshed_at": now}
+        )
+        for (model, n, columns), found, gone in zip(_IN_PLACE, children, replaced, strict=True):
+            new, was_rows = rows[n], found.get(w.case_id, [])
+            if len(new) != len(was_rows):
+                gone.append(w.case_id)
+                inserts[n + 1] += new
+                continue
+            t = _table(model)
+            for was, now_row in zip(was_rows, new, strict=True):
+                changed = tuple(c for c, v in zip(columns, was[2:], strict=True) if now_row[c] != v)
+                if changed:
+                    updates.setdefault((t, changed), []).append(
+                        {"row_id": was[0]} | {c: now_row[c] for c in changed}
+                    )
+    for (model, _n, _columns), gone in zip(_IN_PLACE, replaced, strict=True):
+        for i in range(0, len(gone), _CHUNK):
+            s.execute(delete(_table(model)).where(_table(model).c.case_id.in_(gone[i : i + _CHUNK])))
+    for (t, _changed), params in updates.items():
+        by = t.c.case_id if t is facts_t else t.c.id
+        # a Core UPDATE run with a list of rows: one executemany; it sets the columns each
+        # row's keys name (the same for every row of the list)
+        s.execute(update(t).where(by == bindparam("row_id")), params)
 
 
 def stored_digests(s: Session, case_ids: Sequence[int]) -> dict[int, tuple[int, str | None]]:
