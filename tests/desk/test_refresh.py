@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, select
 
 from cdpdesk.bulk.runner import run_bulk
+from cdpdesk.desk import db
 from cdpdesk.desk import refresh as refresh_module
 from cdpdesk.desk.listing import list_cases
 from cdpdesk.desk.models import CaseFacts
@@ -89,3 +93,28 @@ def test_an_interrupted_refresh_resumes_and_skips_changed_cases(
         got = _facts(desk)
         assert [got[c][0] for c in ids[:3]] == ["2030-01-02"] * 3
         assert got[ids[3]][0] == dt.date.today().isoformat()
+
+
+def test_migration_0014_drops_the_as_of_index_and_goes_back(db_url: str) -> None:
+    """0014 drops ``ix_case_facts_as_of`` (no query reads the facts by their day; each
+    refresh rewrote every case's entry); its downgrade builds it again."""
+    with Desk.open(db_url) as d:
+        assert db.current_revision(d.engine) == db.head_revision()
+
+        def names() -> set[str]:
+            with d.engine.connect() as conn:
+                return {str(i["name"]) for i in inspect(conn).get_indexes("case_facts")}
+
+        assert "ix_case_facts_as_of" not in names()
+        assert "ix_case_facts_csed" in names()  # the others stay
+        cfg = Config()
+        cfg.set_main_option("script_location", str(db.MIGRATIONS))
+        below = ScriptDirectory(str(db.MIGRATIONS)).get_revision("0014").down_revision
+        assert below == "0013"
+        with d.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, below)
+        assert "ix_case_facts_as_of" in names()
+        db.upgrade(d.engine)
+        assert db.current_revision(d.engine) == "0014"
+        assert "ix_case_facts_as_of" not in names()

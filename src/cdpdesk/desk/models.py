@@ -195,7 +195,8 @@ class CaseFacts(Base):
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     case_version: Mapped[int] = mapped_column(Integer)
-    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    #: the day the facts are as of (not indexed: migration 0014)
+    as_of: Mapped[dt.date] = mapped_column(Date)
     analysis_key: Mapped[str] = mapped_column(String(120))
     stage: Mapped[str] = mapped_column(String(40))
     stage_title: Mapped[str] = mapped_column(String(200))
