@@ -142,6 +142,7 @@ def test_store_puts_the_case_and_its_review_list_in_the_desk(tmp_path: Path) -> 
     )
     assert done.returncode == 0, done.stderr
     assert "1. [resolved]" in done.stdout and "resolved by rep.b" in done.stdout
+    assert f"Case {case_id}: {len(stored)} review items, {len(stored) - 1} open." in done.stdout
     again_done = run("transcript", "review", str(case_id), "--confirm", "1")
     assert again_done.returncode == 2 and "already resolved" in again_done.stderr
     missing = run("transcript", "review", str(case_id), "--confirm", str(len(stored) + 1))
@@ -150,9 +151,7 @@ def test_store_puts_the_case_and_its_review_list_in_the_desk(tmp_path: Path) -> 
     # `case show` lists the review list beside the event log, with what people did.
     shown = run("case", "show", str(case_id))
     assert shown.returncode == 0, shown.stderr
-    assert (
-        f"Review list from the transcripts ({len(stored)} item(s), {len(stored) - 1} open):" in shown.stdout
-    )
+    assert f"Review list from the transcripts ({len(stored)} items, {len(stored) - 1} open):" in shown.stdout
     first = stored[0]
     assert f"[resolved] {first['source']} line {first['line']}" in shown.stdout
     assert "resolved by rep.b" in shown.stdout and ": recorded by hand" in shown.stdout

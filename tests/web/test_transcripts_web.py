@@ -318,7 +318,7 @@ def test_the_flash_after_storing_follows_the_case_pages_language(web: Web) -> No
     case_id = int(re.search(r"/cases/([0-9]+)", str(r.url)).group(1))  # type: ignore[union-attr]
     assert '<html lang="es"' in r.text
     assert (
-        f"Se registró el caso {case_id} desde {PAGED.name}, con su lista de revisión (14 punto(s))." in r.text
+        f"Se registró el caso {case_id} desde {PAGED.name}, con su lista de revisión (14 puntos)." in r.text
     )
     items = reviews_for(web.desk, case_id)
     act = f"/cases/{case_id}/reviews/{items[0].id}"

@@ -433,7 +433,9 @@ def _case_text(shown: dict[str, Any]) -> str:
     if review:
         still = sum(1 for r in review if r["status"] == "open")
         out.append("")
-        out.append(f"Review list from the transcripts ({len(review)} item(s), {still} open):")
+        out.append(
+            f"Review list from the transcripts ({len(review)} item{'s' if len(review) != 1 else ''}, {still} open):"
+        )
         for r in review:
             code = f" TC {r['code']}" if r["code"] else ""
             out.append(f"  [{r['status']}] {r['source']} line {r['line']}{code} ({r['kind']}): {r['reason']}")

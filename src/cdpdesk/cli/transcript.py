@@ -43,6 +43,11 @@ def _text_of(path: Path) -> str:
         fail(f"{path}: not UTF-8 text or a PDF (byte {exc.start})")
 
 
+def _items(n: int, word: str = "item") -> str:
+    """'1 item', '3 items'."""
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     """The whole case file or nothing: written beside the target, then renamed over it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
@@ -166,7 +171,7 @@ def import_cmd(
     typer.echo(f"Case file written to {out}." if out else "No --out given: no case file written.")
     if stored is not None:
         typer.echo(
-            f"Stored in the desk as case {stored}, with its review list ({len(result.review)} item(s)); "
+            f"Stored in the desk as case {stored}, with its review list ({_items(len(result.review))}); "
             f"confirm or resolve them on the case page or with `cdpdesk transcript review {stored}`."
         )
 
@@ -219,7 +224,7 @@ def review_cmd(
         )
         return
     left = sum(1 for i in items if i.status == "open")
-    typer.echo(f"Case {case}: {len(items)} review item(s), {left} open.")
+    typer.echo(f"Case {case}: {_items(len(items), 'review item')}, {left} open.")
     for n, item in enumerate(items, start=1):
         last = item.history[-1]
         typer.echo(

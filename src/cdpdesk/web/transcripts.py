@@ -85,7 +85,6 @@ ENDS_OTHER = N_("the TIN given ends in {mine}, but the transcripts are for a TIN
 NAME_NEEDED = N_("the taxpayer's name is needed (a transcript shows only a name control)")
 ENDING_IN = N_("ending in {last4}")
 ALREADY_STORED = N_("this case is already stored, as case {case}")
-TAKEN_IN = N_("Case {case} taken in from {names}, with its review list ({count} item(s)).")
 CONFIRMED = N_("Review item {item} confirmed.")
 RESOLVED = N_("Review item {item} resolved.")
 NOTHING_CHANGED = N_("Nothing changed: {why}")
@@ -404,7 +403,14 @@ def _store(request: Request, account: Account, data: FormData) -> Response:
     # the case page's words (English until case.html is translated)
     said = _words(request, "case.html")
     request.session["flash"] = {
-        "message": ops.safe_message(_say(said, TAKEN_IN, case=result.case, names=names, count=len(review))),
+        "message": ops.safe_message(
+            # with its plural, so that each language counts the review list its own way
+            said.ngettext(
+                "Case {case} taken in from {names}, with its review list ({count} item).",
+                "Case {case} taken in from {names}, with its review list ({count} items).",
+                len(review),
+            ).format(case=result.case, names=names, count=len(review))
+        ),
         "warnings": [ops.safe_message(w) for w in result.warnings],  # the engine's, English
         "lang": said.lang,
     }
