@@ -17,10 +17,10 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import case, inspect, select
+from sqlalchemy import case, func, inspect, select
 
 from cdpdesk.bulk.synth import synth_cases
-from cdpdesk.desk import db, paging
+from cdpdesk.desk import db, listing, paging
 from cdpdesk.desk.deadlines import coming_deadlines_for, deadlines_page
 from cdpdesk.desk.facts import fold
 from cdpdesk.desk.listing import SORTS, QueryError, list_cases
@@ -39,8 +39,9 @@ def desk(db_url: str) -> Iterator[Desk]:
         yield d
 
 
-def _matches(d: Desk, f: dict[str, Any]) -> set[int]:
-    """The cases that pass the filters, worked out in Python from every fact row."""
+def _matches(d: Desk, f: dict[str, Any], today: dt.date = TODAY) -> set[int]:
+    """The cases that pass the filters (as of ``today``), worked out in Python from every
+    fact row."""
     with d._sessions() as s:
         rows = list(s.scalars(select(CaseFacts)))
         hearings = list(s.scalars(select(HearingFact)))
@@ -54,8 +55,8 @@ def _matches(d: Desk, f: dict[str, Any]) -> set[int]:
     if "csed_before" in f:
         keep &= {r.case_id for r in rows if r.csed is not None and r.csed < f["csed_before"]}
     if "deadline_within" in f:
-        last = TODAY + dt.timedelta(days=f["deadline_within"])
-        keep &= {x.case_id for x in dates if TODAY <= x.date <= last}
+        last = today + dt.timedelta(days=f["deadline_within"])
+        keep &= {x.case_id for x in dates if today <= x.date <= last}
     for word in fold(f.get("q", "")):
         hit = {t.case_id for t in terms if t.term.startswith(word)}
         if word.isdigit():
@@ -102,11 +103,11 @@ def _undated(d: Desk, ids: set[int], key: str) -> set[int]:
         )
 
 
-def _pages(d: Desk, per_page: int, **kw: Any) -> tuple[list[int], list[Any]]:
+def _pages(d: Desk, per_page: int, today: dt.date = TODAY, **kw: Any) -> tuple[list[int], list[Any]]:
     ids: list[int] = []
     pages = []
     for n in range(1, 100):
-        got = list_cases(d, None, page=n, per_page=per_page, today=TODAY, **kw)
+        got = list_cases(d, None, page=n, per_page=per_page, today=today, **kw)
         pages.append(got)
         ids += [r["id"] for r in got.items]
         if not got.has_next:
@@ -129,6 +130,15 @@ FILTERS: list[dict[str, Any]] = [
     {"deadline_within": 3650},
     {"stage": "csed_passed", "deadline_within": 3650},  # two broad conditions, little overlap
     {"hearing_status": "withdrawn", "csed_before": dt.date(2031, 6, 30)},
+    # the family of two broad filters: stage and a deadline window, stage and a CSED day,
+    # a hearing status and a deadline window, sharing no case, a few, or many
+    {"stage": "csed_passed", "deadline_within": 365},
+    {"stage": "in_appeals", "deadline_within": 365},
+    {"stage": "withdrawn", "deadline_within": 36_600},
+    {"stage": "csed_passed", "csed_before": dt.date(2000, 1, 1)},
+    {"stage": "in_appeals", "csed_before": dt.date(2031, 1, 1)},
+    {"hearing_status": "pending", "deadline_within": 365},
+    {"hearing_status": "final", "deadline_within": 3650},
     {"q": "taxpayer"},  # a word every name has
     {"q": "taxpayer 1"},
     {"q": "taxpayer 4383"},  # a word no name has
@@ -288,3 +298,120 @@ def test_migration_0013_goes_down_and_up(db_url: str) -> None:
         db.upgrade(d.engine)
         assert db.current_revision(d.engine) == db.head_revision()
         assert "ix_case_deadlines_kind" in names()
+
+
+#: two broad filters, a stage and a deadline window (issue 11, session 7): the stage's cases
+#: whose earliest deadline row is on or before the window's end drive the page when few are
+#: (the filters, whether they share a case on some day): a case past its CSEDs has no
+#: deadline rows, so csed_passed shares none with any window
+FAMILY: list[tuple[dict[str, Any], bool]] = [
+    ({"stage": "csed_passed", "deadline_within": 365}, False),
+    ({"stage": "csed_passed", "deadline_within": 36_600}, False),
+    ({"stage": "in_appeals", "deadline_within": 3650}, True),
+    ({"stage": "withdrawn", "deadline_within": 36_600}, True),
+    ({"stage": "collection", "deadline_within": 30}, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("filters", "shares"),
+    FAMILY,
+    ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) if isinstance(f, dict) else str(f),
+)
+def test_a_stage_and_a_deadline_window_driven_by_the_earliest_date_range_hold_the_reference(
+    desk: Desk, filters: dict[str, Any], shares: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On any day, before or after the day the facts are as of (the stored deadline rows are
+    those coming on that day): the range is a condition every match meets, never the filter."""
+    d = desk
+    monkeypatch.setattr(paging, "DRIVE_MAX", 0)  # no narrowing drives: as with 100,000 cases
+    ranged: list[bool] = []
+    real = listing._stage_window
+
+    def spy(*args: Any) -> Any:
+        got = real(*args)
+        ranged.append(got is not None)
+        return got
+
+    monkeypatch.setattr(listing, "_stage_window", spy)
+    with d._sessions() as s:
+        as_of = s.scalar(select(func.min(CaseFacts.as_of)))
+    assert as_of is not None
+    days = [TODAY, as_of, as_of + dt.timedelta(days=400), dt.date(2040, 1, 1)]
+    some = drove = False
+    most = listing.RANGE_MAX
+    for day in days:
+        want_ids = _matches(d, filters, day)
+        some = some or bool(want_ids)
+        for sort in SORTS:
+            want = _reference(d, want_ids, sort)
+            for cap in (most, 0):  # the range drives when it has a few cases, or none
+                monkeypatch.setattr(listing, "RANGE_MAX", cap)
+                ranged.clear()
+                got, pages = _pages(d, 7, day, sort=sort, **filters)
+                assert got == want, (day, sort, cap)
+                assert pages[-1].total_exact and pages[-1].total == len(want), (day, sort, cap)
+                if cap:  # asked (no empty window drove instead), the range drove every page
+                    assert all(ranged), (day, sort)
+                    drove = drove or bool(ranged)
+    assert drove, "the range never drove: the test would check the walk alone"
+    assert some == shares
+
+
+def _earliest_dates_hold(d: Desk) -> None:
+    """Every case's ``earliest_date`` is the earliest of its deadline rows (None: none)."""
+    with d._sessions() as s:
+        stored = {cid: day for cid, day in s.execute(select(CaseFacts.case_id, CaseFacts.earliest_date))}
+        earliest = select(DeadlineFact.case_id, func.min(DeadlineFact.date)).group_by(DeadlineFact.case_id)
+        rows = {cid: day for cid, day in s.execute(earliest)}
+    assert stored == {cid: rows.get(cid) for cid in stored}
+    assert any(v is not None for v in stored.values()) and any(v is None for v in stored.values())
+
+
+def test_the_earliest_date_follows_the_deadline_rows_through_a_refresh(desk: Desk, tmp_path: Any) -> None:
+    from cdpdesk.bulk.runner import run_bulk
+    from cdpdesk.desk.refresh import refresh
+
+    d = desk
+    _earliest_dates_hold(d)
+    for day in (dt.date(2028, 3, 1), dt.date(2033, 9, 1)):
+        stats = refresh(
+            d,
+            day,
+            lambda src, out, when, errors: run_bulk(
+                src, out, default_as_of=when, workers=1, errors_path=errors
+            ),
+        )
+        assert stats.written > 0 and stats.errors == 0
+        _earliest_dates_hold(d)
+
+
+def test_migration_0015_goes_down_and_up_and_fills_the_earliest_date(db_url: str) -> None:
+    with Desk.open(db_url) as d:
+        for case in synth_cases(12):
+            d.import_case(orjson.dumps(case), allow_duplicate=True)
+        _earliest_dates_hold(d)
+
+        def facts_columns() -> tuple[set[str], set[str]]:
+            with d.engine.connect() as conn:
+                found = inspect(conn)
+                return (
+                    {str(c["name"]) for c in found.get_columns("case_facts")},
+                    {str(i["name"]) for i in found.get_indexes("case_facts")},
+                )
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(db.MIGRATIONS))
+        below = ScriptDirectory(str(db.MIGRATIONS)).get_revision("0015").down_revision
+        assert below == "0014"
+        with d.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, below)
+        columns, indexes = facts_columns()
+        assert "earliest_date" not in columns and "ix_case_facts_stage_earliest" not in indexes
+        assert "ix_case_facts_stage_csed" in indexes  # 0011's are kept
+        db.upgrade(d.engine)
+        assert db.current_revision(d.engine) == db.head_revision()
+        columns, indexes = facts_columns()
+        assert "earliest_date" in columns and "ix_case_facts_stage_earliest" in indexes
+        _earliest_dates_hold(d)  # filled from the rows there

@@ -317,6 +317,9 @@ def _rows(w: Write) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
         "taxpayer": d.taxpayer,
         "taxpayer_sort": d.taxpayer_sort or (None if d.taxpayer is None else _sort_name(d.taxpayer)),
         "tin_last4": d.tin_last4,
+        # what the case list's deadline filter narrows by (desk/listing.py): the earliest
+        # of the deadline rows written beside it, so always on or before each of them
+        "earliest_date": min((x["date"] for x in d.deadlines), default=None),
     }
     children = [
         [{"case_id": w.case_id} | h for h in d.hearings],
@@ -419,6 +422,7 @@ _FACT_COLUMNS = (
     "taxpayer",
     "taxpayer_sort",
     "tin_last4",
+    "earliest_date",
     "as_of",
     "analysis_key",
     "facts_digest",

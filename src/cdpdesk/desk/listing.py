@@ -285,8 +285,13 @@ def list_cases(
     with desk._sessions() as s:
         plan = narrowest(s, narrow, CaseFacts.case_id)
         where = own + plan.where
+        ranged = None
+        if not plan.driven and stage is not None and deadline_within is not None:
+            ranged = _stage_window(s, stage, day + dt.timedelta(days=deadline_within))
+            if ranged is not None:
+                where.append(ranged)
         more = None
-        if plan.driven:
+        if plan.driven or ranged is not None:
             total, rows, more = _driven_page(s, where, sort, offset, per_page, limit, cursor)
         else:
             total, rows = None, None
@@ -309,6 +314,27 @@ def list_cases(
     has_next = more if more is not None else total.has_next(offset, per_page)
     next_after = _after(sort, rows[-1]).token() if rows and has_next else None
     return CasePage(items, total.n, page, per_page, total_exact=total.exact, next_after=next_after, more=more)
+
+
+#: The most cases of one stage whose earliest deadline row is on or before a window's last
+#: day for that range to drive the page (each is then checked exactly, and the matches are
+#: sorted here). Past it most of them have a deadline in the window, and the walk in the
+#: page's order stops at the page's last row sooner (at 100,000 cases: 1,036 in appeals
+#: driven, 2.1 ms; walked, 0.2 ms).
+RANGE_MAX = 300
+
+
+def _stage_window(s: Session, stage: str, last: dt.date) -> ColumnElement[bool] | None:
+    """``earliest_date <= last``, a condition every case of ``stage`` with a deadline on or
+    before ``last`` meets (the earliest of its deadline rows is on or before that one,
+    whatever day the facts are as of), when few of the stage's cases meet it: then the
+    stage and it are one short range of ``ix_case_facts_stage_earliest`` (migration 0015)
+    that drives the page, where two broad filters that share few cases (``csed_passed``,
+    38,000 cases at 100,000, and a deadline within a year, 11,000, share none) walked every
+    case of the stage checking the other (17 ms). None: many do; the caller walks."""
+    near = CaseFacts.earliest_date <= last
+    found = capped_count(s, select(CaseFacts.case_id).where(CaseFacts.stage == stage, near), RANGE_MAX)
+    return near if found.exact else None
 
 
 def _after(sort: str, row: CaseFacts) -> After:
@@ -342,8 +368,8 @@ def _driven_page(
     found = s.execute(q if limit is None else q.limit(limit + 1)).all()
     if limit is not None and len(found) > limit:
         return Total(limit, False), None, None
-    if key == "taxpayer":
-        return Total(len(found), True), None, None
+    if key == "taxpayer":  # ordered by the database's collation; none found: an empty page
+        return Total(len(found), True), (None if found else []), None
     desc = sort.startswith("-")
     valued = sorted(((v, cid) for cid, v in found if v is not None), reverse=desc)
     empty = sorted(cid for cid, v in found if v is None)

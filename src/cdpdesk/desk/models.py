@@ -203,6 +203,9 @@ class CaseFacts(Base):
     stage_since: Mapped[dt.date | None] = mapped_column(Date)
     next_deadline: Mapped[dt.date | None] = mapped_column(Date)
     csed: Mapped[dt.date | None] = mapped_column(Date)  # the earliest of the case's CSEDs
+    #: the earliest date of the case's ``case_deadlines`` rows, any kind (None: no rows); a
+    #: deadline in a window ends on or after it (migration 0015, desk/listing.py)
+    earliest_date: Mapped[dt.date | None] = mapped_column(Date)
     csed_lower_bound: Mapped[bool] = mapped_column(Boolean)  # that CSED is a lower bound
     taxpayer: Mapped[str | None] = mapped_column(String(300))
     taxpayer_sort: Mapped[str | None] = mapped_column(String(300))
