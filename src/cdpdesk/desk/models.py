@@ -211,6 +211,9 @@ class CaseFacts(Base):
     #: a digest of all this case's fact rows but their day (facts.digest, migration 0012):
     #: the nightly refresh rewrites a case's facts only when it differs
     facts_digest: Mapped[str | None] = mapped_column(String(64))
+    #: the last day these facts are sure to hold (engine.holds.holds_through, migration
+    #: 0015): a refresh to a day up to it only moves ``as_of``; NULL: not known
+    holds_through: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class HearingFact(Base):
