@@ -108,6 +108,25 @@ def test_a_refresh_that_skips_leaves_the_facts_a_full_recompute_writes(
             assert {d for d, _h in _holds(desk).values()} == {later}
 
 
+def test_on_dask_too(db_url: str) -> None:
+    from cdpdesk.bulk.runner import dask_client
+
+    def no_file(*_args: Any) -> object:
+        raise AssertionError("the Dask refresh writes no file for the bulk runner")
+
+    with Desk.open(db_url) as desk, dask_client("local", 2) as (client, threads):
+        ids = _desk_with(desk, 40, 19)
+        runs = {"pool": client.get_executor(pure=False), "workers": threads}
+        refresh(desk, DAY, no_file, **runs)
+        later = DAY + dt.timedelta(days=1)
+        nightly = refresh(desk, later, no_file, **runs)
+        assert 0 < nightly.held < len(ids) and nightly.written == len(ids)
+        skipped = _facts(desk)
+        full = refresh(desk, later, no_file, everything=True, **runs)
+        assert (full.held, full.unchanged) == (0, len(ids))
+        assert _facts(desk) == skipped
+
+
 def test_the_facts_moved_without_analysis_are_the_engines_of_that_day(db_url: str, pool: Any) -> None:
     """Against the engine directly: after a skipping refresh, each case's stage, next
     deadline, earliest CSED and lower-bound flag are those of its analysis as of the day."""
