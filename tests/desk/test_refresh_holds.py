@@ -238,6 +238,9 @@ def test_facts_with_nothing_left_to_change_hold_for_ever(db_url: str, pool: Any)
         assert forever >= 5
         stats = refresh(desk, far + dt.timedelta(days=3000), _runner, pool=pool, workers=2)
         assert (stats.held, stats.todo, stats.written) == (forever, 10, 10)
+        # back to a day before the stored one: nothing is taken to hold there, all analysed
+        back = refresh(desk, far + dt.timedelta(days=10), _runner, pool=pool, workers=2)
+        assert (back.held, back.todo, back.written) == (0, 10, 10)
 
 
 def test_migration_0015_adds_holds_through_and_goes_back(db_url: str) -> None:
