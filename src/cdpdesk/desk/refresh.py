@@ -4,7 +4,10 @@ runner (a process pool or Dask), written back in batches, resumable.
 Stages, deadlines and "lower bound" flags move as days pass; the facts the lists read are as
 of the day they were written. ``cdpdesk desk refresh --as-of DAY`` brings them all to DAY:
 
-1. **export**: the cases whose facts are not yet as of DAY (for this engine and holiday
+0. **skip**: the cases whose stored facts are sure to hold on DAY (``case_facts.holds_through``,
+   ``cdpdesk.engine.holds``: no date of the case or its analysis falls between) only have
+   their day moved, in SQL, not read nor analysed (``--all``: none skipped);
+1. **export**: the other cases whose facts are not yet as of DAY (for this engine and holiday
    table, ``ANALYSIS_KEY``, and this facts format, ``facts.FACTS_FORMAT``) are written as ``cdpdesk.case/1`` lines, each with its as-of
    (DAY, or the case's own later as_of), beside an index line (case id, version, entries);
 2. **analyse**: the bulk runner (cdpdesk/bulk/runner.py, handed over by the caller)
