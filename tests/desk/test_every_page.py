@@ -386,7 +386,7 @@ def test_the_earliest_date_follows_the_deadline_rows_through_a_refresh(desk: Des
         _earliest_dates_hold(d)
 
 
-def test_migration_0015_goes_down_and_up_and_fills_the_earliest_date(db_url: str) -> None:
+def test_migration_0016_goes_down_and_up_and_fills_the_earliest_date(db_url: str) -> None:
     with Desk.open(db_url) as d:
         for case in synth_cases(12):
             d.import_case(orjson.dumps(case), allow_duplicate=True)
@@ -402,8 +402,8 @@ def test_migration_0015_goes_down_and_up_and_fills_the_earliest_date(db_url: str
 
         cfg = Config()
         cfg.set_main_option("script_location", str(db.MIGRATIONS))
-        below = ScriptDirectory(str(db.MIGRATIONS)).get_revision("0015").down_revision
-        assert below == "0014"
+        below = ScriptDirectory(str(db.MIGRATIONS)).get_revision("0016").down_revision
+        assert below == "0015"
         with d.engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, below)

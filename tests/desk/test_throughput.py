@@ -240,6 +240,8 @@ def test_an_interrupted_pooled_refresh_resumes_from_the_database(
     day = dt.date(2032, 5, 5)
     with Desk.open(db_url) as desk:
         ids = [desk.import_case(json.dumps(d)) for d in synth_cases(30, 9)]
+        with desk._tx() as s:  # no facts known to hold: every case is analysed
+            s.execute(update(CaseFacts).values(holds_through=None))
         real = refresh_module.facts.write
         calls: list[int] = []
 
@@ -305,7 +307,8 @@ def test_a_refresh_where_nothing_changed_writes_no_fact_rows_but_marks_the_day(
             "write",
             lambda s, items, *a: (written.extend(w.case_id for w in items), real(s, items, *a)),
         )
-        stats = refresh(desk, day, _runner, workers=2, pool=pool if pooled else None)
+        # every case analysed (``--all``), not only those whose facts are not known to hold
+        stats = refresh(desk, day, _runner, workers=2, pool=pool if pooled else None, everything=True)
         assert (stats.todo, stats.written, stats.unchanged, stats.changed, stats.errors) == (
             len(ids),
             len(ids),
@@ -350,7 +353,7 @@ def test_a_refresh_where_one_case_changed_writes_exactly_that_case(
             "write",
             lambda s, items, *a: (written.extend(w.case_id for w in items), real(s, items, *a)),
         )
-        stats = refresh(desk, day, _runner, workers=2, pool=pool if pooled else None)
+        stats = refresh(desk, day, _runner, workers=2, pool=pool if pooled else None, everything=True)
         assert (stats.written, stats.unchanged) == (len(ids), len(ids) - 1)
         assert written == [one]
         assert {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES} == want
@@ -395,7 +398,7 @@ def test_a_refresh_where_only_the_daily_rows_changed_keeps_the_lasting_rows(
         monkeypatch.setattr(
             refresh_module.facts, "write", lambda s, items, *a: (written.extend(items), real(s, items, *a))
         )
-        stats = refresh(desk, day, _runner, workers=2, pool=pool if pooled else None)
+        stats = refresh(desk, day, _runner, workers=2, pool=pool if pooled else None, everything=True)
         assert (stats.written, stats.unchanged) == (len(ids), len(ids) - 1)
         assert [(w.case_id, w.lasting_stored) for w in written] == [(one, True)]
         assert {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES} == want
@@ -427,7 +430,7 @@ def test_the_workers_send_back_facts_only_for_cases_whose_digest_changed(db_url:
         refused = batch[2][:2] + (b'{"format": "cdpdesk.case/1"}',) + batch[2][3:]
         answers = refresh_module.derive_batch([*batch, refused])
         assert [a[0] for a in answers] == [*ids, ids[2]]
-        for (cid, version, as_of, digest, facts_out), (_, read_version, _, entries, _, _) in zip(
+        for (cid, version, as_of, _holds, digest, facts_out), (_, read_version, _, entries, _, _) in zip(
             answers[:-1], batch, strict=True
         ):
             assert version == read_version and as_of == day and digest is not None
@@ -437,7 +440,7 @@ def test_the_workers_send_back_facts_only_for_cases_whose_digest_changed(db_url:
                 assert digest != "0" * 64
             else:
                 assert facts_out is None and digest == stored[cid]
-        assert answers[-1] == (ids[2], batch[2][1], None, None, None)
+        assert answers[-1] == (ids[2], batch[2][1], None, None, None, None)
 
 
 def test_the_digest_halves_follow_the_rows_they_cover() -> None:
@@ -476,7 +479,8 @@ def test_the_digest_halves_follow_the_rows_they_cover() -> None:
         "withdrawals": derived.withdrawals[1:],
         "terms": [*derived.terms, "more"],
     }
-    assert set(changed) == {f.name for f in dataclasses.fields(facts.Derived)} - {"as_of"}
+    assert with_(holds_through=dt.date(2024, 7, 9)) == base  # nor the day the facts hold through
+    assert set(changed) == {f.name for f in dataclasses.fields(facts.Derived)} - {"as_of", "holds_through"}
     for name, value in changed.items():
         new = with_(**{name: value})
         lasting = name in ("hearings", "withdrawals", "terms")

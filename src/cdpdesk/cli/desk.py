@@ -264,11 +264,23 @@ def desk_refresh(
             ),
         ),
     ] = None,
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help=(
+                "Analyse every case, even one whose stored facts are sure to hold on the day "
+                "(by default only its day moves) or that is already as of it: a full recompute."
+            ),
+        ),
+    ] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
     json_out: JsonOpt = False,
 ) -> None:
     """Recompute every case's stage, deadlines and CSEDs as of a day, on the bulk runner,
-    written back in batches; run it nightly. Interrupted, it resumes where it stopped."""
+    written back in batches; run it nightly. A case whose stored facts are sure to hold on
+    the day (no deadline, CSED or other date of it falls between) is not analysed: only its
+    day moves. Interrupted, it resumes where it stopped."""
     from rich.console import Console
 
     from cdpdesk.bulk.runner import BulkInputError, dask_client, default_workers, run_bulk, start_pool
@@ -311,7 +323,16 @@ def desk_refresh(
             if dask is None:
                 # the bulk runner's pool, batches read, analysed and written back at once
                 with start_pool(n, preload=["cdpdesk.desk.refresh"]) as pool:
-                    stats = refresh(desk, day, analyse, workers=n, written=written, notice=notice, pool=pool)
+                    stats = refresh(
+                        desk,
+                        day,
+                        analyse,
+                        workers=n,
+                        written=written,
+                        notice=notice,
+                        pool=pool,
+                        everything=everything,
+                    )
             else:
                 # the same on Dask: its workers read their batches from the database too
                 # the task arguments the scheduler keeps carry no password (db.without_password)
@@ -326,6 +347,7 @@ def desk_refresh(
                         notice=notice,
                         pool=executor,
                         worker_url=without_password(desk.settings.database_url),
+                        everything=everything,
                     )
         except BulkInputError as exc:
             fail(str(exc))
@@ -339,11 +361,17 @@ def desk_refresh(
         _print_json(stats.to_json())
         return
     rate = stats.todo / stats.seconds if stats.seconds > 0 else 0.0
+    held = (
+        "every case analysed (--all)"
+        if stats.everything
+        else f"{stats.held} moved without analysis, their facts holding on that day"
+    )
     print(
         f"facts as of {stats.as_of}: {stats.written} of {stats.cases} cases refreshed "
-        f"({stats.unchanged} of them with the same facts, only their day moved; "
-        f"{stats.cases - stats.todo} were already as of that day; {stats.changed} changed meanwhile, "
-        f"{stats.errors} refused by the engine) in {stats.seconds:.1f} s ({rate:,.0f} cases/s, {stats.workers} workers)"
+        f"({held}; {stats.todo - stats.held} analysed, {stats.unchanged} of them with the same facts, "
+        f"only their day moved; {stats.cases - stats.todo} were already as of that day; "
+        f"{stats.changed} changed meanwhile, {stats.errors} refused by the engine) "
+        f"in {stats.seconds:.1f} s ({rate:,.0f} cases/s, {stats.workers} workers)"
     )
 
 

@@ -47,6 +47,7 @@ from cdpdesk.desk.models import (
 )
 from cdpdesk.desk.record import table_insert
 from cdpdesk.engine.coming import ACT_BY, kind_of
+from cdpdesk.engine.holds import holds_through
 from cdpdesk.letters.facts import withdrawal_scope
 
 if TYPE_CHECKING:
@@ -112,6 +113,9 @@ class Derived:
     withdrawals: list[dict[str, Any]] = field(default_factory=list)
     #: the name as the list sorts it (``write`` works it out when None)
     taxpayer_sort: str | None = None
+    #: the last day these facts are sure to hold (``cdpdesk.engine.holds.holds_through``;
+    #: None: not known). Like ``as_of``, not part of the digest: it is about the facts' day
+    holds_through: dt.date | None = None
 
 
 def _day(value: Any) -> dt.date | None:
@@ -154,6 +158,7 @@ def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str]
         tin_last4=digits[-4:] if len(digits) >= 4 else None,
         terms=sorted({w[:100] for w in words}),
         taxpayer_sort=_sort_words(words) if tp is not None else None,
+        holds_through=holds_through(case, analysis),
     )
     out.hearings = [
         {
@@ -281,7 +286,8 @@ _DAILY = (CaseFacts, AssessmentFact, DeadlineFact)
 _LASTING = (HearingFact, WithdrawalFact, NameTerm)
 #: for each of ``_rows``'s child tables, whether it is one of ``_LASTING``
 _IS_LASTING = tuple(model in _LASTING for model in _TABLES[1:])
-#: the facts each half of the digest is taken over (every field but ``as_of``, the day)
+#: the facts each half of the digest is taken over (every field but ``as_of``, the day, and
+#: ``holds_through``, how long the facts stay as they are from it)
 _DAILY_FIELDS = (
     "stage",
     "stage_title",
@@ -296,7 +302,7 @@ _DAILY_FIELDS = (
     "deadlines",
 )
 _LASTING_FIELDS = ("hearings", "withdrawals", "terms")
-assert {*_DAILY_FIELDS, *_LASTING_FIELDS} == {f.name for f in fields(Derived)} - {"as_of"}, (
+assert {*_DAILY_FIELDS, *_LASTING_FIELDS} == {f.name for f in fields(Derived)} - {"as_of", "holds_through"}, (
     "every field of Derived is in one half of the digest"
 )
 
@@ -399,6 +405,7 @@ def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetim
 def _stamp(w: Write, key: str, now: dt.datetime) -> dict[str, Any]:
     return {
         "as_of": w.derived.as_of,
+        "holds_through": w.derived.holds_through,
         "analysis_key": key,
         "refreshed_at": now,
         "facts_digest": w.digest or digest(w),
@@ -424,6 +431,7 @@ _FACT_COLUMNS = (
     "tin_last4",
     "earliest_date",
     "as_of",
+    "holds_through",
     "analysis_key",
     "facts_digest",
 )
@@ -521,20 +529,57 @@ def stored_digests(s: Session, case_ids: Sequence[int]) -> dict[int, tuple[int, 
     return out
 
 
-def move_day(s: Session, days: Sequence[tuple[int, dt.date]], analysis_key: str, now: dt.datetime) -> None:
-    """Cases whose facts did not change (same digest): only their day, key and time of
-    refresh move, one UPDATE per day and 500 cases (inside the caller's transaction)."""
-    by_day: dict[dt.date, list[int]] = {}
-    for cid, day in days:
-        by_day.setdefault(day, []).append(cid)
+def move_day(
+    s: Session,
+    days: Sequence[tuple[int, dt.date, dt.date | None]],
+    analysis_key: str,
+    now: dt.datetime,
+) -> None:
+    """Cases whose facts did not change (same digest): only their day, the day they hold
+    through (``Derived.holds_through``: each case its own), key and time of refresh move,
+    one executemany of an UPDATE per 500 cases (inside the caller's transaction)."""
     key = facts_key(analysis_key)
-    for day, ids in sorted(by_day.items()):
-        for i in range(0, len(ids), _CHUNK):
-            s.execute(
-                update(CaseFacts)
-                .where(CaseFacts.case_id.in_(ids[i : i + _CHUNK]))
-                .values(as_of=day, analysis_key=key, refreshed_at=now)
+    facts_t = _table(CaseFacts)
+    stmt = (
+        update(facts_t)
+        .where(facts_t.c.case_id == bindparam("row_id"))
+        .values(analysis_key=key, refreshed_at=now)
+    )
+    for i in range(0, len(days), _CHUNK):
+        s.execute(
+            stmt,
+            [
+                {"row_id": cid, "as_of": day, "holds_through": holds}
+                for cid, day, holds in days[i : i + _CHUNK]
+            ],
+        )
+
+
+def move_held(s: Session, ids: Sequence[int], day: dt.date, analysis_key: str, now: dt.datetime) -> int:
+    """Cases whose stored facts hold on ``day`` (``holds_through`` on or after it, as of a
+    day on or before it, for this key and the case's current version): only their day and
+    time of refresh move, in SQL, one UPDATE per 500 cases, no analysis (the nightly
+    refresh's skip, docs/decisions.md, issue 11, session 7). The conditions are in the
+    UPDATE itself, so a case whose facts changed since it was picked is left alone (the
+    next refresh finds it). Returns how many moved (inside the caller's transaction)."""
+    facts_t = _table(CaseFacts)
+    cases_t = _table(Case)
+    current_version = select(cases_t.c.version).where(cases_t.c.id == facts_t.c.case_id).scalar_subquery()
+    moved = 0
+    for i in range(0, len(ids), _CHUNK):
+        result = s.execute(
+            update(facts_t)
+            .where(
+                facts_t.c.case_id.in_(ids[i : i + _CHUNK]),
+                facts_t.c.analysis_key == facts_key(analysis_key),
+                facts_t.c.holds_through >= day,
+                facts_t.c.as_of <= day,
+                facts_t.c.case_version == current_version,
             )
+            .values(as_of=day, refreshed_at=now)
+        )
+        moved += int(getattr(result, "rowcount", 0) or 0)
+    return moved
 
 
 def stale_cases(s: Session, after: int = 0, limit: int = _CHUNK) -> list[int]:

@@ -328,7 +328,7 @@ def _stage_window(s: Session, stage: str, last: dt.date) -> ColumnElement[bool] 
     """``earliest_date <= last``, a condition every case of ``stage`` with a deadline on or
     before ``last`` meets (the earliest of its deadline rows is on or before that one,
     whatever day the facts are as of), when few of the stage's cases meet it: then the
-    stage and it are one short range of ``ix_case_facts_stage_earliest`` (migration 0015)
+    stage and it are one short range of ``ix_case_facts_stage_earliest`` (migration 0016)
     that drives the page, where two broad filters that share few cases (``csed_passed``,
     38,000 cases at 100,000, and a deadline within a year, 11,000, share none) walked every
     case of the stage checking the other (17 ms). None: many do; the caller walks."""

@@ -204,7 +204,7 @@ class CaseFacts(Base):
     next_deadline: Mapped[dt.date | None] = mapped_column(Date)
     csed: Mapped[dt.date | None] = mapped_column(Date)  # the earliest of the case's CSEDs
     #: the earliest date of the case's ``case_deadlines`` rows, any kind (None: no rows); a
-    #: deadline in a window ends on or after it (migration 0015, desk/listing.py)
+    #: deadline in a window ends on or after it (migration 0016, desk/listing.py)
     earliest_date: Mapped[dt.date | None] = mapped_column(Date)
     csed_lower_bound: Mapped[bool] = mapped_column(Boolean)  # that CSED is a lower bound
     taxpayer: Mapped[str | None] = mapped_column(String(300))
@@ -214,6 +214,9 @@ class CaseFacts(Base):
     #: a digest of all this case's fact rows but their day (facts.digest, migration 0012):
     #: the nightly refresh rewrites a case's facts only when it differs
     facts_digest: Mapped[str | None] = mapped_column(String(64))
+    #: the last day these facts are sure to hold (engine.holds.holds_through, migration
+    #: 0015): a refresh to a day up to it only moves ``as_of``; NULL: not known
+    holds_through: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class HearingFact(Base):

@@ -4,7 +4,10 @@ runner (a process pool or Dask), written back in batches, resumable.
 Stages, deadlines and "lower bound" flags move as days pass; the facts the lists read are as
 of the day they were written. ``cdpdesk desk refresh --as-of DAY`` brings them all to DAY:
 
-1. **export**: the cases whose facts are not yet as of DAY (for this engine and holiday
+0. **skip**: the cases whose stored facts are sure to hold on DAY (``case_facts.holds_through``,
+   ``cdpdesk.engine.holds``: no date of the case or its analysis falls between) only have
+   their day moved, in SQL, not read nor analysed (``--all``: none skipped);
+1. **export**: the other cases whose facts are not yet as of DAY (for this engine and holiday
    table, ``ANALYSIS_KEY``, and this facts format, ``facts.FACTS_FORMAT``) are written as ``cdpdesk.case/1`` lines, each with its as-of
    (DAY, or the case's own later as_of), beside an index line (case id, version, entries);
 2. **analyse**: the bulk runner (cdpdesk/bulk/runner.py, handed over by the caller)
@@ -81,6 +84,11 @@ class RefreshStats:
     #: of ``written``, the cases whose facts were the same as stored (``facts.digest``):
     #: only their day moved, no fact row written
     unchanged: int = 0
+    #: of ``written``, the cases whose stored facts hold on the day (``holds_through``):
+    #: their day moved in SQL, not analysed (``unchanged`` counts none of them)
+    held: int = 0
+    #: every case was analysed, whether its facts held or not (``--all``)
+    everything: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +97,9 @@ class RefreshStats:
             "todo": self.todo,
             "written": self.written,
             "unchanged": self.unchanged,
+            "held": self.held,
+            "analysed": self.todo - self.held,
+            "all": self.everything,
             "changed": self.changed,
             "errors": self.errors,
             "seconds": round(self.seconds, 3),
@@ -101,30 +112,85 @@ def _day_for(case_as_of: dt.date | None, day: dt.date) -> dt.date:
     return max(day, case_as_of) if case_as_of else day
 
 
-def _todo(desk: CaseWork, day: dt.date, key: str) -> tuple[int, list[int]]:
-    """(stored cases, the ids whose facts are not as of ``day`` for ``key`` and their version).
+def _todo(
+    desk: CaseWork, day: dt.date, key: str, everything: bool = False
+) -> tuple[int, list[int], dict[dt.date, list[int]]]:
+    """(stored cases, the ids to analyse, the ids whose facts hold on their day, by that day).
 
-    The database picks them (a count, then one column of the cases that need it): at 100,000
-    cases, reading six columns of every case and comparing them here kept the workers waiting
+    A case is to be done when its facts are not as of its day (``day``, or its own later
+    as_of) for ``key``: missing, of another version, key or format, or of another day. Of
+    those, the ones whose facts are of this version and key, as of a day on or before theirs,
+    and hold through it (``holds_through``, engine/holds.py) need no analysis: their day is
+    moved in SQL (:func:`_move_held`). ``everything`` (``--all``): every case is analysed,
+    the ones already as of the day too.
+
+    The database picks them (a count, then the cases that need it): at 100,000 cases,
+    reading six columns of every case and comparing them here kept the workers waiting
     for their first batch."""
     current = facts.facts_key(key)  # facts of an older format are redone too
     their_day = case((Case.as_of > day, Case.as_of), else_=literal(day, Date))  # _day_for
+    holds = (
+        (CaseFacts.case_version == Case.version)
+        & (CaseFacts.analysis_key == current)
+        & CaseFacts.holds_through.is_not(None)
+        & (CaseFacts.as_of <= their_day)
+        & (CaseFacts.holds_through >= their_day)
+    )
     with desk._sessions() as s:
         total = s.scalar(select(func.count()).select_from(Case)) or 0
-        todo = list(
-            s.scalars(
-                select(Case.id)
-                .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
-                .where(
-                    CaseFacts.case_id.is_(None)
-                    | (CaseFacts.case_version != Case.version)
-                    | (CaseFacts.analysis_key != current)
-                    | (CaseFacts.as_of != their_day)
-                )
-                .order_by(Case.id)
+        if everything:
+            return total, list(s.scalars(select(Case.id).order_by(Case.id))), {}
+        rows = s.execute(
+            select(Case.id, case((holds, their_day), else_=None))
+            .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
+            .where(
+                CaseFacts.case_id.is_(None)
+                | (CaseFacts.case_version != Case.version)
+                | (CaseFacts.analysis_key != current)
+                | (CaseFacts.as_of != their_day)
             )
-        )
-    return total, todo
+            .order_by(Case.id)
+        ).all()
+    todo: list[int] = []
+    held: dict[dt.date, list[int]] = {}
+    for cid, held_day in rows:
+        if held_day is None:
+            todo.append(cid)
+        else:
+            held.setdefault(_as_date(held_day), []).append(cid)
+    return total, todo, held
+
+
+def _as_date(value: Any) -> dt.date:
+    # a CASE of two dates comes back as a date (PostgreSQL) or as its ISO text (SQLite)
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+#: cases whose day one transaction of :func:`_move_held` moves
+HELD_BATCH = 5000
+
+
+def _move_held(
+    desk: CaseWork,
+    held: dict[dt.date, list[int]],
+    key: str,
+    written: Callable[[int, int], None] | None,
+    total: int,
+) -> tuple[int, int]:
+    """The cases whose facts hold on their day: their day moved in SQL (``facts.move_held``),
+    a transaction per ``HELD_BATCH`` cases (an interrupted run keeps what it committed).
+    Returns (moved, left: changed since they were picked; the next refresh analyses them)."""
+    moved = left = 0
+    for day, ids in sorted(held.items()):
+        for i in range(0, len(ids), HELD_BATCH):
+            part = ids[i : i + HELD_BATCH]
+            with desk._tx() as s:
+                n = facts.move_held(s, part, day, key, utcnow())
+            moved += n
+            left += len(part) - n
+            if written is not None:
+                written(moved + left, total)
+    return moved, left
 
 
 def _documents(desk: CaseWork, ids: list[int]) -> Iterator[tuple[int, int, dict[str, Any], dict[str, int]]]:
@@ -166,29 +232,41 @@ def refresh(
     notice: Callable[[str], None] = lambda message: None,
     pool: Executor | None = None,
     worker_url: str | None = None,
+    everything: bool = False,
 ) -> RefreshStats:
     """Bring every case's facts to ``day`` (see the module's text) with ``analyse`` (the
     bulk runner); ``written(done, total)`` is told after each batch written back. With a
     ``pool`` (the bulk runner's process pool, ``workers`` processes) the cases go there in
     batches instead of through a file: :func:`refresh_pooled` (``worker_url``: the database
-    URL the workers are given, default the desk's own)."""
+    URL the workers are given, default the desk's own). Cases whose stored facts hold on the
+    day are not analysed, only their day moves (:func:`_todo`); ``everything``: every case
+    is analysed (``--all``)."""
     from cdpdesk.desk.cases import ANALYSIS_KEY
 
     if pool is not None:
-        return refresh_pooled(desk, day, pool, workers=workers, written=written, worker_url=worker_url)
+        return refresh_pooled(
+            desk, day, pool, workers=workers, written=written, worker_url=worker_url, everything=everything
+        )
     t0 = time.perf_counter()
     work = desk.settings.var_dir / "refresh" / day.isoformat()
     cases_path, index_path, out_path = work / "cases.jsonl", work / "index.jsonl", work / "analyses.jsonl"
     state_path = work / "state.json"
-    total, todo = _todo(desk, day, ANALYSIS_KEY)
+    total, todo, held = _todo(desk, day, ANALYSIS_KEY, everything)
+    n_held = sum(len(ids) for ids in held.values())
+    moved, left = _move_held(desk, held, ANALYSIS_KEY, written, n_held + len(todo))
     state = _read_state(state_path, ANALYSIS_KEY)
+    if state is not None and bool(state.get("all")) != everything:
+        state = None  # a run with or without --all does not resume the other's
     if state is None or not cases_path.is_file() or not index_path.is_file():
         if not todo:
-            return RefreshStats(day, total, 0, 0, 0, 0, time.perf_counter() - t0, 0.0, workers)
+            seconds = time.perf_counter() - t0
+            return RefreshStats(
+                day, total, n_held, moved, left, 0, seconds, 0.0, workers, 0, moved, everything
+            )
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True, mode=0o700)
         _export(desk, todo, day, cases_path, index_path)
-        state = {"key": ANALYSIS_KEY, "exported": len(todo), "written_lines": 0}
+        state = {"key": ANALYSIS_KEY, "exported": len(todo), "written_lines": 0, "all": everything}
         _save_state(state_path, state)
     else:
         notice(
@@ -198,21 +276,31 @@ def refresh(
     if not out_path.is_file():
         analyse(cases_path, out_path, day, work / "errors.jsonl")
     analysis_seconds = time.perf_counter() - t1
-    done, changed, bad, same = _write_back(desk, cases_path, index_path, out_path, state, state_path, written)
+    after_held = None if written is None else _offset(written, moved + left)
+    done, changed, bad, same = _write_back(
+        desk, cases_path, index_path, out_path, state, state_path, after_held
+    )
     shutil.rmtree(work, ignore_errors=True)
     desk._facts_complete = False  # the next list checks again for cases left without facts
     return RefreshStats(
         day,
         total,
-        int(state["exported"]),
-        done,
-        changed,
+        int(state["exported"]) + n_held,
+        done + moved,
+        changed + left,
         bad,
         time.perf_counter() - t0,
         analysis_seconds,
         workers,
         same,
+        moved,
+        everything,
     )
+
+
+def _offset(written: Callable[[int, int], None], ahead: int) -> Callable[[int, int], None]:
+    """``written`` told of the analysed cases after the ``ahead`` ones whose day moved."""
+    return lambda done, total: written(done + ahead, total + ahead)
 
 
 def export_all(desk: CaseWork, day: dt.date, cases_path: Path, index_path: Path) -> int:
@@ -279,7 +367,7 @@ def _write_back(
                 w = facts.Write(cid, version, facts.derive(case, analysis, acked.get(cid, ())), entries)
                 new = facts.digest(w)
                 if new == stored[1]:
-                    days.append((cid, w.derived.as_of))
+                    days.append((cid, w.derived.as_of, w.derived.holds_through))
                 else:
                     writes.append(
                         facts.Write(
@@ -346,13 +434,17 @@ def refresh_pooled(
     workers: int = 1,
     written: Callable[[int, int], None] | None = None,
     worker_url: str | None = None,
+    everything: bool = False,
 ) -> RefreshStats:
     """:func:`refresh` on a process pool, read, analysis and write-back overlapping; the
-    workers open ``worker_url`` (default: the desk's database URL)."""
+    workers open ``worker_url`` (default: the desk's database URL). The cases whose facts
+    hold on the day have their day moved first, in SQL (:func:`_move_held`)."""
     from cdpdesk.desk.cases import ANALYSIS_KEY
 
     t0 = time.perf_counter()
-    total, todo = _todo(desk, day, ANALYSIS_KEY)
+    total, todo, holding = _todo(desk, day, ANALYSIS_KEY, everything)
+    n_held = sum(len(ids) for ids in holding.values())
+    moved, left = _move_held(desk, holding, ANALYSIS_KEY, written, n_held + len(todo))
     # a refresh through a file interrupted on the same day: its cases are in ``todo`` anyway
     shutil.rmtree(desk.settings.var_dir / "refresh" / day.isoformat(), ignore_errors=True)
     done = changed = bad = same = 0
@@ -376,7 +468,7 @@ def refresh_pooled(
         with desk._tx() as s:
             current = facts.stored_digests(s, ids)
             writes, days = [], []
-            for cid, version, as_of, digest, write in results:
+            for cid, version, as_of, holds, digest, write in results:
                 stored = current.get(cid)
                 if stored is None or stored[0] != version:
                     changed += 1  # changed since it was read: its new version wrote its facts
@@ -384,7 +476,7 @@ def refresh_pooled(
                     bad += 1
                     log.warning("case %s: not refreshed: the engine refused the stored case", cid)
                 elif digest == stored[1]:
-                    days.append((cid, as_of))  # the same facts: only their day moves
+                    days.append((cid, as_of, holds))  # the same facts: only their day moves
                 elif write is None or digest is None:
                     # the facts the worker found the same were rewritten since (another
                     # refresh): left for the next run, which finds them not as of the day
@@ -399,7 +491,7 @@ def refresh_pooled(
         done += len(writes) + len(days)
         same += len(days)
         if written is not None:
-            written(done + changed + bad, len(todo))
+            written(moved + left + done + changed + bad, n_held + len(todo))
 
     held: list[Derivation] = []
     # one writer thread, so the write-backs keep their order: the database's own work (the
@@ -434,7 +526,18 @@ def refresh_pooled(
         writer.shutdown(wait=True, cancel_futures=True)
     desk._facts_complete = False
     return RefreshStats(
-        day, total, len(todo), done, changed, bad, time.perf_counter() - t0, waited, workers, same
+        day,
+        total,
+        len(todo) + n_held,
+        done + moved,
+        changed + left,
+        bad,
+        time.perf_counter() - t0,
+        waited,
+        workers,
+        same,
+        moved,
+        everything,
     )
 
 
@@ -442,13 +545,15 @@ def refresh_pooled(
 #: of each current event, the withdrawals it has a Letter 4383 for, the digest of its
 #: stored facts or None)
 Exported = tuple[int, int, bytes, dict[str, int], list[str], str | None]
-#: A worker's answer for one case: (id, version, the day its facts are as of, their
-#: ``facts.digest``, the facts to write and the entry id of each current event). The day
-#: and digest are None if the engine refused the case; the facts are None when their digest
+#: A worker's answer for one case: (id, version, the day its facts are as of, the day they
+#: hold through, their ``facts.digest``, the facts to write and the entry id of each current
+#: event). The days and digest are None if the engine refused the case; the facts are None when their digest
 #: is the stored one (only the day moves), so that most answers carry a few numbers back,
 #: not the facts (docs/decisions.md, issue 11). Plain tuples: a frozen dataclass such as
 #: ``facts.Write`` is unpickled in Python, field by field.
-Derivation = tuple[int, int, "dt.date | None", str | None, "tuple[facts.Derived, dict[str, int]] | None"]
+Derivation = tuple[
+    int, int, "dt.date | None", "dt.date | None", str | None, "tuple[facts.Derived, dict[str, int]] | None"
+]
 
 
 #: each pool worker's engine, by database URL (opened on its first batch)
@@ -480,11 +585,12 @@ def derive_batch(batch: list[Exported]) -> list[Derivation]:
             case = load_case(line)
             analysis = analyze(case, case.as_of)
         except CaseError:
-            out.append((cid, version, None, None, None))
+            out.append((cid, version, None, None, None, None))
             continue
         derived = facts.derive(case, analysis, acked)
         digest = facts.digest(facts.Write(cid, version, derived, entries))
-        out.append((cid, version, derived.as_of, digest, None if digest == stored else (derived, entries)))
+        write = None if digest == stored else (derived, entries)
+        out.append((cid, version, derived.as_of, derived.holds_through, digest, write))
     return out
 
 

@@ -13,8 +13,8 @@ exactly. A stage whose cases have no deadline in the window (``csed_passed`` and
 Existing rows get their value here, from their deadline rows (the filter is exact only if
 every row has it); the desk writes it with the rest of the facts from then on.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-02
 """
 
@@ -23,8 +23,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
