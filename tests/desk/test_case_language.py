@@ -12,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from pypdf import PdfReader
 from sqlalchemy import inspect, text
 
@@ -24,6 +21,7 @@ from cdpdesk.desk.record import DeskError, NotFoundError
 from cdpdesk.desk.settings import load_settings
 from cdpdesk.desk.workflow import Desk
 from tests.conftest import ROOT
+from tests.desk import migrating
 
 EXAMPLE = ROOT / "examples" / "withdrawal-cdp.json"
 DAY = dt.date(2024, 6, 14)
@@ -46,22 +44,6 @@ def _import(desk: Desk, raw: dict[str, Any]) -> int:
 def _pdf_text(path: Path) -> str:
     words = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
     return " ".join(words.split())  # the upper right box wraps its lines
-
-
-def _below_0009() -> str:
-    """The revision 0009 revises (read, not written here: the lead re-chains migrations)."""
-    script = ScriptDirectory(str(db.MIGRATIONS))
-    rev = script.get_revision("0009")
-    assert rev is not None and isinstance(rev.down_revision, str)
-    return rev.down_revision
-
-
-def _alembic(desk: Desk, action: str, revision: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(db.MIGRATIONS))
-    with desk.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        getattr(command, action)(cfg, revision)
 
 
 def _rows(desk: Desk) -> dict[int, tuple[str | None, str | None]]:
@@ -93,17 +75,16 @@ def test_the_migration_carries_the_language_over_and_back(db_url: str) -> None:
         none = _import(desk, _raw(policies={"leap_day": "feb28"}))
         plain = _import(desk, _raw())
         before = {c: desk.export_case(c) for c in (both, only, none, plain)}
-        down = _below_0009()
-        _alembic(desk, "downgrade", down)
-        assert db.current_revision(desk.engine) == down
-        rows = _rows(desk)
-        # as session 4 kept it: inside the policies text, wrapped, only when a language was given
-        assert json.loads(rows[both][0] or "") == {OLD_KEY: "es", "policies": {"leap_day": "mar1"}}
-        assert json.loads(rows[only][0] or "") == {OLD_KEY: "es"}
-        assert rows[none][0] == '{"leap_day":"feb28"}' and rows[plain][0] is None
-        with desk.engine.connect() as conn:
-            assert "language" not in {c["name"] for c in inspect(conn).get_columns("cases")}
-        _alembic(desk, "upgrade", "head")
+        # the revision 0009 revises is read, not written here (the lead re-chains migrations)
+        with migrating.down_below(desk.engine, "0009") as down:
+            assert db.current_revision(desk.engine) == down
+            rows = _rows(desk)
+            # as session 4 kept it: inside the policies text, wrapped, only when a language was given
+            assert json.loads(rows[both][0] or "") == {OLD_KEY: "es", "policies": {"leap_day": "mar1"}}
+            assert json.loads(rows[only][0] or "") == {OLD_KEY: "es"}
+            assert rows[none][0] == '{"leap_day":"feb28"}' and rows[plain][0] is None
+            with desk.engine.connect() as conn:
+                assert "language" not in {c["name"] for c in inspect(conn).get_columns("cases")}
         assert db.current_revision(desk.engine) == db.head_revision()
         rows = _rows(desk)
         assert rows[both] == ('{"leap_day":"mar1"}', "es")

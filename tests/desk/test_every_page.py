@@ -14,9 +14,6 @@ from typing import Any
 
 import orjson
 import pytest
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import case, func, inspect, select
 
 from cdpdesk.bulk.synth import synth_cases
@@ -26,6 +23,7 @@ from cdpdesk.desk.facts import fold
 from cdpdesk.desk.listing import SORTS, QueryError, list_cases
 from cdpdesk.desk.models import CaseFacts, DeadlineFact, HearingFact, NameTerm
 from cdpdesk.desk.workflow import Desk
+from tests.desk import migrating
 
 N = 60
 TODAY = dt.date(2024, 1, 1)
@@ -285,17 +283,11 @@ def test_migration_0013_goes_down_and_up(db_url: str) -> None:
                 return {str(i["name"]) for i in inspect(conn).get_indexes("case_deadlines")}
 
         assert "ix_case_deadlines_kind" in names()
-        cfg = Config()
-        cfg.set_main_option("script_location", str(db.MIGRATIONS))
-        below = ScriptDirectory(str(db.MIGRATIONS)).get_revision("0013").down_revision
-        assert below == "0012"
-        with d.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, below)
-        assert db.current_revision(d.engine) == below
-        assert "ix_case_deadlines_kind" not in names()
-        assert "ix_case_deadlines_coming" in names()  # 0011's are kept
-        db.upgrade(d.engine)
+        with migrating.down_below(d.engine, "0013") as below:
+            assert below == "0012"
+            assert db.current_revision(d.engine) == below
+            assert "ix_case_deadlines_kind" not in names()
+            assert "ix_case_deadlines_coming" in names()  # 0011's are kept
         assert db.current_revision(d.engine) == db.head_revision()
         assert "ix_case_deadlines_kind" in names()
 
@@ -400,17 +392,11 @@ def test_migration_0016_goes_down_and_up_and_fills_the_earliest_date(db_url: str
                     {str(i["name"]) for i in found.get_indexes("case_facts")},
                 )
 
-        cfg = Config()
-        cfg.set_main_option("script_location", str(db.MIGRATIONS))
-        below = ScriptDirectory(str(db.MIGRATIONS)).get_revision("0016").down_revision
-        assert below == "0015"
-        with d.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, below)
-        columns, indexes = facts_columns()
-        assert "earliest_date" not in columns and "ix_case_facts_stage_earliest" not in indexes
-        assert "ix_case_facts_stage_csed" in indexes  # 0011's are kept
-        db.upgrade(d.engine)
+        with migrating.down_below(d.engine, "0016") as below:
+            assert below == "0015"
+            columns, indexes = facts_columns()
+            assert "earliest_date" not in columns and "ix_case_facts_stage_earliest" not in indexes
+            assert "ix_case_facts_stage_csed" in indexes  # 0011's are kept
         assert db.current_revision(d.engine) == db.head_revision()
         columns, indexes = facts_columns()
         assert "earliest_date" in columns and "ix_case_facts_stage_earliest" in indexes

@@ -7,18 +7,16 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import delete, func, select
 
 from cdpdesk.desk import cases as cases_module
-from cdpdesk.desk import db
 from cdpdesk.desk.deadlines import deadlines_page
 from cdpdesk.desk.listing import QueryError, list_cases
 from cdpdesk.desk.models import CaseFacts, DeadlineFact, HearingFact, NameTerm, WithdrawalFact
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.coming import ACT_BY, kind_of
 from tests.conftest import ROOT
+from tests.desk import migrating
 from tests.desk.conftest import CASES
 
 EXAMPLE = ROOT / "examples" / "withdrawal-cdp.json"  # Avery Quinn, CDP hearing withdrawn
@@ -236,11 +234,7 @@ def test_cases_stored_before_the_facts_get_them_on_first_use(db_url: str) -> Non
     with Desk.open(db_url) as desk:
         ids = _four(desk)
         # back to revision 0004, as a desk made before this one would be ...
-        cfg = Config()
-        cfg.set_main_option("script_location", str(db.MIGRATIONS))
-        with desk.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0004")
+        migrating.downgrade_to(desk.engine, "0004")
     # ... then opened by this version: the migration runs, and the first list fills the facts
     with Desk.open(db_url) as desk:
         with desk._sessions() as s:

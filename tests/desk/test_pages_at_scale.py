@@ -11,9 +11,6 @@ from typing import Any
 
 import orjson
 import pytest
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from cdpdesk.bulk.synth import synth_cases
@@ -21,6 +18,7 @@ from cdpdesk.desk import db, paging
 from cdpdesk.desk.deadlines import coming_deadlines_for, deadlines_page, iter_deadlines
 from cdpdesk.desk.listing import SORTS, list_cases
 from cdpdesk.desk.workflow import Desk
+from tests.desk import migrating
 
 #: 40 synthetic cases: "Taxpayer 0" ... "Taxpayer 39", TINs 9NN-00-00NN
 N = 40
@@ -180,15 +178,9 @@ def test_migration_0011_goes_down_and_up(db_url: str) -> None:
                 return {t: {str(i["name"]) for i in insp.get_indexes(t)} for t in INDEXES_0011}
 
         assert all(want <= names()[t] for t, want in INDEXES_0011.items())
-        cfg = Config()
-        cfg.set_main_option("script_location", str(db.MIGRATIONS))
-        below = ScriptDirectory(str(db.MIGRATIONS)).get_revision("0011").down_revision
-        assert isinstance(below, str)
-        with d.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, below)
-        assert db.current_revision(d.engine) == below
-        assert all(not (want & names()[t]) for t, want in INDEXES_0011.items())
-        db.upgrade(d.engine)
+        with migrating.down_below(d.engine, "0011") as below:
+            assert below == "0010"
+            assert db.current_revision(d.engine) == below
+            assert all(not (want & names()[t]) for t, want in INDEXES_0011.items())
         assert db.current_revision(d.engine) == db.head_revision()
         assert all(want <= names()[t] for t, want in INDEXES_0011.items())

@@ -8,8 +8,6 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, select, update
 
 from cdpdesk.desk import db
@@ -23,6 +21,7 @@ from cdpdesk.desk.listing import list_cases
 from cdpdesk.desk.models import CaseFacts, DeadlineFact
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.coming import ACT_BY, KIND_WORDS, coming_deadlines
+from tests.desk import migrating
 
 
 def test_feeds_store_only_a_hash_and_are_revocable(db_url: str) -> None:
@@ -60,14 +59,11 @@ def test_feeds_store_only_a_hash_and_are_revocable(db_url: str) -> None:
 def test_migration_0006_goes_down_and_up(db_url: str) -> None:
     with Desk.open(db_url) as desk:
         assert db.current_revision(desk.engine) == db.head_revision()
-        cfg = Config()
-        cfg.set_main_option("script_location", str(db.MIGRATIONS))
-        with desk.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0005")
-        with desk.engine.connect() as conn:
-            assert not inspect(conn).has_table("calendar_feeds")
-        db.upgrade(desk.engine)
+        with migrating.down_below(desk.engine, "0006") as down:
+            assert down == "0005"
+            with desk.engine.connect() as conn:
+                assert not inspect(conn).has_table("calendar_feeds")
+        assert db.current_revision(desk.engine) == db.head_revision()
         with desk.engine.connect() as conn:
             assert inspect(conn).has_table("calendar_feeds")
 

@@ -9,9 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
 from cdpdesk.bulk.runner import run_bulk
@@ -22,6 +19,7 @@ from cdpdesk.desk.models import CaseFacts
 from cdpdesk.desk.refresh import refresh
 from cdpdesk.desk.workflow import Desk
 from tests.conftest import ROOT
+from tests.desk import migrating
 from tests.desk.conftest import CASES
 
 EXAMPLE = ROOT / "examples" / "withdrawal-cdp.json"
@@ -107,14 +105,8 @@ def test_migration_0014_drops_the_as_of_index_and_goes_back(db_url: str) -> None
 
         assert "ix_case_facts_as_of" not in names()
         assert "ix_case_facts_csed" in names()  # the others stay
-        cfg = Config()
-        cfg.set_main_option("script_location", str(db.MIGRATIONS))
-        below = ScriptDirectory(str(db.MIGRATIONS)).get_revision("0014").down_revision
-        assert below == "0013"
-        with d.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, below)
-        assert "ix_case_facts_as_of" in names()
-        db.upgrade(d.engine)
+        with migrating.down_below(d.engine, "0014") as below:
+            assert below == "0013"
+            assert "ix_case_facts_as_of" in names()
         assert db.current_revision(d.engine) == db.head_revision()
         assert "ix_case_facts_as_of" not in names()

@@ -12,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, update
 from typer.testing import CliRunner
 
@@ -34,6 +31,7 @@ from cdpdesk.desk.models import (
 from cdpdesk.desk.refresh import refresh
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.holds import FOREVER
+from tests.desk import migrating
 
 #: every fact table, and the columns compared (all but row ids and the time of writing)
 TABLES = (CaseFacts, HearingFact, AssessmentFact, DeadlineFact, WithdrawalFact, NameTerm)
@@ -252,15 +250,9 @@ def test_migration_0015_adds_holds_through_and_goes_back(db_url: str) -> None:
                 return {str(c["name"]) for c in inspect(conn).get_columns("case_facts")}
 
         assert "holds_through" in columns()
-        cfg = Config()
-        cfg.set_main_option("script_location", str(db.MIGRATIONS))
-        below = ScriptDirectory(str(db.MIGRATIONS)).get_revision("0015").down_revision
-        assert below == "0014"
-        with d.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, below)
-        assert "holds_through" not in columns() and "facts_digest" in columns()
-        db.upgrade(d.engine)
+        with migrating.down_below(d.engine, "0015") as below:
+            assert below == "0014"
+            assert "holds_through" not in columns() and "facts_digest" in columns()
         assert db.current_revision(d.engine) == db.head_revision()
         assert "holds_through" in columns()
 
