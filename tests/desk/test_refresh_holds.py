@@ -265,10 +265,14 @@ def test_cli_refresh_says_how_many_moved_without_analysis_and_all_recomputes(
         _desk_with(desk, 25, 47)
     cli = CliRunner()
 
-    def run(*args: str) -> dict[str, Any]:
-        res = cli.invoke(app, ["desk", "refresh", "--workers", "1", "--no-progress", "--json", *args])
+    def refresh(*args: str) -> str:
+        """``desk refresh`` on one worker without the bar; its standard output."""
+        res = cli.invoke(app, ["desk", "refresh", "--workers", "1", "--no-progress", *args])
         assert res.exit_code == 0, res.output
-        out: dict[str, Any] = json.loads(res.stdout)
+        return res.stdout
+
+    def run(*args: str) -> dict[str, Any]:
+        out: dict[str, Any] = json.loads(refresh("--json", *args))
         return out
 
     first = run("--as-of", DAY.isoformat())
@@ -284,33 +288,9 @@ def test_cli_refresh_says_how_many_moved_without_analysis_and_all_recomputes(
         25,
         True,
     )
-    res = cli.invoke(
-        app,
-        [
-            "desk",
-            "refresh",
-            "--workers",
-            "1",
-            "--no-progress",
-            "--as-of",
-            (DAY + dt.timedelta(days=2)).isoformat(),
-        ],
-    )
-    assert res.exit_code == 0, res.output
-    assert "moved without analysis, their facts holding on that day" in res.stdout
-    assert "25 of 25 cases refreshed" in res.stdout
-    res = cli.invoke(
-        app,
-        [
-            "desk",
-            "refresh",
-            "--workers",
-            "1",
-            "--no-progress",
-            "--all",
-            "--as-of",
-            (DAY + dt.timedelta(days=2)).isoformat(),
-        ],
-    )
-    assert res.exit_code == 0, res.output
-    assert "every case analysed (--all); 25 analysed, 25 of them with the same facts" in res.stdout
+    day2 = (DAY + dt.timedelta(days=2)).isoformat()
+    out = refresh("--as-of", day2)
+    assert "moved without analysis, their facts holding on that day" in out
+    assert "25 of 25 cases refreshed" in out
+    out = refresh("--all", "--as-of", day2)
+    assert "every case analysed (--all); 25 analysed, 25 of them with the same facts" in out
