@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 from cdpdesk.bulk.runner import run_bulk, start_pool
 from cdpdesk.bulk.synth import synth_cases
 from cdpdesk.cli import app
+from cdpdesk.cli.desk import refresh_summary
 from cdpdesk.desk import db
 from cdpdesk.desk import refresh as refresh_module
 from cdpdesk.desk.models import (
@@ -28,7 +30,7 @@ from cdpdesk.desk.models import (
     NameTerm,
     WithdrawalFact,
 )
-from cdpdesk.desk.refresh import refresh
+from cdpdesk.desk.refresh import RefreshStats, refresh
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine.holds import FOREVER
 from tests.desk import migrating
@@ -289,8 +291,91 @@ def test_cli_refresh_says_how_many_moved_without_analysis_and_all_recomputes(
         True,
     )
     day2 = (DAY + dt.timedelta(days=2)).isoformat()
-    out = refresh("--as-of", day2)
-    assert "moved without analysis, their facts holding on that day" in out
-    assert "25 of 25 cases refreshed" in out
-    out = refresh("--all", "--as-of", day2)
-    assert "every case analysed (--all); 25 analysed, 25 of them with the same facts" in out
+    line = LINE.fullmatch(refresh("--as-of", day2).strip())
+    assert line is not None
+    assert line["day"] == day2
+    assert (line["written"], line["cases"], line["workers"]) == ("25", "25 cases", "1 worker")
+    assert line["held_why"] == "facts holding on the day" and line["unit"] == "cases/s"
+    held, analysed, same = int(line["held"]), int(line["analysed"]), int(line["same"])
+    assert 0 < held < 25 and analysed == 25 - held and same <= analysed
+    assert (line["already"], line["changed"], line["errors"]) == ("0", "0", "0")
+    line = LINE.fullmatch(refresh("--all", "--as-of", day2).strip())
+    assert line is not None
+    assert line["held_why"] == "--all: every case analysed"
+    assert (line["held"], line["analysed"], line["same"], line["already"]) == ("0", "25", "25", "0")
+    # one case, one worker: every count in the singular
+    monkeypatch.setenv("CDPDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'one.db'}")
+    with Desk.open(f"sqlite:///{tmp_path / 'one.db'}") as desk:
+        _desk_with(desk, 1, 47)
+    line = LINE.fullmatch(refresh("--as-of", day2).strip())
+    assert line is not None
+    assert (line["written"], line["cases"], line["workers"]) == ("1", "1 case", "1 worker")
+    assert int(line["held"]) + int(line["analysed"]) == 1 and int(line["same"]) <= int(line["analysed"])
+    assert line["unit"] == ("case/s" if line["rate"] == "1" else "cases/s")
+    # again, the same day: the case is already as of it
+    line = LINE.fullmatch(refresh("--as-of", day2).strip())
+    assert line is not None
+    assert (line["written"], line["cases"], line["held"], line["analysed"], line["already"]) == (
+        "0",
+        "1 case",
+        "0",
+        "0",
+        "1",
+    )
+
+
+#: ``desk refresh``'s summary line, every count a group
+LINE = re.compile(
+    r"facts as of (?P<day>\S+): (?P<written>[\d,]+) of (?P<cases>[\d,]+ cases?) refreshed "
+    r"in [\d.]+ s \((?P<rate>[\d,]+) (?P<unit>cases?/s), (?P<workers>\d+ workers?)\): "
+    r"(?P<held>[\d,]+) moved without analysis \((?P<held_why>[^)]+)\), "
+    r"(?P<analysed>[\d,]+) analysed \((?P<same>[\d,]+) with the same facts\), "
+    r"(?P<already>[\d,]+) already as of the day, (?P<changed>[\d,]+) changed meanwhile, "
+    r"(?P<errors>[\d,]+) refused by the engine"
+)
+
+
+def _stats(**counts: Any) -> RefreshStats:
+    base: dict[str, Any] = {"as_of": DAY, "analysis_seconds": 0.5, "held": 0, "unchanged": 0}
+    return RefreshStats(**(base | counts))
+
+
+def test_the_refresh_summary_line_reads_right_for_one_and_for_many() -> None:
+    one = _stats(cases=1, todo=1, written=1, changed=0, errors=0, seconds=1.0, workers=1, unchanged=1)
+    assert refresh_summary(one) == (
+        f"facts as of {DAY}: 1 of 1 case refreshed in 1.0 s (1 case/s, 1 worker): "
+        "0 moved without analysis (facts holding on the day), 1 analysed (1 with the same facts), "
+        "0 already as of the day, 0 changed meanwhile, 0 refused by the engine"
+    )
+    ones = _stats(
+        cases=5, todo=4, written=1, changed=1, errors=1, seconds=4.0, workers=1, held=1, unchanged=1
+    )
+    assert refresh_summary(ones) == (
+        f"facts as of {DAY}: 1 of 5 cases refreshed in 4.0 s (1 case/s, 1 worker): "
+        "1 moved without analysis (facts holding on the day), 3 analysed (1 with the same facts), "
+        "1 already as of the day, 1 changed meanwhile, 1 refused by the engine"
+    )
+    many = _stats(
+        cases=2500,
+        todo=2400,
+        written=2390,
+        changed=2,
+        errors=8,
+        seconds=2.0,
+        workers=2,
+        held=2000,
+        unchanged=300,
+    )
+    assert refresh_summary(many) == (
+        f"facts as of {DAY}: 2,390 of 2,500 cases refreshed in 2.0 s (1,200 cases/s, 2 workers): "
+        "2,000 moved without analysis (facts holding on the day), 400 analysed (300 with the same facts), "
+        "100 already as of the day, 2 changed meanwhile, 8 refused by the engine"
+    )
+    full = _stats(
+        cases=3, todo=3, written=3, changed=0, errors=0, seconds=0.0, workers=2, unchanged=2, everything=True
+    )
+    assert refresh_summary(full) == (
+        f"facts as of {DAY}: 3 of 3 cases refreshed in 0.0 s (0 cases/s, 2 workers): "
+        "0 moved without analysis (--all: every case analysed), 3 analysed (2 with the same facts), "
+        "0 already as of the day, 0 changed meanwhile, 0 refused by the engine"
+    )

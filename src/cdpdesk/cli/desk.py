@@ -20,6 +20,7 @@ import typer
 from cdpdesk.cli.common import fail, parse_day
 
 if TYPE_CHECKING:
+    from cdpdesk.desk.refresh import RefreshStats
     from cdpdesk.desk.workflow import Desk
 
 case_app = typer.Typer(help="Stored cases: import, show, export, list.", no_args_is_help=True)
@@ -360,18 +361,28 @@ def desk_refresh(
     if json_out:
         _print_json(stats.to_json())
         return
-    rate = stats.todo / stats.seconds if stats.seconds > 0 else 0.0
-    held = (
-        "every case analysed (--all)"
-        if stats.everything
-        else f"{stats.held} moved without analysis, their facts holding on that day"
-    )
-    print(
-        f"facts as of {stats.as_of}: {stats.written} of {stats.cases} cases refreshed "
-        f"({held}; {stats.todo - stats.held} analysed, {stats.unchanged} of them with the same facts, "
-        f"only their day moved; {stats.cases - stats.todo} were already as of that day; "
-        f"{stats.changed} changed meanwhile, {stats.errors} refused by the engine) "
-        f"in {stats.seconds:.1f} s ({rate:,.0f} cases/s, {stats.workers} workers)"
+    print(refresh_summary(stats))
+
+
+def _count(n: int, word: str) -> str:
+    """'1 case', '2,500 cases' (a plain English plural, as the CLI's other counts)."""
+    return f"{n:,} {word}{'s' if n != 1 else ''}"
+
+
+def refresh_summary(stats: RefreshStats) -> str:
+    """The one line ``desk refresh`` prints: what was written, how fast, then where each
+    case went (moved in SQL, analysed, already as of the day, changed meanwhile, refused),
+    every count worded for one and for many."""
+    rate = f"{stats.todo / stats.seconds if stats.seconds > 0 else 0.0:,.0f}"
+    unit = "case/s" if rate == "1" else "cases/s"
+    held = "--all: every case analysed" if stats.everything else "facts holding on the day"
+    return (
+        f"facts as of {stats.as_of}: {stats.written:,} of {_count(stats.cases, 'case')} refreshed "
+        f"in {stats.seconds:.1f} s ({rate} {unit}, {_count(stats.workers, 'worker')}): "
+        f"{stats.held:,} moved without analysis ({held}), "
+        f"{stats.todo - stats.held:,} analysed ({stats.unchanged:,} with the same facts), "
+        f"{stats.cases - stats.todo:,} already as of the day, {stats.changed:,} changed meanwhile, "
+        f"{stats.errors:,} refused by the engine"
     )
 
 
