@@ -12,10 +12,11 @@ The size of the large desk: the first argument or BENCH_DESK_SIZE (100,000; for 
 `python bench/desk_bench.py 2000`). Environment too: BENCH_DESK_SMALL (200: the desk the
 pages are compared with), BENCH_DESK_REPS (30), BENCH_DESK_DBS ("sqlite,postgresql"),
 BENCH_DESK_LETTERS (40: letters issued on 1 and again on 2 workers). On the large desk: the
-nightly refresh (day to next day: the cases whose facts hold only have their day moved) and
-the full recompute (`--all`) on 1 and 2 workers beside `bulk analyze` of the same cases on
-as many (all timed as the CLI's wall time, start-up included; all as of the same day), and
-letters per second. The machine's load average is written beside the figures.
+nightly refresh (day to next day: the cases whose facts hold only have their day moved), the
+full recompute (`--all`) of that day and `bulk analyze` of the same cases as of that day, on
+1 and on 2 workers, then the far-day refresh (from that day to 30 days on: more cases
+analysed than a night, fewer than `--all`) on as many, compared with the same `bulk
+analyze` (all timed as the CLI's wall time, start-up included), and letters per second. The machine's load average is written beside the figures.
 
 BENCH_DESK_PARTS ("pages,refresh,letters", the default, is all of them) runs only some parts,
 e.g. `BENCH_DESK_PARTS=refresh BENCH_DESK_DBS=sqlite python bench/desk_bench.py 100000`:
@@ -112,7 +113,15 @@ def _desk(url: str, size: int, work: Path, env: dict[str, str]) -> dict[str, Any
 #: The pages a user can ask for and combine: (name, path, params). ``{last4}``, ``{case}``
 #: are filled from the desk (a TIN's last four and a case id it holds). Two broad filters
 #: with a small overlap: in_appeals (16% of synthetic cases) and a deadline within a year
-#: (11%) share 1%; csed_passed (38%) and a deadline within a year share none.
+#: (11%) share 1%; csed_passed (38%) and a deadline within a year share none. More of that
+#: family, a stage with a deadline window (session 7, migration 0016), each taking its own
+#: path at 100,000 synthetic cases (from their shares at 2,000): a small stage
+#: (hearing_requested, 0.3%) drives as a narrowing (at most ``paging.DRIVE_MAX`` cases); a
+#: large one that shares none with the window (csed_passed, over 100 years, newest CSED
+#: first: the slowest order before the range) is an empty range of (stage, earliest_date);
+#: a large one sharing most of its cases with a long window (in_appeals over ten years:
+#: about 19,000 in its range, past ``listing.RANGE_MAX``) is walked in the page's order; a
+#: short window (collection, 7%, over 30 days: about 700 deadline rows) drives by its rows.
 PAGES: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("list page", "/api/cases", {"page": 2}),
     ("filter: stage", "/api/cases", {"stage": "in_appeals"}),
@@ -121,6 +130,26 @@ PAGES: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("filter: deadline within 365 days", "/api/cases", {"deadline_within": 365}),
     ("two broad filters, small overlap", "/api/cases", {"stage": "in_appeals", "deadline_within": 365}),
     ("two broad filters, no overlap", "/api/cases", {"stage": "csed_passed", "deadline_within": 365}),
+    (
+        "stage and deadline window: small stage",
+        "/api/cases",
+        {"stage": "hearing_requested", "deadline_within": 365},
+    ),
+    (
+        "stage and deadline window: large stage, no overlap, by CSED",
+        "/api/cases",
+        {"stage": "csed_passed", "deadline_within": 36_600, "sort": "-csed"},
+    ),
+    (
+        "stage and deadline window: large stage, long window",
+        "/api/cases",
+        {"stage": "in_appeals", "deadline_within": 3650},
+    ),
+    (
+        "stage and deadline window: large stage, short window",
+        "/api/cases",
+        {"stage": "collection", "deadline_within": 30},
+    ),
     (
         "hearing status and CSED before",
         "/api/cases",
@@ -374,32 +403,51 @@ def _letters(url: str, count: int, workers: int) -> float:
     return len(todo) / seconds
 
 
+#: the far-day refresh's jump: a month from the facts' day
+FAR_DAYS = 30
+
+
 def _refresh_part(env: dict[str, str], url: str, n: int, work: Path, extra: list[str], db: str) -> None:
-    """The refresh and `bulk analyze` of the same cases as of the same kind of day, each on 1
-    and on 2 workers, one after the other; every rate from the CLI's wall time. First a
-    refresh brings the desk from its import to the day before (untimed: a jump of 400 days,
-    not a night); then, for each number of workers, the nightly refresh to the next day
-    (cases whose facts hold only have their day moved), the full recompute of that day
-    (``--all``: every case analysed) and `bulk analyze` of the same cases that day."""
-    base = dt.date.today() + dt.timedelta(days=400)
-    cases, exported = _export(url, base, work)
-    _refresh(env, base, 2)
-    for k, workers in enumerate((1, 2)):
-        day = base + dt.timedelta(days=k + 1)
+    """The refresh and `bulk analyze` of the same cases, each on 1 and on 2 workers, one
+    after the other; every rate from the CLI's wall time, over the cases the run brought
+    to the day (the cases already as of a later day of their own are not counted). First a
+    refresh brings the desk from its import to a day 400 days on (untimed: a jump, not a
+    night). Then, for each number of workers, from the day the facts are as of:
+
+    - the **nightly** refresh to the next day (cases whose facts hold only have their day
+      moved, in SQL; the others are analysed);
+    - the **full** recompute of that day (``--all``: every case analysed);
+    - `bulk analyze` of the same cases as of that day: the rate the others are compared with;
+    - the **far-day** refresh to ``FAR_DAYS`` after that day (fewer facts hold a month than a
+      night, so more cases are analysed), compared with the same `bulk analyze` rate (the
+      analysis of a case costs the same a month on). Its day is the next worker count's
+      start, so each nightly refresh is a night on from the facts' day."""
+    start = dt.date.today() + dt.timedelta(days=400)
+    cases, exported = _export(url, start, work)
+    _refresh(env, start, 2)
+    for workers in (1, 2):
+        day = start + dt.timedelta(days=1)
+        far_day = day + dt.timedelta(days=FAR_DAYS)
         load = os.getloadavg()[0]
         nightly = _refresh(env, day, workers)
         full = _refresh(env, day, workers, everything=True)
         bulk_s = _bulk(env, cases, work / "analyses.jsonl", day, workers)
+        far = _refresh(env, far_day, workers)
+        start = far_day
         bulk_rate = exported / bulk_s
         night_rate = nightly["todo"] / nightly["wall_s"]
         full_rate = full["todo"] / full["wall_s"]
+        far_rate = far["todo"] / far["wall_s"]
         print(
             f"  {workers}w: nightly refresh {night_rate:.0f} cases/s ({nightly['todo']} brought to the day "
             f"in {nightly['wall_s']:.1f} s: {nightly['held']} moved without analysis, {nightly['analysed']} "
             f"analysed, {nightly['unchanged']} of them unchanged); full recompute (--all) {full_rate:.0f} "
-            f"cases/s ({full['todo']} in {full['wall_s']:.1f} s); bulk analyze {bulk_rate:.0f} cases/s "
-            f"({exported} in {bulk_s:.1f} s): nightly at {100 * night_rate / bulk_rate:.0f}%, full at "
-            f"{100 * full_rate / bulk_rate:.0f}% (load {load:.1f})",
+            f"cases/s ({full['todo']} in {full['wall_s']:.1f} s); far-day refresh ({FAR_DAYS} days on) "
+            f"{far_rate:.0f} cases/s ({far['todo']} in {far['wall_s']:.1f} s: {far['held']} moved without "
+            f"analysis, {far['analysed']} analysed, {far['unchanged']} of them unchanged); bulk analyze "
+            f"{bulk_rate:.0f} cases/s ({exported} in {bulk_s:.1f} s): nightly at "
+            f"{100 * night_rate / bulk_rate:.0f}%, full at {100 * full_rate / bulk_rate:.0f}%, far-day at "
+            f"{100 * far_rate / bulk_rate:.0f}% (load {load:.1f})",
             flush=True,
         )
         extra.append(
@@ -413,6 +461,11 @@ def _refresh_part(env: dict[str, str], url: str, n: int, work: Path, extra: list
         )
         extra.append(
             f"| {db} | {n:,} | `bulk analyze --workers {workers}` of the same cases | {bulk_rate:,.0f} cases/s |"
+        )
+        extra.append(
+            f"| {db} | {n:,} | far-day refresh (`desk refresh --workers {workers}`, day to {FAR_DAYS} days on) | "
+            f"{far_rate:,.0f} cases/s ({far['held']:,} of {far['todo']:,} moved without analysis; "
+            f"at {100 * far_rate / bulk_rate:.0f}% of bulk analyze) |"
         )
 
 
