@@ -195,9 +195,6 @@ PAGES: tuple[tuple[str, str, dict[str, Any]], ...] = (
 def _calls(url: str, only: str | None = None) -> tuple[dict[str, Any], Any]:
     """Each page of ``PAGES`` (whose name matches ``only``) as a call on one desk, signed
     in as an Appeals user; and the desk (to close)."""
-    import warnings
-
-    warnings.filterwarnings("ignore")
     from fastapi.testclient import TestClient
 
     from cdpdesk.desk.accounts import Accounts

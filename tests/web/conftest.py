@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 
-warnings.filterwarnings("ignore", message=".*httpx2.*")
-
-from argon2 import PasswordHasher  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-
-from cdpdesk.desk import accounts as accounts_module  # noqa: E402
-from cdpdesk.desk.accounts import Accounts  # noqa: E402
-from cdpdesk.desk.demo import load_demo  # noqa: E402
-from cdpdesk.desk.workflow import Desk  # noqa: E402
-from cdpdesk.web.app import create_app  # noqa: E402
+from cdpdesk.desk import accounts as accounts_module
+from cdpdesk.desk.accounts import Accounts
+from cdpdesk.desk.demo import load_demo
+from cdpdesk.desk.workflow import Desk
+from cdpdesk.web.app import create_app
 
 PASSWORDS = {
     "appeals": "appeals-demo",

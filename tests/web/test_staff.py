@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from pypdf import PdfReader
 
@@ -25,8 +25,8 @@ def _pdf_pages(pdf: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
-def _post(c: Any, url: str, token: str, data: dict[str, Any], **kw: Any) -> httpx.Response:
-    r: httpx.Response = c.post(url, data={"csrf_token": token, **data}, follow_redirects=False, **kw)
+def _post(c: Any, url: str, token: str, data: dict[str, Any], **kw: Any) -> httpx2.Response:
+    r: httpx2.Response = c.post(url, data={"csrf_token": token, **data}, follow_redirects=False, **kw)
     return r
 
 
@@ -392,9 +392,9 @@ def test_corrections_refused_once_a_letter_rests_on_the_event(web: Web) -> None:
 # --- 1. Intake -----------------------------------------------------------------------------------
 
 
-def _upload(c: Any, token: str, body: bytes, name: str = "case.json", allow: bool = False) -> httpx.Response:
+def _upload(c: Any, token: str, body: bytes, name: str = "case.json", allow: bool = False) -> httpx2.Response:
     data = {"csrf_token": token} | ({"allow_duplicate": "1"} if allow else {})
-    r: httpx.Response = c.post(
+    r: httpx2.Response = c.post(
         "/intake/upload",
         data=data,
         files={"case_file": (name, body, "application/json")},
@@ -445,7 +445,7 @@ def test_upload_errors_are_the_engines(web: Web) -> None:
     assert r.status_code == 422 and "choose a cdpdesk.case/1 JSON file" in r.text
 
 
-def _intake(c: Any, token: str, fields: dict[str, str], **extra: str) -> httpx.Response:
+def _intake(c: Any, token: str, fields: dict[str, str], **extra: str) -> httpx2.Response:
     return _post(c, "/intake/form", token, {"n_periods": "2", "n_assessments": "2"} | fields | extra)
 
 

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from cdpdesk.desk.reviews import reviews_for
@@ -25,8 +25,8 @@ PAGED = DATA / "rivera-1040-2020-2021-paged.txt"
 TIN = "987-65-4321"
 
 
-def _upload(c: Any, token: str, files: list[tuple[str, bytes]], **fields: str) -> httpx.Response:
-    r: httpx.Response = c.post(
+def _upload(c: Any, token: str, files: list[tuple[str, bytes]], **fields: str) -> httpx2.Response:
+    r: httpx2.Response = c.post(
         "/intake/transcripts",
         data={"csrf_token": token, **fields},
         files=[("files", (name, body, "text/plain")) for name, body in files],
