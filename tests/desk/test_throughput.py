@@ -18,11 +18,13 @@ from sqlalchemy import delete, select, update
 from cdpdesk.bulk.runner import run_bulk, start_pool
 from cdpdesk.bulk.synth import synth_cases
 from cdpdesk.cli.case_import import import_jsonl
+from cdpdesk.desk import documents
 from cdpdesk.desk import refresh as refresh_module
 from cdpdesk.desk.listing import list_cases
 from cdpdesk.desk.models import (
     AssessmentFact,
     Case,
+    CaseDocument,
     CaseEvent,
     CaseFacts,
     DeadlineFact,
@@ -196,10 +198,17 @@ def test_the_pooled_refresh_writes_what_per_case_analysis_writes(db_url: str, po
     with Desk.open(db_url) as desk:
         ids, acked = _busy_desk(desk)
         # the Core read gives each case's document as the ORM read (and the case's export) does
+        # (every write path stored its document: read as stored, and built when there is none)
         with desk._sessions() as s:
             batch = read_batch(s, ids, day)
+        with desk._tx() as s:
+            s.execute(delete(CaseDocument))
+        with desk._sessions() as s:
+            unstored = read_batch(s, ids, day)
+        assert [b[6] for b in batch] == [False] * len(ids) and [b[6] for b in unstored] == [True] * len(ids)
+        assert [b[:6] for b in unstored] == [b[:6] for b in batch]
         old = {cid: (v, doc, e) for cid, v, doc, e in refresh_module._documents(desk, ids)}
-        for cid, version, line, entries, _acked, _stored in batch:
+        for cid, version, line, entries, _acked, _stored, _unstored in batch:
             doc = json.loads(line)
             want = old[cid][1]
             want["as_of"] = max(day, dt.date.fromisoformat(want.get("as_of", "0001-01-01"))).isoformat()
@@ -215,6 +224,24 @@ def test_the_pooled_refresh_writes_what_per_case_analysis_writes(db_url: str, po
         pooled = {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES}
         with desk._sessions() as s:
             assert set(s.scalars(select(CaseFacts.as_of))) == {day}  # the synthetic as_of are earlier
+            # the refresh stored the documents it had to build, as a build gives them
+            stored_docs = {
+                r[0]: r[1:]
+                for r in s.execute(
+                    select(
+                        CaseDocument.case_id,
+                        CaseDocument.case_version,
+                        CaseDocument.document,
+                        CaseDocument.entries,
+                    )
+                )
+            }
+            built = documents.build(s, ids)
+        # (the ones it analysed: a case whose facts held is not read)
+        assert {cid: (v, d.encode(), json.loads(e)) for cid, (v, d, e) in stored_docs.items()} == {
+            cid: built[cid] for cid in stored_docs
+        }
+        assert sorted(built) == sorted(ids) and len(stored_docs) == stats.todo - stats.held > 0
         for cid in ids:
             assert desk.refresh_facts(cid, day)
         one_by_one = {m.__tablename__: _rows(desk, m, ("refreshed_at", "id")) for m in FACT_TABLES}
@@ -338,12 +365,13 @@ def test_a_refresh_where_one_case_changed_writes_exactly_that_case(
         row_ids = _ids(desk)
         one = row_ids["case_deadlines"][0][1]  # a case with deadlines
         # yesterday's facts: the same for every case but one, whose stage and deadlines moved
+        # (read off another analysis)
         with desk._tx() as s:
             s.execute(update(CaseFacts).values(as_of=day - dt.timedelta(days=1)))
             s.execute(
                 update(CaseFacts)
                 .where(CaseFacts.case_id == one)
-                .values(stage="in_appeals", facts_digest="0" * 32)
+                .values(stage="in_appeals", facts_digest="0" * 32, analysis_digest="0" * 32)
             )
             s.execute(delete(DeadlineFact).where(DeadlineFact.case_id == one))
         written: list[int] = []
@@ -390,7 +418,7 @@ def test_a_refresh_where_only_the_daily_rows_changed_keeps_the_lasting_rows(
             s.execute(
                 update(CaseFacts)
                 .where(CaseFacts.case_id == one)
-                .values(stage="in_appeals", facts_digest="0" * 32 + stored[32:])
+                .values(stage="in_appeals", facts_digest="0" * 32 + stored[32:], analysis_digest="0" * 32)
             )
             s.execute(delete(DeadlineFact).where(DeadlineFact.case_id == one))
         written: list[Any] = []
@@ -422,17 +450,29 @@ def test_the_workers_send_back_facts_only_for_cases_whose_digest_changed(db_url:
         ids, _acked = _busy_desk(desk)
         refresh(desk, day, _no_file_runner, workers=2, pool=pool)
         with desk._tx() as s:
-            s.execute(update(CaseFacts).where(CaseFacts.case_id == ids[1]).values(facts_digest="0" * 64))
+            s.execute(
+                update(CaseFacts)
+                .where(CaseFacts.case_id == ids[1])
+                .values(facts_digest="0" * 64, analysis_digest="0" * 32)
+            )
             stored = {cid: d for cid, d in s.execute(select(CaseFacts.case_id, CaseFacts.facts_digest))}
         with desk._sessions() as s:
             batch = read_batch(s, ids, day)
-        assert [b[0] for b in batch] == ids and [b[5] for b in batch] == [stored[cid] for cid in ids]
+        assert [b[0] for b in batch] == ids
+        assert [b[5] and b[5][0] for b in batch] == [stored[cid] for cid in ids]
         refused = batch[2][:2] + (b'{"format": "cdpdesk.case/1"}',) + batch[2][3:]
         answers = refresh_module.derive_batch([*batch, refused])
         assert [a[0] for a in answers] == [*ids, ids[2]]
-        for (cid, version, as_of, _holds, digest, facts_out), (_, read_version, _, entries, _, _) in zip(
-            answers[:-1], batch, strict=True
-        ):
+        for (cid, version, as_of, _holds, digest, _read_off, facts_out, unstored), (
+            _,
+            read_version,
+            _,
+            entries,
+            _,
+            _,
+            _,
+        ) in zip(answers[:-1], batch, strict=True):
+            assert unstored is False  # every case's document was stored with its version
             assert version == read_version and as_of == day and digest is not None
             if cid == ids[1]:
                 assert facts_out is not None and facts_out[1] == entries
@@ -440,7 +480,7 @@ def test_the_workers_send_back_facts_only_for_cases_whose_digest_changed(db_url:
                 assert digest != "0" * 64
             else:
                 assert facts_out is None and digest == stored[cid]
-        assert answers[-1] == (ids[2], batch[2][1], None, None, None, None)
+        assert answers[-1] == (ids[2], batch[2][1], None, None, None, None, None, False)
 
 
 def test_the_digest_halves_follow_the_rows_they_cover() -> None:
@@ -480,7 +520,12 @@ def test_the_digest_halves_follow_the_rows_they_cover() -> None:
         "terms": [*derived.terms, "more"],
     }
     assert with_(holds_through=dt.date(2024, 7, 9)) == base  # nor the day the facts hold through
-    assert set(changed) == {f.name for f in dataclasses.fields(facts.Derived)} - {"as_of", "holds_through"}
+    assert with_(analysis_digest="0" * 32) == base  # nor what they were read off
+    assert set(changed) == {f.name for f in dataclasses.fields(facts.Derived)} - {
+        "as_of",
+        "holds_through",
+        "analysis_digest",
+    }
     for name, value in changed.items():
         new = with_(**{name: value})
         lasting = name in ("hearings", "withdrawals", "terms")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from cdpdesk.desk import documents
 from cdpdesk.desk.record import DeskError, get_case
 from cdpdesk.locale import DEFAULT, LanguageError, check_language
 
@@ -51,6 +52,7 @@ def set_case_language(
             raise DeskError(f"case {case_id} has no taxpayer: the preferred language is the taxpayer's")
         before = row.language
         row.language = code
+        documents.store(s, [case_id])  # the document names the language (desk/documents.py)
     if before != code:
         log.info("case %s: preferred language %s -> %s by %s", case_id, before or "-", code or "-", who)
     return code

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseError, CaseFile, load_case_dict
 from cdpdesk.contract.case import HearingRequest
-from cdpdesk.desk import db, facts, intake
+from cdpdesk.desk import db, documents, facts, intake
 from cdpdesk.desk.base import _RETRIES, DeskBase, _case_error, _day, _event_id, _source
 from cdpdesk.desk.models import AnalysisCache, Case, CaseEvent
 from cdpdesk.desk.record import (
@@ -157,6 +157,7 @@ class CaseWork(DeskBase):
         done = facts.acknowledged_in(s, [case_id]).get(case_id, set()) | (acknowledged or set())
         derived = facts.derive(case, analysis, done)
         facts.write(s, [facts.Write(case_id, version, derived, entries)], ANALYSIS_KEY, utcnow())
+        documents.store(s, [case_id])
         if cache:
             s.add(
                 AnalysisCache(

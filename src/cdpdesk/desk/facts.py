@@ -25,9 +25,9 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import orjson
 from sqlalchemy import Table, bindparam, delete, select, update
@@ -47,7 +47,7 @@ from cdpdesk.desk.models import (
 )
 from cdpdesk.desk.record import table_insert
 from cdpdesk.engine.coming import ACT_BY, kind_of
-from cdpdesk.engine.holds import holds_through
+from cdpdesk.engine.holds import dated_text, holds_through
 from cdpdesk.letters.facts import withdrawal_scope
 
 if TYPE_CHECKING:
@@ -116,6 +116,9 @@ class Derived:
     #: the last day these facts are sure to hold (``cdpdesk.engine.holds.holds_through``;
     #: None: not known). Like ``as_of``, not part of the digest: it is about the facts' day
     holds_through: dt.date | None = None
+    #: what these facts were read from (:func:`analysis_digest`); like ``holds_through``,
+    #: not part of the digest
+    analysis_digest: str | None = None
 
 
 def _day(value: Any) -> dt.date | None:
@@ -124,10 +127,33 @@ def _day(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value)
 
 
-def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str] = ()) -> Derived:
+def analysis_digest(case: CaseFile, text: bytes, acknowledged: Iterable[str]) -> str:
+    """A digest of everything :func:`derive` reads its facts off but the day and the case
+    version: the analysis (``text``: its ``engine.holds.dated_text``, every field but its
+    day, engine and format), the taxpayer's name and TIN, the withdrawals with a Letter 4383,
+    and this code's facts format. The same digest for the same case version: the same facts
+    (those that ``digest`` covers); ``holds_through`` then follows from the day alone
+    (``refresh.derive_batch``). The engine's version is left out on purpose: a new engine
+    that reaches the same analysis gives the same facts."""
+    tp = case.taxpayer
+    head = orjson.dumps([FACTS_FORMAT, None if tp is None else [tp.name, tp.tin], sorted(set(acknowledged))])
+    return hashlib.blake2b(head + text, digest_size=16).hexdigest()
+
+
+def derive(
+    case: CaseFile,
+    analysis: dict[str, Any],
+    acknowledged: Iterable[str] = (),
+    *,
+    read: tuple[bytes, str] | None = None,
+) -> Derived:
     """The facts of ``case`` from its ``analysis``; ``acknowledged``: the withdrawals the
-    desk has issued a Letter 4383 for (they wait no more)."""
+    desk has issued a Letter 4383 for (they wait no more). ``read``: the analysis's
+    ``dated_text`` and :func:`analysis_digest`, when the caller has them already."""
     done = set(acknowledged)
+    if read is None:
+        text = dated_text(analysis)
+        read = text, analysis_digest(case, text, done)
     tp = case.taxpayer
     digits = "".join(ch for ch in tp.tin if ch.isdigit()) if tp is not None and tp.tin else ""
     stage = analysis["stage"]
@@ -158,7 +184,8 @@ def derive(case: CaseFile, analysis: dict[str, Any], acknowledged: Iterable[str]
         tin_last4=digits[-4:] if len(digits) >= 4 else None,
         terms=sorted({w[:100] for w in words}),
         taxpayer_sort=_sort_words(words) if tp is not None else None,
-        holds_through=holds_through(case, analysis),
+        holds_through=holds_through(case, analysis, read[0]),
+        analysis_digest=read[1],
     )
     out.hearings = [
         {
@@ -302,9 +329,11 @@ _DAILY_FIELDS = (
     "deadlines",
 )
 _LASTING_FIELDS = ("hearings", "withdrawals", "terms")
-assert {*_DAILY_FIELDS, *_LASTING_FIELDS} == {f.name for f in fields(Derived)} - {"as_of", "holds_through"}, (
-    "every field of Derived is in one half of the digest"
-)
+assert {*_DAILY_FIELDS, *_LASTING_FIELDS} == {f.name for f in fields(Derived)} - {
+    "as_of",
+    "holds_through",
+    "analysis_digest",
+}, "every field of Derived is in one half of the digest"
 
 
 def _rows(w: Write) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
@@ -406,6 +435,7 @@ def _stamp(w: Write, key: str, now: dt.datetime) -> dict[str, Any]:
     return {
         "as_of": w.derived.as_of,
         "holds_through": w.derived.holds_through,
+        "analysis_digest": w.derived.analysis_digest,
         "analysis_key": key,
         "refreshed_at": now,
         "facts_digest": w.digest or digest(w),
@@ -432,6 +462,7 @@ _FACT_COLUMNS = (
     "earliest_date",
     "as_of",
     "holds_through",
+    "analysis_digest",
     "analysis_key",
     "facts_digest",
 )
@@ -514,45 +545,65 @@ def _write_in_place(
         s.execute(update(t).where(by == bindparam("row_id")), params)
 
 
-def stored_digests(s: Session, case_ids: Sequence[int]) -> dict[int, tuple[int, str | None]]:
-    """Each case's current version and the digest of its stored facts (None: no facts, or
-    facts written before migration 0012)."""
-    out: dict[int, tuple[int, str | None]] = {}
+class StoredFacts(NamedTuple):
+    """What the write-back of a refresh compares with: a case's current version, and of its
+    stored facts (all None: none stored) their digest (None too for facts written before
+    migration 0012), the day they hold through and the digest of what they were read from."""
+
+    version: int
+    digest: str | None
+    holds_through: dt.date | None
+    analysis_digest: str | None
+
+
+def stored_digests(s: Session, case_ids: Sequence[int]) -> dict[int, StoredFacts]:
+    """Each case's current version and what is stored of its facts (:class:`StoredFacts`),
+    one query per 500 cases (``move_day`` takes it from here, not from a query of its own)."""
+    out: dict[int, StoredFacts] = {}
     for i in range(0, len(case_ids), _CHUNK):
         rows = s.execute(
-            select(Case.id, Case.version, CaseFacts.facts_digest)
+            select(
+                Case.id,
+                Case.version,
+                CaseFacts.facts_digest,
+                CaseFacts.holds_through,
+                CaseFacts.analysis_digest,
+            )
             .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
             .where(Case.id.in_(case_ids[i : i + _CHUNK]))
         )
-        for cid, version, stored in rows:
-            out[cid] = (version, stored)
+        for cid, version, digest, holds, read_off in rows:
+            out[cid] = StoredFacts(version, digest, holds, read_off)
     return out
+
+
+#: a case whose facts are the stored ones: (case id, their new day, the day they hold
+#: through from it, the digest of the analysis they were read off)
+SameFacts = tuple[int, dt.date, "dt.date | None", "str | None"]
 
 
 def move_day(
     s: Session,
-    days: Sequence[tuple[int, dt.date, dt.date | None]],
+    days: Sequence[SameFacts],
     analysis_key: str,
     now: dt.datetime,
+    stored: Mapping[int, StoredFacts],
 ) -> None:
     """Cases whose facts did not change (same digest): only their day, the day they hold
-    through (``Derived.holds_through``), key and time of refresh move (inside the caller's
-    transaction). The cases whose hold-through day is the stored one (nearly all of them):
-    one UPDATE per day and 500 cases; the others, one executemany (each its own day)."""
+    through (``Derived.holds_through``), the digest of their analysis, key and time of
+    refresh move (inside the caller's transaction; ``stored``: what ``stored_digests`` read
+    in it). The cases whose hold-through day and analysis digest are the stored ones (nearly
+    all of them): one UPDATE per day and 500 cases; the others, one executemany."""
     key = facts_key(analysis_key)
     facts_t = _table(CaseFacts)
-    stored: dict[int, dt.date | None] = {}
-    for i in range(0, len(days), _CHUNK):
-        part = [cid for cid, _day, _holds in days[i : i + _CHUNK]]
-        q = select(facts_t.c.case_id, facts_t.c.holds_through).where(facts_t.c.case_id.in_(part))
-        stored.update((cid, holds) for cid, holds in s.execute(q))
     by_day: dict[dt.date, list[int]] = {}
     moved: list[dict[str, Any]] = []
-    for cid, day, holds in days:
-        if cid in stored and stored[cid] == holds:
+    for cid, day, holds, read_off in days:
+        was = stored.get(cid)
+        if was is not None and was.holds_through == holds and was.analysis_digest == read_off:
             by_day.setdefault(day, []).append(cid)
         else:
-            moved.append({"row_id": cid, "as_of": day, "holds_through": holds})
+            moved.append({"row_id": cid, "as_of": day, "holds_through": holds, "analysis_digest": read_off})
     for day, ids in sorted(by_day.items()):
         for i in range(0, len(ids), _CHUNK):
             s.execute(

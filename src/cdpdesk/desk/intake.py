@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseError, CaseFile, load_case
-from cdpdesk.desk import db, facts
+from cdpdesk.desk import db, documents, facts
 from cdpdesk.desk.duplicates import fingerprints, load_key
 from cdpdesk.desk.models import Case, CaseEvent
 from cdpdesk.desk.record import DeskError, insert_cases, load_stored, utcnow
@@ -228,6 +228,7 @@ def _store_facts(s: Session, ids: list[int], items: list[Incoming]) -> None:
             derived = facts.derive(item.case, analysis)
         writes.append(facts.Write(cid, 1, derived, entries.get(cid, {})))
     facts.write(s, writes, ANALYSIS_KEY, utcnow())
+    documents.store(s, ids)
 
 
 def _refusal(same: int) -> str:

@@ -90,6 +90,21 @@ class Case(Base):
     periods: Mapped[list[CasePeriod]] = relationship(order_by="CasePeriod.position")
 
 
+class CaseDocument(Base):
+    """A case version's ``cdpdesk.case/1`` document as the refresh's workers read it
+    (desk/documents.py, migration 0018): one row read instead of four tables put together."""
+
+    __tablename__ = "case_documents"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    #: the case version the document is of: a row of another version is not read
+    case_version: Mapped[int] = mapped_column(Integer)
+    #: the document's JSON text, without ``as_of`` (the refresh puts in its day)
+    document: Mapped[str] = mapped_column(Text)
+    #: the entry id of each current event, a JSON object (event key -> entry id)
+    entries: Mapped[str] = mapped_column(Text)
+
+
 class CasePeriod(Base):
     __tablename__ = "case_periods"
     __table_args__ = (UniqueConstraint("case_id", "period_key", name="uq_case_periods_key"),)
@@ -217,6 +232,9 @@ class CaseFacts(Base):
     #: the last day these facts are sure to hold (engine.holds.holds_through, migration
     #: 0015): a refresh to a day up to it only moves ``as_of``; NULL: not known
     holds_through: Mapped[dt.date | None] = mapped_column(Date)
+    #: a digest of what these facts were read from (facts.analysis_digest, migration 0017):
+    #: a refresh whose analysis has the same one does not read the facts off it again
+    analysis_digest: Mapped[str | None] = mapped_column(String(32))
 
 
 class HearingFact(Base):

@@ -38,23 +38,22 @@ from sqlalchemy import BindParameter, Connection, Date, bindparam, case, func, l
 from sqlalchemy.orm import Session, selectinload
 
 from cdpdesk.contract import CaseError, load_case
-from cdpdesk.desk import facts
+from cdpdesk.desk import documents, facts
 from cdpdesk.desk.models import (
     Case,
-    CaseAssessment,
+    CaseDocument,
     CaseEvent,
     CaseFacts,
     CasePeriod,
     Letter,
-    Taxpayer,
 )
 from cdpdesk.desk.record import (
-    CASE_FORMAT,
     active_events,
     case_document,
     utcnow,
 )
 from cdpdesk.engine import analyze
+from cdpdesk.engine.holds import dated_text, holds_through
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -193,6 +192,60 @@ def _move_held(
     return moved, left
 
 
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """Where a refresh stands after its first steps (:func:`_begin`)."""
+
+    t0: float
+    total: int  # stored cases
+    todo: list[int]  # the cases to analyse
+    held: int  # the cases whose facts hold on their day
+    moved: int  # of those, moved in SQL
+    left: int  # of those, changed since they were picked
+
+
+def _begin(
+    desk: CaseWork, day: dt.date, key: str, everything: bool, written: Callable[[int, int], None] | None
+) -> _Start:
+    """The first steps of every refresh: pick the cases (:func:`_todo`) and move the day of
+    those whose facts hold on it (:func:`_move_held`)."""
+    t0 = time.perf_counter()
+    total, todo, held = _todo(desk, day, key, everything)
+    n_held = sum(len(ids) for ids in held.values())
+    moved, left = _move_held(desk, held, key, written, n_held + len(todo))
+    return _Start(t0, total, todo, n_held, moved, left)
+
+
+def _stats(
+    start: _Start,
+    day: dt.date,
+    *,
+    analysed: int,
+    done: int,
+    changed: int,
+    bad: int,
+    same: int,
+    analysis_seconds: float,
+    workers: int,
+    everything: bool,
+) -> RefreshStats:
+    """The statistics of a refresh that analysed ``analysed`` cases after its start."""
+    return RefreshStats(
+        as_of=day,
+        cases=start.total,
+        todo=analysed + start.held,
+        written=done + start.moved,
+        changed=changed + start.left,
+        errors=bad,
+        seconds=time.perf_counter() - start.t0,
+        analysis_seconds=analysis_seconds,
+        workers=workers,
+        unchanged=same,
+        held=start.moved,
+        everything=everything,
+    )
+
+
 def _documents(desk: CaseWork, ids: list[int]) -> Iterator[tuple[int, int, dict[str, Any], dict[str, int]]]:
     """(id, version, case document, current entry ids) of each case, a few queries per batch."""
     with desk._sessions() as s:
@@ -247,21 +300,27 @@ def refresh(
         return refresh_pooled(
             desk, day, pool, workers=workers, written=written, worker_url=worker_url, everything=everything
         )
-    t0 = time.perf_counter()
     work = desk.settings.var_dir / "refresh" / day.isoformat()
     cases_path, index_path, out_path = work / "cases.jsonl", work / "index.jsonl", work / "analyses.jsonl"
     state_path = work / "state.json"
-    total, todo, held = _todo(desk, day, ANALYSIS_KEY, everything)
-    n_held = sum(len(ids) for ids in held.values())
-    moved, left = _move_held(desk, held, ANALYSIS_KEY, written, n_held + len(todo))
+    start = _begin(desk, day, ANALYSIS_KEY, everything, written)
+    todo = start.todo
     state = _read_state(state_path, ANALYSIS_KEY)
     if state is not None and bool(state.get("all")) != everything:
         state = None  # a run with or without --all does not resume the other's
     if state is None or not cases_path.is_file() or not index_path.is_file():
         if not todo:
-            seconds = time.perf_counter() - t0
-            return RefreshStats(
-                day, total, n_held, moved, left, 0, seconds, 0.0, workers, 0, moved, everything
+            return _stats(
+                start,
+                day,
+                analysed=0,
+                done=0,
+                changed=0,
+                bad=0,
+                same=0,
+                analysis_seconds=0.0,
+                workers=workers,
+                everything=everything,
             )
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True, mode=0o700)
@@ -276,25 +335,23 @@ def refresh(
     if not out_path.is_file():
         analyse(cases_path, out_path, day, work / "errors.jsonl")
     analysis_seconds = time.perf_counter() - t1
-    after_held = None if written is None else _offset(written, moved + left)
+    after_held = None if written is None else _offset(written, start.moved + start.left)
     done, changed, bad, same = _write_back(
         desk, cases_path, index_path, out_path, state, state_path, after_held
     )
     shutil.rmtree(work, ignore_errors=True)
     desk._facts_complete = False  # the next list checks again for cases left without facts
-    return RefreshStats(
+    return _stats(
+        start,
         day,
-        total,
-        int(state["exported"]) + n_held,
-        done + moved,
-        changed + left,
-        bad,
-        time.perf_counter() - t0,
-        analysis_seconds,
-        workers,
-        same,
-        moved,
-        everything,
+        analysed=int(state["exported"]),
+        done=done,
+        changed=changed,
+        bad=bad,
+        same=same,
+        analysis_seconds=analysis_seconds,
+        workers=workers,
+        everything=everything,
     )
 
 
@@ -351,7 +408,7 @@ def _write_back(
             writes, days = [], []
             for cid, version, case_line, analysis_line, entries in batch:
                 stored = current.get(cid)
-                if stored is None or stored[0] != version:
+                if stored is None or stored.version != version:
                     changed += 1
                     continue
                 analysis = orjson.loads(analysis_line)
@@ -366,17 +423,17 @@ def _write_back(
                     continue
                 w = facts.Write(cid, version, facts.derive(case, analysis, acked.get(cid, ())), entries)
                 new = facts.digest(w)
-                if new == stored[1]:
-                    days.append((cid, w.derived.as_of, w.derived.holds_through))
+                if new == stored.digest:
+                    days.append((cid, w.derived.as_of, w.derived.holds_through, w.derived.analysis_digest))
                 else:
                     writes.append(
                         facts.Write(
-                            cid, version, w.derived, entries, new, facts.same_lasting_rows(stored[1], new)
+                            cid, version, w.derived, entries, new, facts.same_lasting_rows(stored.digest, new)
                         )
                     )
             now = utcnow()
             facts.write(s, writes, ANALYSIS_KEY, now)
-            facts.move_day(s, days, ANALYSIS_KEY, now)
+            facts.move_day(s, days, ANALYSIS_KEY, now, current)
             done += len(writes) + len(days)
             same += len(days)
         state["written_lines"] = int(state["written_lines"]) + len(batch)
@@ -441,10 +498,8 @@ def refresh_pooled(
     hold on the day have their day moved first, in SQL (:func:`_move_held`)."""
     from cdpdesk.desk.cases import ANALYSIS_KEY
 
-    t0 = time.perf_counter()
-    total, todo, holding = _todo(desk, day, ANALYSIS_KEY, everything)
-    n_held = sum(len(ids) for ids in holding.values())
-    moved, left = _move_held(desk, holding, ANALYSIS_KEY, written, n_held + len(todo))
+    start = _begin(desk, day, ANALYSIS_KEY, everything, written)
+    todo = start.todo
     # a refresh through a file interrupted on the same day: its cases are in ``todo`` anyway
     shutil.rmtree(desk.settings.var_dir / "refresh" / day.isoformat(), ignore_errors=True)
     done = changed = bad = same = 0
@@ -467,31 +522,35 @@ def refresh_pooled(
         ids = [r[0] for r in results]
         with desk._tx() as s:
             current = facts.stored_digests(s, ids)
-            writes, days = [], []
-            for cid, version, as_of, holds, digest, write in results:
+            writes, days, unstored = [], [], []
+            for cid, version, as_of, holds, digest, read_off, write, no_document in results:
                 stored = current.get(cid)
-                if stored is None or stored[0] != version:
+                if stored is None or stored.version != version:
                     changed += 1  # changed since it was read: its new version wrote its facts
-                elif as_of is None:
+                    continue
+                if no_document:
+                    unstored.append(cid)  # its document is stored from now on (desk/documents.py)
+                if as_of is None:
                     bad += 1
                     log.warning("case %s: not refreshed: the engine refused the stored case", cid)
-                elif digest == stored[1]:
-                    days.append((cid, as_of, holds))  # the same facts: only their day moves
+                elif digest == stored.digest:
+                    days.append((cid, as_of, holds, read_off))  # the same facts: only their day moves
                 elif write is None or digest is None:
                     # the facts the worker found the same were rewritten since (another
                     # refresh): left for the next run, which finds them not as of the day
                     changed += 1
                 else:
                     derived, entries = write
-                    lasting = facts.same_lasting_rows(stored[1], digest)
+                    lasting = facts.same_lasting_rows(stored.digest, digest)
                     writes.append(facts.Write(cid, version, derived, entries, digest, lasting))
             now = utcnow()
             facts.write(s, writes, ANALYSIS_KEY, now)
-            facts.move_day(s, days, ANALYSIS_KEY, now)
+            facts.move_day(s, days, ANALYSIS_KEY, now, current)
+            documents.store(s, unstored)
         done += len(writes) + len(days)
         same += len(days)
         if written is not None:
-            written(moved + left + done + changed + bad, n_held + len(todo))
+            written(start.moved + start.left + done + changed + bad, start.held + len(todo))
 
     held: list[Derivation] = []
     # one writer thread, so the write-backs keep their order: the database's own work (the
@@ -525,34 +584,45 @@ def refresh_pooled(
             fut.cancel()
         writer.shutdown(wait=True, cancel_futures=True)
     desk._facts_complete = False
-    return RefreshStats(
+    return _stats(
+        start,
         day,
-        total,
-        len(todo) + n_held,
-        done + moved,
-        changed + left,
-        bad,
-        time.perf_counter() - t0,
-        waited,
-        workers,
-        same,
-        moved,
-        everything,
+        analysed=len(todo),
+        done=done,
+        changed=changed,
+        bad=bad,
+        same=same,
+        analysis_seconds=waited,
+        workers=workers,
+        everything=everything,
     )
 
 
+#: What a worker compares with, of a case's stored facts: (their digest, the case version
+#: they are of, their day, the day they hold through, the digest of the analysis they were
+#: read off); None when the case has no facts
+Prior = tuple[str | None, int, dt.date, "dt.date | None", str | None]
 #: One case for a worker: (id, version, its cdpdesk.case/1 line as of the day, the entry id
-#: of each current event, the withdrawals it has a Letter 4383 for, the digest of its
-#: stored facts or None)
-Exported = tuple[int, int, bytes, dict[str, int], list[str], str | None]
+#: of each current event, the withdrawals it has a Letter 4383 for, its stored facts, whether
+#: its document was built, not read: none of this version was stored)
+Exported = tuple[int, int, bytes, dict[str, int], list[str], Prior | None, bool]
 #: A worker's answer for one case: (id, version, the day its facts are as of, the day they
-#: hold through, their ``facts.digest``, the facts to write and the entry id of each current
-#: event). The days and digest are None if the engine refused the case; the facts are None when their digest
-#: is the stored one (only the day moves), so that most answers carry a few numbers back,
-#: not the facts (docs/decisions.md, issue 11). Plain tuples: a frozen dataclass such as
-#: ``facts.Write`` is unpickled in Python, field by field.
+#: hold through, their ``facts.digest``, the digest of the analysis they were read off, the
+#: facts to write and the entry id of each current event, whether the case's document is to
+#: be stored: ``Exported``'s last field). The days and digests are None if
+#: the engine refused the case; the facts are None when their digest is the stored one (only
+#: the day moves), so that most answers carry a few numbers back, not the facts
+#: (docs/decisions.md, issue 11). Plain tuples: a frozen dataclass such as ``facts.Write``
+#: is unpickled in Python, field by field.
 Derivation = tuple[
-    int, int, "dt.date | None", "dt.date | None", str | None, "tuple[facts.Derived, dict[str, int]] | None"
+    int,
+    int,
+    "dt.date | None",
+    "dt.date | None",
+    str | None,
+    str | None,
+    "tuple[facts.Derived, dict[str, int]] | None",
+    bool,
 ]
 
 
@@ -578,122 +648,89 @@ def read_and_derive(url: str, ids: list[int], day: dt.date) -> list[Derivation]:
 def derive_batch(batch: list[Exported]) -> list[Derivation]:
     """In a pool worker: each case parsed, analysed as of its line's as_of, its facts read
     off the analysis and their digest (pure work: no database here). Facts whose digest is
-    the stored one stay here: only (id, version, day, digest) goes back."""
+    the stored one stay here: only (id, version, day, digests) goes back.
+
+    An analysis with the digest of the one the stored facts of this version were read off
+    (``facts.analysis_digest``) gives those facts: they are not read off it again, and only
+    the day they hold through is worked out, when the new day is past the stored one. That
+    is what a full recompute (``--all``) does for most cases: the engine's analysis, and
+    little else (docs/decisions.md, issue 11, session 8)."""
     out: list[Derivation] = []
-    for cid, version, line, entries, acked, stored in batch:
+    for cid, version, line, entries, acked, prior, unstored in batch:
         try:
             case = load_case(line)
             analysis = analyze(case, case.as_of)
         except CaseError:
-            out.append((cid, version, None, None, None, None))
+            out.append((cid, version, None, None, None, None, None, unstored))
             continue
-        derived = facts.derive(case, analysis, acked)
+        text = dated_text(analysis)
+        read_off = facts.analysis_digest(case, text, acked)
+        if prior is not None and prior[0] is not None and prior[1] == version and prior[4] == read_off:
+            day = dt.date.fromisoformat(analysis["as_of"])
+            held = prior[3]
+            if held is None or not prior[2] <= day <= held:
+                held = holds_through(case, analysis, text)
+            out.append((cid, version, day, held, prior[0], read_off, None, unstored))
+            continue
+        derived = facts.derive(case, analysis, acked, read=(text, read_off))
         digest = facts.digest(facts.Write(cid, version, derived, entries))
-        write = None if digest == stored else (derived, entries)
-        out.append((cid, version, derived.as_of, derived.holds_through, digest, write))
+        write = None if prior is not None and digest == prior[0] else (derived, entries)
+        out.append((cid, version, derived.as_of, derived.holds_through, digest, read_off, write, unstored))
     return out
 
 
-#: :func:`read_batch`'s queries, built once (building a statement and its ``IN`` list of
-#: literals was a fifth of the reading), each with the batch's ids as one expanding parameter
+#: :func:`read_batch`'s queries, built once, the batch's ids as one expanding parameter:
+#: each case with its stored document and what is stored of its facts
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _READ_CASES = (
     select(
         Case.id,
         Case.version,
         Case.as_of,
-        Case.policies,
-        Case.language,
-        Taxpayer.name,
-        Taxpayer.tin,
-        Taxpayer.address,
+        CaseDocument.case_version,
+        CaseDocument.document,
+        CaseDocument.entries,
         CaseFacts.facts_digest,
+        CaseFacts.case_version,
+        CaseFacts.as_of,
+        CaseFacts.holds_through,
+        CaseFacts.analysis_digest,
     )
-    .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
+    .outerjoin(CaseDocument, CaseDocument.case_id == Case.id)
     .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
     .where(Case.id.in_(_IDS))
     .order_by(Case.id)
-)
-_READ_PERIODS = (
-    select(
-        CasePeriod.case_id,
-        CasePeriod.id,
-        CasePeriod.period_key,
-        CasePeriod.form,
-        CasePeriod.period_end,
-        CaseAssessment.assessment_key,
-        CaseAssessment.assessed,
-        CaseAssessment.amount,
-        CaseAssessment.irs_csed,
-    )
-    .outerjoin(CaseAssessment, CaseAssessment.period_id == CasePeriod.id)
-    .where(CasePeriod.case_id.in_(_IDS))
-    .order_by(CasePeriod.case_id, CasePeriod.position, CaseAssessment.position)
-)
-_READ_EVENTS = (
-    select(CaseEvent.case_id, CaseEvent.id, CaseEvent.event_key, CaseEvent.kind, CaseEvent.payload)
-    .where(CaseEvent.case_id.in_(_IDS))
-    .order_by(CaseEvent.id)
 )
 _READ_LETTERS = select(Letter.case_id, Letter.withdrawal_key).where(Letter.case_id.in_(_IDS))
 
 
 def read_batch(s: Session | Connection, ids: list[int], day: dt.date) -> list[Exported]:
     """The cases' ``cdpdesk.case/1`` lines as of ``day`` (or their own later as_of), as
-    :func:`record.case_document` writes them, in the order of ``ids`` (ascending), from
-    four Core queries on the connection (no ORM objects, not even the ORM's handling of a
-    Core query: that was a third of the reading). The stored JSON texts (policies, address,
-    event payloads) go into the line as they are (``orjson.Fragment``), parsed once, by
-    ``load_case``."""
+    :func:`record.case_document` writes them, in the order of ``ids`` (ascending), with
+    what is stored of their facts: two Core queries on the connection (no ORM objects),
+    the documents as stored (desk/documents.py); a case whose stored document is missing or
+    of another version has it built (``documents.build``), and ``Exported``'s last field says
+    so (the refresh then stores it)."""
     conn = s.connection() if isinstance(s, Session) else s
-    cases = conn.execute(_READ_CASES, {"ids": ids}).all()
-    # periods and their assessments in one query, in their positions
-    periods: dict[int, list[dict[str, Any]]] = {}
-    last_pid = None
-    assessments: list[dict[str, Any]] = []
-    for cid, pid, key, form, end, a_key, assessed, amount, irs_csed in conn.execute(
-        _READ_PERIODS, {"ids": ids}
-    ).all():
-        if pid != last_pid:
-            last_pid, assessments = pid, []
-            periods.setdefault(cid, []).append(
-                {"id": key, "form": form, "period_end": end.isoformat(), "assessments": assessments}
-            )
-        if a_key is None:
-            continue  # a period without assessments
-        item: dict[str, Any] = {"id": a_key, "date": assessed.isoformat()}
-        if amount is not None:
-            item["amount"] = amount
-        if irs_csed is not None:
-            item["irs_csed"] = irs_csed.isoformat()
-        assessments.append(item)
-    # the current entry of each event, in first-recorded order (record.active_events)
-    active: dict[int, dict[str, tuple[int, str | None]]] = {}
-    for cid, eid, key, kind, payload in conn.execute(_READ_EVENTS, {"ids": ids}).all():
-        events = active.setdefault(cid, {})
-        if kind == "retraction":
-            events.pop(key, None)
-        else:
-            events[key] = (eid, payload)
+    rows = conn.execute(_READ_CASES, {"ids": ids}).all()
     acked: dict[int, list[str]] = {}
     for cid, key in conn.execute(_READ_LETTERS, {"ids": ids}).all():
         acked.setdefault(cid, []).append(key)
+    missing = [r[0] for r in rows if r[3] != r[1]]
+    built = documents.build(conn, missing) if missing else {}
     out: list[Exported] = []
-    for cid, version, case_as_of, policies_text, language, name, tin, address, stored in cases:
-        doc: dict[str, Any] = {"format": CASE_FORMAT, "as_of": _day_for(case_as_of, day).isoformat()}
-        if policies_text is not None:  # the same reading as record.case_document
-            doc["policies"] = orjson.Fragment(policies_text)
-        if name is not None:
-            taxpayer: dict[str, Any] = {"name": name}
-            if tin is not None:
-                taxpayer["tin"] = tin
-            taxpayer["address"] = orjson.Fragment(address)
-            if language is not None:
-                taxpayer["language"] = language
-            doc["taxpayer"] = taxpayer
-        doc["periods"] = periods.get(cid, [])
-        events = active.get(cid, {})
-        doc["events"] = [orjson.Fragment(payload or "{}") for _eid, payload in events.values()]
-        entries = {key: eid for key, (eid, _payload) in events.items()}
-        out.append((cid, version, orjson.dumps(doc), entries, sorted(set(acked.get(cid, ()))), stored))
+    for cid, version, case_as_of, doc_version, text, entries_text, *stored in rows:
+        if doc_version == version:
+            document, entries = text.encode(), orjson.loads(entries_text)
+        elif cid in built and built[cid][0] == version:
+            _v, document, entries = built[cid]
+        else:
+            continue  # changed between the two reads: the next refresh finds it
+        prior: Prior | None = (
+            None if stored[1] is None else (stored[0], stored[1], stored[2], stored[3], stored[4])
+        )
+        line = documents.with_day(document, _day_for(case_as_of, day).isoformat())
+        out.append(
+            (cid, version, line, entries, sorted(set(acked.get(cid, ()))), prior, doc_version != version)
+        )
     return out

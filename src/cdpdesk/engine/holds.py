@@ -58,18 +58,29 @@ WATCHES: Final[tuple[A.Rule, ...]] = (
 #: its JSON text; the year is the four bytes before (a pattern that starts with the year
 #: was tried at every byte of the text: three times slower)
 _MONTH_DAY = re.compile(rb"-[01][0-9]-[0-3][0-9]")
+#: an ISO day of the years 2000 to 2999: a pattern that starts with one literal byte is
+#: searched for that byte, not tried at every byte (about half the time of ``_MONTH_DAY``'s
+#: scan and its slicing). Enough when the floor is in those years: no date of an analysis
+#: reaches 3000 (the case's dates end in 2199, ``contract.case.DATE_MAX``; the engine adds
+#: ten years and suspensions no longer than the span of those dates)
+_DAY_2000S = re.compile(rb"2[0-9]{3}-[01][0-9]-[0-3][0-9]")
 #: the analysis's own fields that are not conclusions about a day
 _NOT_DATES = frozenset({"as_of", "engine", "format"})
 
 
-def _first_day_from(case: CaseFile, analysis: dict[str, Any], as_of: date) -> date | None:
-    """The first date on or after ``as_of`` that the case file records (events, announced
-    ends too, periods, assessments) or the analysis writes anywhere (its fields and its
-    sentences), or None. The analysis is read as its JSON text, one scan of ISO days:
+def dated_text(analysis: dict[str, Any]) -> bytes:
+    """The analysis as the JSON text :func:`holds_through` scans for days: every field but
+    its day, engine and format (the conclusions, their sentences included)."""
+    return orjson.dumps({k: v for k, v in analysis.items() if k not in _NOT_DATES})
+
+
+def _first_iso_from(text: bytes, floor: bytes) -> bytes | None:
+    """The first ISO day on or after ``floor`` (an ISO day) that ``text`` writes, or None.
     ISO days compare as text the way they compare as dates."""
-    floor = as_of.isoformat().encode()
-    text = orjson.dumps({k: v for k, v in analysis.items() if k not in _NOT_DATES})
-    first = min(
+    if floor >= b"2000":
+        days = [iso for iso in _DAY_2000S.findall(text) if iso >= floor]
+        return min(days) if days else None
+    return min(
         (
             iso
             for m in _MONTH_DAY.finditer(text)
@@ -77,6 +88,13 @@ def _first_day_from(case: CaseFile, analysis: dict[str, Any], as_of: date) -> da
         ),
         default=None,
     )
+
+
+def _first_day_from(case: CaseFile, text: bytes, as_of: date) -> date | None:
+    """The first date on or after ``as_of`` that the case file records (events, announced
+    ends too, periods, assessments) or the analysis writes anywhere (its fields and its
+    sentences: ``text``, :func:`dated_text`), or None."""
+    first = _first_iso_from(text, as_of.isoformat().encode())
     soonest = None if first is None else date.fromisoformat(first.decode())
     for p in case.periods:
         for a in p.assessments:
@@ -113,19 +131,20 @@ def runs_to_as_of(case: CaseFile, analysis: dict[str, Any]) -> bool:
     return False
 
 
-def holds_through(case: CaseFile, analysis: dict[str, Any]) -> date | None:
+def holds_through(case: CaseFile, analysis: dict[str, Any], text: bytes | None = None) -> date | None:
     """The last day through which ``analysis`` (of ``case``, as of its ``as_of`` D) still
     gives the same stage (and its day), deadlines, hearing statuses and CSEDs (and their
     lower-bound flags): D when something is counted to D or a date the case or the
     analysis names is D; else the day before the first such date after D; :data:`FOREVER`
-    when none is left. None when it cannot tell (no ``as_of``, or not an analysis)."""
+    when none is left. None when it cannot tell (no ``as_of``, or not an analysis).
+    ``text``: the analysis's :func:`dated_text`, when the caller has it already."""
     try:
         as_of = date.fromisoformat(analysis["as_of"])
         if runs_to_as_of(case, analysis):
             return as_of
     except (KeyError, TypeError, ValueError):
         return None
-    soonest = _first_day_from(case, analysis, as_of)
+    soonest = _first_day_from(case, dated_text(analysis) if text is None else text, as_of)
     if soonest is None:
         return FOREVER
     return max(as_of, soonest - timedelta(days=1))

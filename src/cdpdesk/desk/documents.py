@@ -1,0 +1,159 @@
+"""Each case version's ``cdpdesk.case/1`` document, stored beside it (table
+``case_documents``, migration 0018), so that a refresh's workers read one row per case.
+
+Put together from the case, its taxpayer, its periods and assessments, and the current
+entry of each event in its log, a document cost a worker about as much as a fifth of the
+analysis (four queries and the Python that joins them); read from here, a few microseconds
+(docs/decisions.md, issue 11, session 8). Every write of a case version stores its document
+in the same transaction (``store``: the import, an event, its correction or retraction, a
+Letter 4383, a change of the preferred language); a row of another version than the case's
+is never read (``refresh.read_batch`` builds that case's document as before, and the refresh
+stores it).
+
+The document is the one ``record.case_document`` gives, without ``as_of``: the refresh puts
+in the day it analyses the case as of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import BindParameter, Connection, bindparam, delete, select
+from sqlalchemy.orm import Session
+
+from cdpdesk.desk.models import Case, CaseAssessment, CaseDocument, CaseEvent, CasePeriod, Taxpayer
+from cdpdesk.desk.record import CASE_FORMAT, table_insert
+
+#: ids per ``IN (...)``
+_CHUNK = 500
+
+#: A case's document as :func:`build` gives it: (its version, its JSON text without
+#: ``as_of``, the entry id of each current event)
+Built = tuple[int, bytes, dict[str, int]]
+
+#: :func:`build`'s queries, built once (building a statement and its ``IN`` list of
+#: literals was a fifth of the reading), each with the ids as one expanding parameter
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_CASES = (
+    select(
+        Case.id,
+        Case.version,
+        Case.policies,
+        Case.language,
+        Taxpayer.name,
+        Taxpayer.tin,
+        Taxpayer.address,
+    )
+    .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
+    .where(Case.id.in_(_IDS))
+    .order_by(Case.id)
+)
+_PERIODS = (
+    select(
+        CasePeriod.case_id,
+        CasePeriod.id,
+        CasePeriod.period_key,
+        CasePeriod.form,
+        CasePeriod.period_end,
+        CaseAssessment.assessment_key,
+        CaseAssessment.assessed,
+        CaseAssessment.amount,
+        CaseAssessment.irs_csed,
+    )
+    .outerjoin(CaseAssessment, CaseAssessment.period_id == CasePeriod.id)
+    .where(CasePeriod.case_id.in_(_IDS))
+    .order_by(CasePeriod.case_id, CasePeriod.position, CaseAssessment.position)
+)
+_EVENTS = (
+    select(CaseEvent.case_id, CaseEvent.id, CaseEvent.event_key, CaseEvent.kind, CaseEvent.payload)
+    .where(CaseEvent.case_id.in_(_IDS))
+    .order_by(CaseEvent.id)
+)
+
+
+def build(s: Session | Connection, ids: Sequence[int]) -> dict[int, Built]:
+    """The documents of these cases (without ``as_of``), as :func:`record.case_document`
+    writes them, from three Core queries (no ORM objects: their handling was a third of the
+    reading). The stored JSON texts (policies, address, event payloads) go in as they are
+    (``orjson.Fragment``), parsed once, by ``load_case``."""
+    conn = s.connection() if isinstance(s, Session) else s
+    params = {"ids": list(ids)}
+    # periods and their assessments in one query, in their positions
+    periods: dict[int, list[dict[str, Any]]] = {}
+    last_pid = None
+    assessments: list[dict[str, Any]] = []
+    for cid, pid, key, form, end, a_key, assessed, amount, irs_csed in conn.execute(_PERIODS, params).all():
+        if pid != last_pid:
+            last_pid, assessments = pid, []
+            periods.setdefault(cid, []).append(
+                {"id": key, "form": form, "period_end": end.isoformat(), "assessments": assessments}
+            )
+        if a_key is None:
+            continue  # a period without assessments
+        item: dict[str, Any] = {"id": a_key, "date": assessed.isoformat()}
+        if amount is not None:
+            item["amount"] = amount
+        if irs_csed is not None:
+            item["irs_csed"] = irs_csed.isoformat()
+        assessments.append(item)
+    # the current entry of each event, in first-recorded order (record.active_events)
+    active: dict[int, dict[str, tuple[int, str | None]]] = {}
+    for cid, eid, key, kind, payload in conn.execute(_EVENTS, params).all():
+        events = active.setdefault(cid, {})
+        if kind == "retraction":
+            events.pop(key, None)
+        else:
+            events[key] = (eid, payload)
+    out: dict[int, Built] = {}
+    for cid, version, policies_text, language, name, tin, address in conn.execute(_CASES, params).all():
+        doc: dict[str, Any] = {"format": CASE_FORMAT}
+        if policies_text is not None:  # the same reading as record.case_document
+            doc["policies"] = orjson.Fragment(policies_text)
+        if name is not None:
+            taxpayer: dict[str, Any] = {"name": name}
+            if tin is not None:
+                taxpayer["tin"] = tin
+            taxpayer["address"] = orjson.Fragment(address)
+            if language is not None:
+                taxpayer["language"] = language
+            doc["taxpayer"] = taxpayer
+        doc["periods"] = periods.get(cid, [])
+        case_events = active.get(cid, {})
+        doc["events"] = [orjson.Fragment(payload or "{}") for _eid, payload in case_events.values()]
+        out[cid] = (version, orjson.dumps(doc), {key: eid for key, (eid, _p) in case_events.items()})
+    return out
+
+
+def store(s: Session, ids: Sequence[int]) -> None:
+    """Store the documents of these cases' current versions, inside the caller's transaction
+    (the one that writes the version): one DELETE, three queries and one INSERT per 500."""
+    docs = _table()
+    s.flush()  # the version's own rows, added through the session, are read here
+    for i in range(0, len(ids), _CHUNK):
+        part = list(ids[i : i + _CHUNK])
+        built = build(s, part)
+        s.execute(delete(docs).where(docs.c.case_id.in_(part)))
+        if built:
+            s.execute(
+                table_insert(CaseDocument),
+                [
+                    {
+                        "case_id": cid,
+                        "case_version": version,
+                        "document": text.decode(),
+                        "entries": orjson.dumps(entries).decode(),
+                    }
+                    for cid, (version, text, entries) in built.items()
+                ],
+            )
+
+
+def with_day(document: bytes, day: str) -> bytes:
+    """The document's line as of ``day`` (an ISO day): ``as_of`` first, then the rest."""
+    return b'{"as_of":"' + day.encode() + b'",' + document[1:]
+
+
+def _table() -> Any:
+    return CaseDocument.__table__
