@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.conftest import load_worked, worked_files
 from tests.engine.test_properties import cases as hypothesis_cases
 
 from cdpdesk.bulk.synth import synth_case
 from cdpdesk.contract import CaseFile, load_case, load_case_dict
-from cdpdesk.engine import analyze
+from cdpdesk.engine import analyze, holds
 from cdpdesk.engine.holds import FOREVER, holds_through, runs_to_as_of
 
 #: the farthest day after D the properties look at
@@ -178,3 +180,37 @@ def test_unknown_when_it_is_not_an_analysis() -> None:
     case = _levy_case("2024-03-10")
     assert holds_through(case, {"format": "other"}) is None
     assert holds_through(case, {**analyze(case), "as_of": "not a day"}) is None
+
+
+_ANY_DAY = re.compile(rb"(?=([0-9]{4}-[01][0-9]-[0-3][0-9]))")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    days=st.lists(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)), max_size=8),
+    noise=st.lists(
+        st.sampled_from(["-", "12", "2", "-0", "x", "20", "1999", "-12-31", "Oct 5"]), max_size=12
+    ),
+    seps=st.lists(st.sampled_from([" ", '", "', ": ", ". ", "(", "):"]), min_size=21, max_size=21),
+    floor=st.dates(min_value=date(1900, 1, 1), max_value=date(2300, 12, 31)),
+    seed=st.integers(0, 10**6),
+)
+def test_the_scan_for_days_finds_the_first_day_a_plain_search_finds(
+    days: list[date], noise: list[str], seps: list[str], floor: date, seed: int
+) -> None:
+    """In text written as the analysis' JSON is (each day a string of its own or a word of
+    a sentence, so never run into other digits), the scan (for the 2000s, one searched for
+    its first byte) finds the first ISO day on or after the floor that a search at every
+    position finds, whatever else the text holds."""
+    parts = [d.isoformat() for d in days] + noise
+    random.Random(seed).shuffle(parts)
+    text = "".join(sep + part for sep, part in zip(seps[: len(parts)], parts, strict=True)).encode() + b'"'
+    low = floor.isoformat().encode()
+    every = [m.group(1) for m in _ANY_DAY.finditer(text) if m.group(1) >= low]
+    assert holds._first_iso_from(text, low) == (min(every) if every else None)
+
+
+def test_the_hold_day_is_the_same_from_the_text_the_caller_has() -> None:
+    for case in _synth(8, 40):
+        analysis = analyze(case, case.as_of)
+        assert holds_through(case, analysis, holds.dated_text(analysis)) == holds_through(case, analysis)
