@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, select, update
 
-from cdpdesk.bulk.synth import synth_cases
 from cdpdesk.desk import db, documents, facts
 from cdpdesk.desk import refresh as refresh_module
 from cdpdesk.desk.case_language import set_case_language
@@ -26,30 +24,16 @@ from cdpdesk.desk.models import Case, CaseDocument, CaseFacts
 from cdpdesk.desk.record import case_document, load_stored
 from cdpdesk.desk.refresh import read_batch, refresh
 from cdpdesk.desk.workflow import Desk
-from tests.conftest import ROOT
 from tests.desk import migrating
-from tests.desk.conftest import CASES
+from tests.desk.test_throughput import _busy_desk
 
-EXAMPLE = ROOT / "examples" / "withdrawal-cdp.json"
 DAY = dt.date(2028, 6, 1)
 
 
 def _desk_with_every_write(desk: Desk) -> list[int]:
     """Cases written every way a case version is: import, an event, its correction, a
-    retraction, a Letter 4383 and a change of the preferred language."""
-    ids = [desk.import_case(p.read_bytes()) for p in (EXAMPLE, *sorted(CASES.glob("*.json")))]
-    ids += [desk.import_case(json.dumps(d)) for d in synth_cases(30, 11)]
-    first = desk.export_case(ids[0])
-    event = copy.deepcopy(first["events"][0])
-    event["date"] = "2024-03-02"
-    desk.correct_event(ids[0], event, note="typo")
-    extra = {"id": "x1", "type": "hearing_withdrawal", "received": "2024-06-20", "request": "r1"}
-    desk.add_event(ids[3], extra)
-    desk.retract_event(ids[3], "x1", note="entered on the wrong case")
-    pending = [w for w in desk.pending_withdrawals()["pending"] if w["received"] <= "2026-01-01"]
-    assert pending
-    when = dt.date.fromisoformat(pending[0]["received"]) + dt.timedelta(days=3)
-    desk.acknowledge(pending[0]["case"], pending[0]["event"], letter_date=when)
+    retraction, a Letter 4383 (``_busy_desk``), and a change of the preferred language."""
+    ids, _acked = _busy_desk(desk)
     assert set_case_language(desk, ids[1], "es") == "es"
     return ids
 

@@ -722,10 +722,12 @@ def read_batch(s: Session | Connection, ids: list[int], day: dt.date) -> list[Ex
     for cid, version, case_as_of, doc_version, text, entries_text, *stored in rows:
         if doc_version == version:
             document, entries = text.encode(), orjson.loads(entries_text)
-        elif cid in built and built[cid][0] == version:
-            _v, document, entries = built[cid]
+        elif cid in built:
+            # (a version written between the two reads is the one analysed: its own write
+            # wrote its facts, and the write-back finds them the same or newer)
+            version, document, entries = built[cid]
         else:
-            continue  # changed between the two reads: the next refresh finds it
+            continue  # no longer stored
         prior: Prior | None = (
             None if stored[1] is None else (stored[0], stored[1], stored[2], stored[3], stored[4])
         )
