@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, exists, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract.analysis import HEARING_STATUSES
@@ -341,7 +341,10 @@ def _stage_window(s: Session, stage: str, last: dt.date) -> ColumnElement[bool] 
     ids = list(
         s.scalars(select(CaseFacts.case_id).where(CaseFacts.stage == stage, near).limit(RANGE_MAX + 1))
     )
-    return CaseFacts.case_id.in_(ids) if len(ids) <= RANGE_MAX else None
+    if len(ids) > RANGE_MAX:
+        return None
+    # none: a constant false (an empty IN is a condition SQLite checked on every row)
+    return CaseFacts.case_id.in_(ids) if ids else false()
 
 
 def _after(sort: str, row: CaseFacts) -> After:
