@@ -333,14 +333,17 @@ def _stage_window(s: Session, stage: str, last: dt.date) -> ColumnElement[bool] 
     38,000 cases at 100,000, and a deadline within a year, 11,000, share none) walked every
     case of the stage checking the other (17 ms). None: many do; the caller walks.
 
-    The condition is the range's case ids, read here (at most ``RANGE_MAX``), not the range
-    itself: PostgreSQL, guessing from its statistics that a window's end a century on takes
+    The condition is the range's case ids, read here (at most ``RANGE_MAX``, in the index's
+    order), not the range itself: PostgreSQL, guessing from its statistics that a window's end a century on takes
     in every case with a deadline, walked all 100,000 cases by id for the page (33 ms) when
     the range held none (issue 11, session 8)."""
     near = CaseFacts.earliest_date <= last
-    ids = list(
-        s.scalars(select(CaseFacts.case_id).where(CaseFacts.stage == stage, near).limit(RANGE_MAX + 1))
+    # in the index's order, so that the index is the plan: with a LIMIT alone PostgreSQL
+    # scanned the table, guessing the range wide, when it held nothing (35 ms)
+    in_range = (
+        select(CaseFacts.case_id).where(CaseFacts.stage == stage, near).order_by(CaseFacts.earliest_date)
     )
+    ids = list(s.scalars(in_range.limit(RANGE_MAX + 1)))
     if len(ids) > RANGE_MAX:
         return None
     # none: a constant false (an empty IN is a condition SQLite checked on every row)
