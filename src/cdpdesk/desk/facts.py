@@ -570,7 +570,7 @@ _STORED = (
     .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
     .where(Case.id.in_(_IDS))
 )
-_FACTS_TABLE = cast("Table", CaseFacts.__table__)
+_FACTS_TABLE = _table(CaseFacts)
 _MOVE_DAY = (
     update(_FACTS_TABLE)
     .where(_FACTS_TABLE.c.case_id.in_(_IDS))
@@ -607,7 +607,6 @@ def move_day(
     in it). The cases whose hold-through day and analysis digest are the stored ones (nearly
     all of them): one UPDATE per day and 500 cases; the others, one executemany."""
     key = facts_key(analysis_key)
-    facts_t = _table(CaseFacts)
     by_day: dict[dt.date, list[int]] = {}
     moved: list[dict[str, Any]] = []
     for cid, day, holds, read_off in days:
@@ -621,15 +620,15 @@ def move_day(
             s.execute(_MOVE_DAY, {"ids": ids[i : i + _CHUNK], "new_day": day, "new_key": key, "new_now": now})
     if moved:
         stmt = (
-            update(facts_t)
-            .where(facts_t.c.case_id == bindparam("row_id"))
+            update(_FACTS_TABLE)
+            .where(_FACTS_TABLE.c.case_id == bindparam("row_id"))
             .values(analysis_key=key, refreshed_at=now)
         )
         for i in range(0, len(moved), _CHUNK):
             s.execute(stmt, moved[i : i + _CHUNK])
 
 
-_CASES_TABLE = cast("Table", Case.__table__)
+_CASES_TABLE = _table(Case)
 #: :func:`move_held`'s UPDATE, built once (as ``_MOVE_DAY``)
 _MOVE_HELD = (
     update(_FACTS_TABLE)

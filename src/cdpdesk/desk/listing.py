@@ -334,9 +334,9 @@ def _stage_window(s: Session, stage: str, last: dt.date) -> ColumnElement[bool] 
     case of the stage checking the other (17 ms). None: many do; the caller walks.
 
     The condition is the range's case ids, read here (at most ``RANGE_MAX``, in the index's
-    order), not the range itself: PostgreSQL, guessing from its statistics that a window's end a century on takes
-    in every case with a deadline, walked all 100,000 cases by id for the page (33 ms) when
-    the range held none (issue 11, session 8)."""
+    order), not the range itself: PostgreSQL, guessing from its statistics that a window's
+    end a century on takes in every case with a deadline, walked all 100,000 cases by id for
+    the page (33 ms) when the range held none (issue 11, session 8)."""
     near = CaseFacts.earliest_date <= last
     # in the index's order, so that the index is the plan: with a LIMIT alone PostgreSQL
     # scanned the table, guessing the range wide, when it held nothing (35 ms)
