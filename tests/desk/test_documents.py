@@ -14,17 +14,19 @@ import datetime as dt
 import json
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import inspect, select, update
 
+from cdpdesk.contract import load_case, load_case_dict
 from cdpdesk.desk import db, documents, facts
 from cdpdesk.desk import refresh as refresh_module
 from cdpdesk.desk.case_language import set_case_language
-from cdpdesk.desk.models import Case, CaseDocument, CaseFacts
-from cdpdesk.desk.record import case_document, load_stored
+from cdpdesk.desk.models import CaseDocument, CaseFacts
 from cdpdesk.desk.refresh import read_batch, refresh
 from cdpdesk.desk.workflow import Desk
 from tests.desk import migrating
+from tests.desk.test_export import _Made, with_as_of
 from tests.desk.test_throughput import _busy_desk
 
 DAY = dt.date(2028, 6, 1)
@@ -49,23 +51,28 @@ def _stored(desk: Desk) -> dict[int, tuple[int, bytes, dict[str, int]]]:
 
 
 def test_every_write_path_stores_its_versions_document(db_url: str) -> None:
+    """The stored document is, byte for byte, the one the case's facts give (the case file it
+    was imported from and what was done to it since: tests/desk/test_export.py's ``_Made``);
+    the engine's case loader reads it as that case; a single case's read has it too."""
     with Desk.open(db_url) as desk:
-        ids = _desk_with_every_write(desk)
+        made = _Made(desk)
         stored = _stored(desk)
-        assert sorted(stored) == sorted(ids)
+        assert {cid: v for cid, (v, _d, _e) in stored.items()} == made.versions
         with desk._sessions() as s:
-            versions = dict(s.execute(select(Case.id, Case.version)).all())
-            assert {cid: v for cid, (v, _d, _e) in stored.items()} == versions
-            assert max(versions.values()) > 1  # the event writes did move versions
-            # the document is the one the case's tables give, as the ORM read gives it too
-            assert stored == documents.build(s, ids)
-            for cid in ids:
-                row = load_stored(s, cid)
-                want = case_document(s, row.row, [e.payload for e in row.active.values()])
-                want.pop("as_of", None)
-                assert json.loads(stored[cid][1]) == want
-                assert stored[cid][2] == {k: e.entry.id for k, e in row.active.items()}
-        assert json.loads(stored[ids[1]][1])["taxpayer"]["language"] == "es"
+            assert stored == documents.build(s, made.ids)  # a row is what building it now gives
+        for cid, (_cid, _version, entries) in zip(made.ids, made.index(), strict=True):
+            want = made.document(cid)
+            assert stored[cid][1] == orjson.dumps(want)
+            assert stored[cid][2] == entries
+            own = made.own_as_of(cid)
+            as_of = own or DAY.isoformat()
+            assert load_case(documents.with_day(stored[cid][1], as_of)) == load_case_dict(
+                want | {"as_of": as_of}
+            )
+            shown = desk.stored(cid).data
+            assert list(shown) == list(with_as_of(want, own, True) if own else want)
+            assert shown == (want if own is None else want | {"as_of": own})
+        assert json.loads(stored[made.ids[4]][1])["taxpayer"]["language"] == "es"
 
 
 def test_a_stored_document_of_another_version_is_not_read(db_url: str) -> None:

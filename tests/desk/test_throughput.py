@@ -207,12 +207,13 @@ def test_the_pooled_refresh_writes_what_per_case_analysis_writes(db_url: str, po
             unstored = read_batch(s, ids, day)
         assert [b[6] for b in batch] == [False] * len(ids) and [b[6] for b in unstored] == [True] * len(ids)
         assert [b[:6] for b in unstored] == [b[:6] for b in batch]
-        old = {cid: (v, doc, e) for cid, v, doc, e in refresh_module._documents(desk, ids)}
+        # (tests/desk/test_documents.py: a single case's read gives the document its facts give)
         for cid, version, line, entries, _acked, _stored, _unstored in batch:
-            doc = json.loads(line)
-            want = old[cid][1]
+            one = desk.stored(cid)
+            want = dict(one.data)
             want["as_of"] = max(day, dt.date.fromisoformat(want.get("as_of", "0001-01-01"))).isoformat()
-            assert (version, doc, entries) == (old[cid][0], want, old[cid][2])
+            current = {k: e.entry.id for k, e in one.active.items()}
+            assert (version, json.loads(line), entries) == (one.version, want, current)
         stats = refresh(desk, day, _no_file_runner, workers=2, pool=pool)
         assert (stats.cases, stats.todo, stats.written, stats.changed, stats.errors) == (
             len(ids),

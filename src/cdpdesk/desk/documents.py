@@ -10,8 +10,10 @@ Letter 4383, a change of the preferred language); a row of another version than 
 is never read (``refresh.read_batch`` builds that case's document as before, and the refresh
 stores it).
 
-The document is the one ``record.case_document`` gives, without ``as_of``: the refresh puts
-in the day it analyses the case as of.
+:func:`build` is the one builder of a case's document: the refresh's workers, the export
+through a file (``refresh.export_all``) and a single case's read (``record.load_stored``)
+all take theirs from it, without ``as_of``; each puts in its day (:func:`with_day`,
+:func:`as_exported`; ``load_stored``: the case's own).
 """
 
 from __future__ import annotations
@@ -74,9 +76,11 @@ _EVENTS = (
 
 
 def build(s: Session | Connection, ids: Sequence[int]) -> dict[int, Built]:
-    """The documents of these cases (without ``as_of``), as :func:`record.case_document`
-    writes them, from three Core queries (no ORM objects: their handling was a third of the
-    reading). The stored JSON texts (policies, address, event payloads) go in as they are
+    """The documents of these cases (without ``as_of``): the format, the policies, the
+    taxpayer (name, TIN, address, language), the periods with their assessments in their
+    positions, and each event's current entry in first-recorded order (``record.active_events``),
+    from three Core queries (no ORM objects: their handling was a third of the reading). The
+    stored JSON texts (policies, address, event payloads) go in as they are
     (``orjson.Fragment``), parsed once, by ``load_case``."""
     conn = s.connection() if isinstance(s, Session) else s
     params = {"ids": list(ids)}
@@ -109,7 +113,7 @@ def build(s: Session | Connection, ids: Sequence[int]) -> dict[int, Built]:
     out: dict[int, Built] = {}
     for cid, version, policies_text, language, name, tin, address in conn.execute(_CASES, params).all():
         doc: dict[str, Any] = {"format": CASE_FORMAT}
-        if policies_text is not None:  # the same reading as record.case_document
+        if policies_text is not None:
             doc["policies"] = orjson.Fragment(policies_text)
         if name is not None:
             taxpayer: dict[str, Any] = {"name": name}
@@ -153,6 +157,24 @@ def store(s: Session, ids: Sequence[int]) -> None:
 def with_day(document: bytes, day: str) -> bytes:
     """The document's line as of ``day`` (an ISO day): ``as_of`` first, then the rest."""
     return b'{"as_of":"' + day.encode() + b'",' + document[1:]
+
+
+#: how every document :func:`build` gives begins
+_HEAD = b'{"format":"' + CASE_FORMAT.encode() + b'"'
+
+
+def as_exported(document: bytes, day: str, own_as_of: bool) -> bytes:
+    """The document's line as the export through a file writes it (``refresh.export_all``):
+    ``as_of`` (an ISO day) second when the case has an as_of of its own, last when it has
+    none. That is where the export always put it (the case's own ``as_of`` came second in
+    the document, a missing one was added at the end); its lines stay byte for byte what
+    they were (docs/decisions.md, issue 11, session 9). :func:`with_day` puts it first."""
+    if not document.startswith(_HEAD):
+        raise ValueError("not a document of documents.build")
+    stamp = b'"as_of":"' + day.encode() + b'"'
+    if own_as_of:
+        return _HEAD + b"," + stamp + document[len(_HEAD) :]
+    return document[:-1] + b"," + stamp + b"}"
 
 
 def _table() -> Any:

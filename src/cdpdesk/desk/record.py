@@ -134,49 +134,26 @@ def active_events(log: list[CaseEvent]) -> dict[str, LogEntry]:
     return active
 
 
-def case_document(session: Session, row: Case, events: list[dict[str, Any]]) -> dict[str, Any]:
-    doc: dict[str, Any] = {"format": CASE_FORMAT}
-    if row.as_of is not None:
-        doc["as_of"] = row.as_of.isoformat()
-    if row.policies is not None:
-        doc["policies"] = orjson.loads(row.policies)
-    tp = row.taxpayer
-    if tp is not None:
-        taxpayer: dict[str, Any] = {"name": tp.name}
-        if tp.tin is not None:
-            taxpayer["tin"] = tp.tin
-        taxpayer["address"] = orjson.loads(tp.address)
-        if row.language is not None:
-            taxpayer["language"] = row.language
-        doc["taxpayer"] = taxpayer
-    periods = []
-    for p in row.periods:
-        assessments = []
-        for a in p.assessments:
-            item: dict[str, Any] = {"id": a.assessment_key, "date": a.assessed.isoformat()}
-            if a.amount is not None:
-                item["amount"] = a.amount
-            if a.irs_csed is not None:
-                item["irs_csed"] = a.irs_csed.isoformat()
-            assessments.append(item)
-        periods.append(
-            {
-                "id": p.period_key,
-                "form": p.form,
-                "period_end": p.period_end.isoformat(),
-                "assessments": assessments,
-            }
-        )
-    doc["periods"] = periods
-    doc["events"] = events
-    return doc
-
-
 def load_stored(session: Session, case_id: int) -> StoredCase:
+    """The case, its document (``documents.build``, the one builder of a case's document,
+    with the case's own ``as_of`` second, where it always stood) and its event log. The
+    document's events are the current entries of the log read here, so that ``data`` and
+    ``active`` agree whatever was committed between the reads."""
+    from cdpdesk.desk import documents  # (it builds on this module)
+
     row = get_case(session, case_id)
     log = event_log(session, case_id)
     active = active_events(log)
-    data = case_document(session, row, [e.payload for e in active.values()])
+    session.flush()  # build reads through the connection: rows added in this session first
+    built = documents.build(session, [case_id])
+    if case_id not in built:  # removed since get_case (PostgreSQL, another transaction)
+        raise NotFoundError(f"no case {case_id} in this database")
+    doc: dict[str, Any] = orjson.loads(built[case_id][1])
+    data: dict[str, Any] = {"format": doc.pop("format")}
+    if row.as_of is not None:
+        data["as_of"] = row.as_of.isoformat()
+    data |= doc
+    data["events"] = [e.payload for e in active.values()]
     return StoredCase(row, data, active, log)
 
 

@@ -35,21 +35,17 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import BindParameter, Connection, Date, bindparam, case, func, literal, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseError, load_case
 from cdpdesk.desk import documents, facts
 from cdpdesk.desk.models import (
     Case,
     CaseDocument,
-    CaseEvent,
     CaseFacts,
-    CasePeriod,
     Letter,
 )
 from cdpdesk.desk.record import (
-    active_events,
-    case_document,
     utcnow,
 )
 from cdpdesk.engine import analyze
@@ -246,27 +242,43 @@ def _stats(
     )
 
 
-def _documents(desk: CaseWork, ids: list[int]) -> Iterator[tuple[int, int, dict[str, Any], dict[str, int]]]:
-    """(id, version, case document, current entry ids) of each case, a few queries per batch."""
+#: the export's query, built once, the batch's ids as one expanding parameter: each case
+#: with its stored document (desk/documents.py)
+_EXPORT_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_EXPORT_CASES = (
+    select(
+        Case.id,
+        Case.version,
+        Case.as_of,
+        CaseDocument.case_version,
+        CaseDocument.document,
+        CaseDocument.entries,
+    )
+    .outerjoin(CaseDocument, CaseDocument.case_id == Case.id)
+    .where(Case.id.in_(_EXPORT_IDS))
+    .order_by(Case.id)
+)
+
+
+def _documents(
+    desk: CaseWork, ids: list[int]
+) -> Iterator[tuple[int, int, dt.date | None, bytes, orjson.Fragment, bool]]:
+    """(id, version, its own as_of, its document without as_of, the entry id of each current
+    event as JSON, whether the document was built, not read) of each case, in the order of
+    ``ids`` (ascending): the documents as stored, and, as ``read_batch`` does, the ones
+    missing or of another version built (``documents.build``)."""
     with desk._sessions() as s:
-        q = (
-            select(Case)
-            .where(Case.id.in_(ids))
-            .options(
-                selectinload(Case.taxpayer), selectinload(Case.periods).selectinload(CasePeriod.assessments)
-            )
-        )
-        rows = {c.id: c for c in s.scalars(q)}
-        logs: dict[int, list[CaseEvent]] = {}
-        for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(ids)).order_by(CaseEvent.id)):
-            logs.setdefault(e.case_id, []).append(e)
-        for cid in ids:
-            row = rows.get(cid)
-            if row is None:
-                continue  # removed meanwhile
-            active = active_events(logs.get(cid, []))
-            doc = case_document(s, row, [e.payload for e in active.values()])
-            yield cid, row.version, doc, {k: e.entry.id for k, e in active.items()}
+        conn = s.connection()
+        rows = conn.execute(_EXPORT_CASES, {"ids": ids}).all()
+        missing = [r[0] for r in rows if r[3] != r[1]]
+        built = documents.build(conn, missing) if missing else {}
+    for cid, version, case_as_of, doc_version, text, entries in rows:
+        if doc_version == version:
+            yield cid, version, case_as_of, text.encode(), orjson.Fragment(entries), False
+        elif cid in built:  # (a version written between the two reads is the one exported)
+            version, document, current = built[cid]
+            yield cid, version, case_as_of, document, orjson.Fragment(orjson.dumps(current)), True
+        # else: no longer stored
 
 
 #: The bulk runner, as the caller hands it over (``cdpdesk.bulk.runner.run_bulk`` with its
@@ -370,13 +382,23 @@ def export_all(desk: CaseWork, day: dt.date, cases_path: Path, index_path: Path)
 
 
 def _export(desk: CaseWork, todo: list[int], day: dt.date, cases_path: Path, index_path: Path) -> None:
+    """The cases' lines (``documents.as_exported``) and index lines, from their stored
+    documents; a document that was built (none of the case's version was stored) is stored,
+    a transaction per batch, as the pooled refresh stores the ones it built."""
     with cases_path.open("wb") as cases_out, index_path.open("wb") as index_out:
         for i in range(0, len(todo), BATCH):
-            for cid, version, doc, entries in _documents(desk, todo[i : i + BATCH]):
-                case_as_of = dt.date.fromisoformat(doc["as_of"]) if "as_of" in doc else None
-                doc["as_of"] = _day_for(case_as_of, day).isoformat()
-                cases_out.write(orjson.dumps(doc) + b"\n")
+            unstored = []
+            for cid, version, case_as_of, document, entries, was_built in _documents(
+                desk, todo[i : i + BATCH]
+            ):
+                when = _day_for(case_as_of, day).isoformat()
+                cases_out.write(documents.as_exported(document, when, case_as_of is not None) + b"\n")
                 index_out.write(orjson.dumps([cid, version, entries]) + b"\n")
+                if was_built:
+                    unstored.append(cid)
+            if unstored:
+                with desk._tx() as s:
+                    documents.store(s, unstored)
     for path in (cases_path, index_path):
         path.chmod(0o600)  # the case lines hold full TINs
 
