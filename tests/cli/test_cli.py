@@ -106,7 +106,7 @@ def test_jsonl_keeps_order_and_reports_bad_lines() -> None:
     }
     assert out[3]["hearings"][0]["statute"] == "IRC 6320"
     assert out[4]["line"] == 5 and out[4]["errors"][0]["field"] == "format"
-    assert b"3 line(s) had errors" in res.stderr
+    assert b"3 lines had errors" in res.stderr
 
 
 def test_jsonl_from_a_file_matches_single_analysis(tmp_path: Path) -> None:

@@ -138,8 +138,8 @@ def test_issue_pending_shows_progress(run1: Runner) -> None:
     for name in ("equivalent.json", "partial-lien-levy.json"):
         run1("case", "import", str(CASES / name))
     res = run1("letters", "issue-pending", "--date", "2024-06-14")
-    assert "Issued 2 letter(s)" in res.stdout and "Letter 4383" in res.stderr and "2/2" in res.stderr
-    assert "Issued 0 letter(s)" in run1("letters", "issue-pending").stdout
+    assert "Issued 2 letters" in res.stdout and "Letter 4383" in res.stderr and "2/2" in res.stderr
+    assert "Issued 0 letters" in run1("letters", "issue-pending").stdout
 
 
 def test_the_full_tin_never_appears_in_logs_errors_outputs_or_letters(
@@ -213,7 +213,7 @@ def test_letters_list_and_issue_pending_write_missing_files_again(run: Runner, t
     res = run("letters", "issue-pending", "--date", "2024-06-14")
     assert "letter-1-4383.html was changed; written again" in res.stderr
     assert (folder / "letter-1-4383.html").read_bytes() == html
-    assert "Issued 0 letter(s)" in res.stdout
+    assert "Issued 0 letters" in res.stdout
 
 
 def test_desk_refresh_and_the_bulk_report_on_the_desk(run1: Runner) -> None:

@@ -25,7 +25,7 @@ def test_import_writes_the_case_and_prints_the_review(tmp_path: Path) -> None:
     out = tmp_path / "case.json"
     res = cdpdesk("transcript", "import", *map(str, sorted(DATA.glob("quinn-*.txt"))), "--out", str(out))
     assert res.returncode == 0, res.stderr
-    assert "Taxpayer XXX-XX-6789: 3 period(s), 25 transaction(s), 22 mapped, 8 event(s)." in res.stdout
+    assert "Taxpayer XXX-XX-6789: 3 periods, 25 transactions, 22 mapped, 8 events." in res.stdout
     assert "Review (14)" in res.stdout
     assert "[check] taxpayer.tin: the transcripts show only the last four digits" in res.stdout
     assert "quinn-1040-2019.txt:27: [unmapped] TC 806" in res.stdout

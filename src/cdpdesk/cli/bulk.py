@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cdpdesk.cli.common import fail, parse_day
+from cdpdesk.cli.common import count, fail, parse_day
 from cdpdesk.extras import MissingExtra
 
 app = typer.Typer(
@@ -168,9 +168,7 @@ def analyze_cmd(
         raise typer.Exit(130) from None
     bar.stop()
     resumed = f" ({stats.resumed_chunks} of {stats.chunks} chunks resumed)" if stats.resumed_chunks else ""
-    how = f"{stats.workers} worker{'s' if stats.workers != 1 else ''}" + (
-        "" if stats.mode == "pool" else f" on {stats.mode}"
-    )
+    how = count(stats.workers, "worker") + ("" if stats.mode == "pool" else f" on {stats.mode}")
     print(
         f"cases {stats.cases:,}  errors {stats.errors:,}  {stats.rate:,.0f} cases/s  "
         f"{stats.seconds:.1f} s  {how}{resumed}"

@@ -37,10 +37,20 @@ def parse_day(value: str | None, option: str) -> dt.date | None:
     return day
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """A count and its word, the CLI's one way to say one: '1 case', '0 cases', '2,500 cases'
+    (a thousands separator from 1,000 on); ``many`` when the plural is not ``one`` + 's'
+    ('process', 'processes'). The commands' own lines are English (docs/translating.md:
+    what a taxpayer reads is translated, an operator's command output is not), so the
+    English rule of one and many is the right one here; a translated line takes its plural
+    from its catalog (``Translator.ngettext``), not from this."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 def error_lines(lines: list[str]) -> str:
     """The first ``MAX_ERRORS`` lines of a list of problems, then how many more there are."""
     shown, rest = capped(lines)
-    more = f"\n  ... and {rest} more problem{'s' if rest > 1 else ''} not shown" if rest else ""
+    more = f"\n  ... and {count(rest, 'more problem')} not shown" if rest else ""
     return "\n  also: ".join(shown) + more
 
 

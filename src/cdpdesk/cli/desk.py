@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
-from cdpdesk.cli.common import fail, parse_day
+from cdpdesk.cli.common import count, fail, parse_day
 
 if TYPE_CHECKING:
     from cdpdesk.desk.refresh import RefreshStats
@@ -386,11 +386,6 @@ def _refresh_on(
     return stats
 
 
-def _count(n: int, word: str) -> str:
-    """'1 case', '2,500 cases' (a plain English plural, as the CLI's other counts)."""
-    return f"{n:,} {word}{'s' if n != 1 else ''}"
-
-
 def refresh_summary(stats: RefreshStats) -> str:
     """The one line ``desk refresh`` prints: what was written, how fast, then where each
     case went (moved in SQL, analysed, already as of the day, changed meanwhile, refused),
@@ -399,8 +394,8 @@ def refresh_summary(stats: RefreshStats) -> str:
     unit = "case/s" if rate == "1" else "cases/s"
     held = "--all: every case analysed" if stats.everything else "facts holding on the day"
     return (
-        f"facts as of {stats.as_of}: {stats.written:,} of {_count(stats.cases, 'case')} refreshed "
-        f"in {stats.seconds:.1f} s ({rate} {unit}, {_count(stats.workers, 'worker')}): "
+        f"facts as of {stats.as_of}: {stats.written:,} of {count(stats.cases, 'case')} refreshed "
+        f"in {stats.seconds:.1f} s ({rate} {unit}, {count(stats.workers, 'worker')}): "
         f"{stats.held:,} moved without analysis ({held}), "
         f"{stats.todo - stats.held:,} analysed ({stats.unchanged:,} with the same facts), "
         f"{stats.cases - stats.todo:,} already as of the day, {stats.changed:,} changed meanwhile, "
@@ -494,9 +489,7 @@ def _case_text(shown: dict[str, Any]) -> str:
     if review:
         still = sum(1 for r in review if r["status"] == "open")
         out.append("")
-        out.append(
-            f"Review list from the transcripts ({len(review)} item{'s' if len(review) != 1 else ''}, {still} open):"
-        )
+        out.append(f"Review list from the transcripts ({count(len(review), 'item')}, {still:,} open):")
         for r in review:
             code = f" TC {r['code']}" if r["code"] else ""
             out.append(f"  [{r['status']}] {r['source']} line {r['line']}{code} ({r['kind']}): {r['reason']}")
@@ -716,7 +709,7 @@ def letters_issue_pending(
     if json_out:
         _print_json({"issued": created, "letters": [a.to_json() for a in acks]})
         return
-    print(f"Issued {created} letter(s); {len(acks) - created} already existed.")
+    print(f"Issued {count(created, 'letter')}; {len(acks) - created:,} already existed.")
     for a in acks:
         print(
             f"  letter {a.letter.id}: case {a.letter.case} withdrawal {a.letter.withdrawal}  {a.letter.pdf}"

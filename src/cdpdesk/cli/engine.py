@@ -11,7 +11,7 @@ import orjson
 import typer
 
 from cdpdesk.bulk.lines import run_jsonl
-from cdpdesk.cli.common import error_lines, parse_day
+from cdpdesk.cli.common import count, error_lines, parse_day
 from cdpdesk.cli.common import fail as _fail
 from cdpdesk.contract import CaseError, load_case
 from cdpdesk.contract.schema import SCHEMAS, json_schema
@@ -96,7 +96,7 @@ def analyze_cmd(
             except OSError as exc:
                 _fail(f"{jsonl}: cannot read ({exc.strerror or exc})")
         if bad:
-            sys.stderr.write(f"cdpdesk: {bad} line(s) had errors; see the cdpdesk.error/1 records\n")
+            sys.stderr.write(f"cdpdesk: {count(bad, 'line')} had errors; see the cdpdesk.error/1 records\n")
         return
     if case_file is None:
         _fail("give a CASE_FILE or --jsonl IN")

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import orjson
 import typer
 
-from cdpdesk.cli.common import error_lines, fail, parse_day
+from cdpdesk.cli.common import count, error_lines, fail, parse_day
 from cdpdesk.contract import CaseError, load_case
 from cdpdesk.contract.case import CaseFile
 from cdpdesk.engine.authority import plain_date
@@ -204,7 +204,7 @@ def deadlines_cmd(
 def _days(n: int) -> str:
     if n == 0:
         return "today"
-    return f"{n} day{'s' if n != 1 else ''} left"
+    return f"{count(n, 'day')} left"
 
 
 def _print_deadlines(as_of: str, rows: list[ComingDeadline]) -> None:

@@ -19,7 +19,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from cdpdesk.cli.common import fail
+from cdpdesk.cli.common import count, fail
 from cdpdesk.privacy import redact
 
 app = typer.Typer(help="Read IRS account transcripts into a case file.", no_args_is_help=True)
@@ -41,11 +41,6 @@ def _text_of(path: Path) -> str:
         fail(str(exc))
     except UnicodeDecodeError as exc:
         fail(f"{path}: not UTF-8 text or a PDF (byte {exc.start})")
-
-
-def _items(n: int, word: str = "item") -> str:
-    """'1 item', '3 items'."""
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -151,8 +146,8 @@ def import_cmd(
         return
     typer.echo(
         redact(
-            f"Taxpayer {result.tin_masked or '(no TIN shown)'}: {result.periods} period(s), {result.lines} "
-            f"transaction(s), {result.mapped} mapped, {len(events)} event(s)."
+            f"Taxpayer {result.tin_masked or '(no TIN shown)'}: {count(result.periods, 'period')}, "
+            f"{count(result.lines, 'transaction')}, {result.mapped:,} mapped, {count(len(events), 'event')}."
         )
     )
     for event in events:
@@ -162,7 +157,7 @@ def import_cmd(
         )
     if result.review:
         typer.echo(
-            f"Review ({len(result.review)}): each needs a person (unmapped and not_imported lines are not in the case; check and conflict lines are, as read)."
+            f"Review ({len(result.review):,}): each needs a person (unmapped and not_imported lines are not in the case; check and conflict lines are, as read)."
         )
         for item in result.review:
             typer.echo(redact(item.one_line()))
@@ -171,7 +166,7 @@ def import_cmd(
     typer.echo(f"Case file written to {out}." if out else "No --out given: no case file written.")
     if stored is not None:
         typer.echo(
-            f"Stored in the desk as case {stored}, with its review list ({_items(len(result.review))}); "
+            f"Stored in the desk as case {stored}, with its review list ({count(len(result.review), 'item')}); "
             f"confirm or resolve them on the case page or with `cdpdesk transcript review {stored}`."
         )
 
@@ -224,7 +219,7 @@ def review_cmd(
         )
         return
     left = sum(1 for i in items if i.status == "open")
-    typer.echo(f"Case {case}: {_items(len(items), 'review item')}, {left} open.")
+    typer.echo(f"Case {case}: {count(len(items), 'review item')}, {left:,} open.")
     for n, item in enumerate(items, start=1):
         last = item.history[-1]
         typer.echo(

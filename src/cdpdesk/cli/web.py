@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
-from cdpdesk.cli.common import fail
+from cdpdesk.cli.common import count, fail
 
 if TYPE_CHECKING:
     from cdpdesk.desk.accounts import Accounts
@@ -65,7 +65,9 @@ def demo_load() -> None:
     finally:
         desk.close()
     made = result["created_cases"]
-    print(f"loaded {len(made)} new demo case(s) and {len(result['created_users'])} new demo user(s)")
+    print(
+        f"loaded {count(len(made), 'new demo case')} and {count(len(result['created_users']), 'new demo user')}"
+    )
     _print_demo(result)
 
 
@@ -153,7 +155,7 @@ def serve(
     n = workers or _cores()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"Database: {describe(load_settings().database_url)}")
-    print(f"Workers: {n} process{'es' if n != 1 else ''}")
+    print(f"Workers: {count(n, 'process', 'processes')}")
     print(f"CDP Desk is at http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)  Ctrl-C stops it.")
     if host not in ("127.0.0.1", "localhost", "::1"):
         print("Note: this serves plain HTTP; put it behind a TLS proxy before others use it.")
