@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from cdpdesk.cli.common import count
 from tests.conftest import ROOT
+
+from cdpdesk.cli.common import count
 
 
 def test_a_count_has_the_word_for_one_or_many_and_a_thousands_separator() -> None:
