@@ -45,6 +45,19 @@ def test_schema_is_built_by_alembic_and_reopening_is_cheap(db_url: str) -> None:
         assert db.current_revision(desk.engine) == db.head_revision()
 
 
+def test_case_facts_leave_room_on_each_page_for_the_nightly_update_on_postgresql(
+    postgres_server: str,
+) -> None:
+    """Migration 0019: a day move is a heap-only update only if the row's page has room."""
+    from tests.desk.conftest import fresh_postgres_schema
+
+    with _desk(fresh_postgres_schema(postgres_server)) as desk, desk.engine.connect() as conn:
+        options = conn.execute(
+            text("SELECT reloptions FROM pg_class WHERE oid = to_regclass('case_facts')")
+        ).scalar_one()
+    assert options == ["fillfactor=50"]
+
+
 def test_head_revision_is_alembics_head() -> None:
     from alembic.script import ScriptDirectory
 

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import BindParameter, Connection, bindparam, delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
+from cdpdesk.desk.id_batch import in_batch
 from cdpdesk.desk.models import Case, CaseAssessment, CaseDocument, CaseEvent, CasePeriod, Taxpayer
 from cdpdesk.desk.record import CASE_FORMAT, table_insert
 
@@ -36,8 +37,7 @@ _CHUNK = 500
 Built = tuple[int, bytes, dict[str, int]]
 
 #: :func:`build`'s queries, built once (building a statement and its ``IN`` list of
-#: literals was a fifth of the reading), each with the ids as one expanding parameter
-_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+#: literals was a fifth of the reading), each with the ids one parameter (desk/id_batch.py)
 _CASES = (
     select(
         Case.id,
@@ -49,7 +49,7 @@ _CASES = (
         Taxpayer.address,
     )
     .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
-    .where(Case.id.in_(_IDS))
+    .where(in_batch(Case.id))
     .order_by(Case.id)
 )
 _PERIODS = (
@@ -65,12 +65,12 @@ _PERIODS = (
         CaseAssessment.irs_csed,
     )
     .outerjoin(CaseAssessment, CaseAssessment.period_id == CasePeriod.id)
-    .where(CasePeriod.case_id.in_(_IDS))
+    .where(in_batch(CasePeriod.case_id))
     .order_by(CasePeriod.case_id, CasePeriod.position, CaseAssessment.position)
 )
 _EVENTS = (
     select(CaseEvent.case_id, CaseEvent.id, CaseEvent.event_key, CaseEvent.kind, CaseEvent.payload)
-    .where(CaseEvent.case_id.in_(_IDS))
+    .where(in_batch(CaseEvent.case_id))
     .order_by(CaseEvent.id)
 )
 

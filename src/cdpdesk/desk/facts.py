@@ -30,11 +30,12 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import orjson
-from sqlalchemy import BindParameter, Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract.analysis import CDP, EQUIVALENT, HELD_TYPES, LIEN_STATUTE
 from cdpdesk.contract.case import CaseFile, HearingWithdrawal
+from cdpdesk.desk.id_batch import in_batch
 from cdpdesk.desk.models import (
     AssessmentFact,
     Case,
@@ -561,19 +562,18 @@ class StoredFacts(NamedTuple):
     analysis_digest: str | None
 
 
-#: the refresh's write-back statements, built once, the ids one expanding parameter: a
-#: statement built with an ``IN`` list of 500 literals coerced each one (a third of the
+#: the refresh's write-back statements, built once, the ids one parameter (desk/id_batch.py):
+#: a statement built with an ``IN`` list of 500 literals coerced each one (a third of the
 #: write-back's time per unchanged case)
-_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _STORED = (
     select(Case.id, Case.version, CaseFacts.facts_digest, CaseFacts.holds_through, CaseFacts.analysis_digest)
     .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
-    .where(Case.id.in_(_IDS))
+    .where(in_batch(Case.id))
 )
 _FACTS_TABLE = _table(CaseFacts)
 _MOVE_DAY = (
     update(_FACTS_TABLE)
-    .where(_FACTS_TABLE.c.case_id.in_(_IDS))
+    .where(in_batch(_FACTS_TABLE.c.case_id))
     .values(as_of=bindparam("new_day"), analysis_key=bindparam("new_key"), refreshed_at=bindparam("new_now"))
 )
 
@@ -633,7 +633,7 @@ _CASES_TABLE = _table(Case)
 _MOVE_HELD = (
     update(_FACTS_TABLE)
     .where(
-        _FACTS_TABLE.c.case_id.in_(_IDS),
+        in_batch(_FACTS_TABLE.c.case_id),
         _FACTS_TABLE.c.analysis_key == bindparam("key"),
         _FACTS_TABLE.c.holds_through >= bindparam("day"),
         _FACTS_TABLE.c.as_of <= bindparam("day"),

@@ -34,11 +34,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import BindParameter, Connection, Date, bindparam, case, func, literal, select
+from sqlalchemy import Connection, Date, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract import CaseError, load_case
 from cdpdesk.desk import documents, facts
+from cdpdesk.desk.id_batch import in_batch
 from cdpdesk.desk.models import (
     Case,
     CaseDocument,
@@ -242,9 +243,8 @@ def _stats(
     )
 
 
-#: the export's query, built once, the batch's ids as one expanding parameter: each case
-#: with its stored document (desk/documents.py)
-_EXPORT_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+#: the export's query, built once, the batch's ids one parameter (desk/id_batch.py): each
+#: case with its stored document (desk/documents.py)
 _EXPORT_CASES = (
     select(
         Case.id,
@@ -255,7 +255,7 @@ _EXPORT_CASES = (
         CaseDocument.entries,
     )
     .outerjoin(CaseDocument, CaseDocument.case_id == Case.id)
-    .where(Case.id.in_(_EXPORT_IDS))
+    .where(in_batch(Case.id))
     .order_by(Case.id)
 )
 
@@ -701,9 +701,8 @@ def derive_batch(batch: list[Exported]) -> list[Derivation]:
     return out
 
 
-#: :func:`read_batch`'s queries, built once, the batch's ids as one expanding parameter:
+#: :func:`read_batch`'s queries, built once, the batch's ids one parameter (desk/id_batch.py):
 #: each case with its stored document and what is stored of its facts
-_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _READ_CASES = (
     select(
         Case.id,
@@ -720,15 +719,15 @@ _READ_CASES = (
     )
     .outerjoin(CaseDocument, CaseDocument.case_id == Case.id)
     .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
-    .where(Case.id.in_(_IDS))
+    .where(in_batch(Case.id))
     .order_by(Case.id)
 )
-_READ_LETTERS = select(Letter.case_id, Letter.withdrawal_key).where(Letter.case_id.in_(_IDS))
+_READ_LETTERS = select(Letter.case_id, Letter.withdrawal_key).where(in_batch(Letter.case_id))
 
 
 def read_batch(s: Session | Connection, ids: list[int], day: dt.date) -> list[Exported]:
     """The cases' ``cdpdesk.case/1`` lines as of ``day`` (or their own later as_of), as
-    :func:`record.case_document` writes them, in the order of ``ids`` (ascending), with
+    :func:`documents.build` gives them, in the order of ``ids`` (ascending), with
     what is stored of their facts: two Core queries on the connection (no ORM objects),
     the documents as stored (desk/documents.py); a case whose stored document is missing or
     of another version has it built (``documents.build``), and ``Exported``'s last field says
