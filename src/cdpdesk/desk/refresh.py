@@ -702,26 +702,14 @@ def derive_batch(batch: list[Exported]) -> list[Derivation]:
 
 
 #: :func:`read_batch`'s queries, built once, the batch's ids one parameter (desk/id_batch.py):
-#: each case with its stored document and what is stored of its facts
-_READ_CASES = (
-    select(
-        Case.id,
-        Case.version,
-        Case.as_of,
-        CaseDocument.case_version,
-        CaseDocument.document,
-        CaseDocument.entries,
-        CaseFacts.facts_digest,
-        CaseFacts.case_version,
-        CaseFacts.as_of,
-        CaseFacts.holds_through,
-        CaseFacts.analysis_digest,
-    )
-    .outerjoin(CaseDocument, CaseDocument.case_id == Case.id)
-    .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
-    .where(in_batch(Case.id))
-    .order_by(Case.id)
-)
+#: each case with its stored document (the export's query) and what is stored of its facts
+_READ_CASES = _EXPORT_CASES.add_columns(
+    CaseFacts.facts_digest,
+    CaseFacts.case_version,
+    CaseFacts.as_of,
+    CaseFacts.holds_through,
+    CaseFacts.analysis_digest,
+).outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
 _READ_LETTERS = select(Letter.case_id, Letter.withdrawal_key).where(in_batch(Letter.case_id))
 
 
