@@ -1,10 +1,11 @@
 """A batch of row ids as one bound parameter, ``ids``, in a statement built once.
 
-On PostgreSQL the batch is one array (``id = ANY(:ids)``): the statement's text is the
-same for every batch, so the driver converts it once and, after a few runs, prepares it
-(psycopg's ``prepare_threshold``), and the server plans it once. An expanding ``IN``
-renders one placeholder per id instead: a text psycopg does not cache (it is long), that
-the server parses and plans on every batch (docs/decisions.md, issue 11, session 9).
+On PostgreSQL the batch is one array (``id = ANY(:ids)``): the statement's text is short
+and the same for every batch, so psycopg converts it once, and on a connection that only
+commits (the refresh's write-back; a rollback empties psycopg's statement cache) it is
+prepared from its sixth run and planned once. An expanding ``IN`` renders one placeholder
+per id instead: a text too long for psycopg's cache, converted and then parsed and planned
+by the server on every batch (docs/decisions.md, issue 11, session 9).
 Elsewhere (SQLite, which has no arrays) it stays an expanding ``IN``.
 """
 
