@@ -376,6 +376,13 @@ def _driven_page(
     page's rows. When more match than the limit, only the total is known ("more than"):
     the caller orders in SQL, as it does for a sort by name (the database's collation)."""
     key = sort.lstrip("-")
+    if key == "taxpayer" and cursor is None and limit is not None:
+        # ordered by the database's collation: the matches' ids in the page's order, up to
+        # the count's limit, are the count and the page in one walk (not a read of every
+        # match to count it, then the walk again: 2.4 ms each at 20,000 cases on PostgreSQL)
+        ids = _ordered_ids(s, where, sort, 0, limit + 1)
+        total = Total(len(ids), True) if len(ids) <= limit else Total(limit, False)
+        return total, _by_ids(s, ids[offset : offset + per_page]), None
     col = CaseFacts.case_id if key == "id" else _SORT_COLUMN[key]
     q = select(CaseFacts.case_id, col).where(*where)
     found = s.execute(q if limit is None else q.limit(limit + 1)).all()
@@ -410,6 +417,18 @@ def _ordered(
     walks, never a sort of every row. The walks read case ids only (an index can answer
     them alone: PostgreSQL walked the table's rows to check a stage, 49 ms at 100,000
     cases, where the stage index and a deadline index merge in a few); then the page's rows."""
+    return _by_ids(s, _ordered_ids(s, where, sort, offset, limit, cursor))
+
+
+def _ordered_ids(
+    s: Session,
+    where: list[ColumnElement[bool]],
+    sort: str,
+    offset: int,
+    limit: int,
+    cursor: After | None = None,
+) -> list[int]:
+    """The ids of :func:`_ordered`'s rows, in order."""
     desc = sort.startswith("-")
     key = sort.lstrip("-")
     base = select(CaseFacts.case_id).where(*where)
@@ -419,7 +438,7 @@ def _ordered(
             base = base.where(
                 CaseFacts.case_id < cursor.case_id if desc else CaseFacts.case_id > cursor.case_id
             )
-        return _by_ids(s, list(s.scalars(base.order_by(order).offset(offset).limit(limit))))
+        return list(s.scalars(base.order_by(order).offset(offset).limit(limit)))
     col = _SORT_COLUMN[key]
     by = (col.desc(), CaseFacts.case_id.desc()) if desc else (col, CaseFacts.case_id)
     out: list[int] = []
@@ -444,7 +463,7 @@ def _ordered(
         )
         empty = base.where(*undated).order_by(CaseFacts.case_id)
         out += list(s.scalars(empty.offset(max(0, offset - valued)).limit(rest)))
-    return _by_ids(s, out)
+    return out
 
 
 def _by_ids(s: Session, ids: list[int]) -> list[CaseFacts]:
@@ -682,8 +701,16 @@ def withdrawal_lists(
                 total = Total(len(rows), True)
             else:
                 offset = (page - 1) * per_page
-                total = capped_count(s, chosen, count_limit(count_cap, offset, per_page))
-                ids = list(s.scalars(chosen.order_by(*order).offset(offset).limit(per_page)))
+                limit = count_limit(count_cap, offset, per_page)
+                if plan.driven and limit is not None:
+                    # few matches (a search word drives): their ids in order, up to the
+                    # count's limit, are the count and the page in one statement
+                    found = list(s.scalars(chosen.order_by(*order).limit(limit + 1)))
+                    total = Total(len(found), True) if len(found) <= limit else Total(limit, False)
+                    ids = found[offset : offset + per_page]
+                else:
+                    total = capped_count(s, chosen, limit)
+                    ids = list(s.scalars(chosen.order_by(*order).offset(offset).limit(per_page)))
                 rows = s.execute(query.where(WithdrawalFact.id.in_(ids))).all() if ids else []
             out.append(([_withdrawal_json(status, day, *row) for row in rows], total))
     return out
