@@ -312,7 +312,7 @@ def list_cases(
             total = capped_count(s, select(CaseFacts.case_id).where(*where), limit)
         items = _items(s, rows, day)
     has_next = more if more is not None else total.has_next(offset, per_page)
-    next_after = _after(sort, rows[-1]).token() if rows and has_next else None
+    next_after = _after(sort, rows[-1][0]).token() if rows and has_next else None
     return CasePage(items, total.n, page, per_page, total_exact=total.exact, next_after=next_after, more=more)
 
 
@@ -370,7 +370,7 @@ def _driven_page(
     per_page: int,
     limit: int | None,
     cursor: After | None = None,
-) -> tuple[Total | None, list[CaseFacts] | None, bool | None]:
+) -> tuple[Total | None, list[Listed] | None, bool | None]:
     """A driven query (at most ``DRIVE_MAX`` rows) read once: the matches' ids and sort
     keys, up to the count's limit, ordered here as ``_ordered`` orders them in SQL; then the
     page's rows. When more match than the limit, only the total is known ("more than"):
@@ -411,7 +411,7 @@ def _ordered(
     offset: int,
     limit: int,
     cursor: After | None = None,
-) -> list[CaseFacts]:
+) -> list[Listed]:
     """The page's rows in order. Sorting on a column that can be empty, the rows with a
     value come first (in its order, then by case), then the empty ones by case: two index
     walks, never a sort of every row. The walks read case ids only (an index can answer
@@ -466,11 +466,22 @@ def _ordered_ids(
     return out
 
 
-def _by_ids(s: Session, ids: list[int]) -> list[CaseFacts]:
-    """The rows of these cases, in this order."""
+#: A listed case: its facts, and its case row's version, creation time and TIN.
+Listed = tuple[CaseFacts, int, dt.datetime, str | None]
+
+
+def _by_ids(s: Session, ids: list[int]) -> list[Listed]:
+    """The rows of these cases, in this order, each with what its case row adds (read
+    together: one statement, one round trip, not two)."""
     if not ids:
         return []
-    by_id = {r.case_id: r for r in s.scalars(select(CaseFacts).where(CaseFacts.case_id.in_(ids)))}
+    found = s.execute(
+        select(CaseFacts, Case.version, Case.created_at, Taxpayer.tin)
+        .join(Case, Case.id == CaseFacts.case_id)
+        .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
+        .where(CaseFacts.case_id.in_(ids))
+    )
+    by_id: dict[int, Listed] = {r.case_id: (r, version, created, tin) for r, version, created, tin in found}
     return [by_id[cid] for cid in ids]
 
 
@@ -487,18 +498,10 @@ def _next_to_act(s: Session, ids: list[int], day: dt.date) -> dict[int, Deadline
     return out
 
 
-def _items(s: Session, rows: list[CaseFacts], day: dt.date) -> list[dict[str, Any]]:
-    ids = [r.case_id for r in rows]
+def _items(s: Session, rows: list[Listed], day: dt.date) -> list[dict[str, Any]]:
+    ids = [r.case_id for r, *_ in rows]
     if not ids:
         return []
-    cases = {
-        cid: (version, created, tin)
-        for cid, version, created, tin in s.execute(
-            select(Case.id, Case.version, Case.created_at, Taxpayer.tin)
-            .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
-            .where(Case.id.in_(ids))
-        )
-    }
     periods: dict[int, list[str]] = {}
     for cid, key in s.execute(
         select(CasePeriod.case_id, CasePeriod.period_key)
@@ -508,8 +511,7 @@ def _items(s: Session, rows: list[CaseFacts], day: dt.date) -> list[dict[str, An
         periods.setdefault(cid, []).append(key)
     nexts = _next_to_act(s, ids, day)
     items = []
-    for r in rows:
-        version, created, tin = cases[r.case_id]
+    for r, version, created, tin in rows:
         d = nexts.get(r.case_id)
         items.append(
             {
