@@ -282,7 +282,7 @@ def list_cases(
     F.fill_missing(desk)
     offset = (page - 1) * per_page
     limit = count_limit(count_cap, offset, per_page)
-    with desk._sessions() as s:
+    with desk._reads() as s:
         plan = narrowest(s, narrow, CaseFacts.case_id)
         where = own + plan.where
         ranged = None
@@ -690,7 +690,7 @@ def withdrawal_lists(
         .order_by(*order)
     )
     out = []
-    with desk._sessions() as s:
+    with desk._reads() as s:
         plan = narrowest(s, words, WithdrawalFact.case_id)
         # a search word that drives: the status is checked, not walked (``status || ''``
         # is no index term), or SQLite walks every pending withdrawal in date order,
