@@ -129,6 +129,46 @@ def test_the_same_rows_in_the_same_order_whichever_condition_drives(
     assert filters.get("q") != "taxpayer 1" or len(driven) == 12
 
 
+@pytest.mark.parametrize("sort", ["taxpayer", "-taxpayer", "id", "csed"])
+def test_a_driven_page_past_the_cap_counts_to_its_own_end(
+    desk: tuple[Desk, dict[str, int]], sort: str
+) -> None:
+    """A narrow search (12 cases: "taxpayer 1") drives; counted up to 5, each page has the
+    rows of the whole list at its place, "more than" until the count's limit takes in
+    every match (the ids up to the limit are the count and the page in one read)."""
+    d, _ = desk
+    whole = list_cases(d, None, q="taxpayer 1", sort=sort, per_page=N, count_cap=None)
+    every = _ids(whole)
+    assert len(every) == 12 and whole.total_exact
+    seen = []
+    for page, (total, exact, more) in enumerate(
+        [(5, False, True), (6, False, True), (9, False, True), (12, True, False)], start=1
+    ):
+        got = list_cases(d, None, q="taxpayer 1", sort=sort, page=page, per_page=3, count_cap=5)
+        assert (got.total, got.total_exact, got.has_next) == (total, exact, more), (sort, page)
+        assert _ids(got) == every[(page - 1) * 3 : page * 3], (sort, page)
+        seen += _ids(got)
+    assert seen == every
+
+
+def test_a_driven_queue_search_past_the_cap(desk: tuple[Desk, dict[str, int]]) -> None:
+    """The queue searched by a narrow word (it drives): a page of one, counted up to 2,
+    is the whole list's row at its place, and says "more than" until its last page."""
+    d, _ = desk
+    day = dt.date(2030, 1, 1)
+    whole = d.withdrawal_page(q="taxpayer 1", count_cap=None, today=day)
+    n = whole["total"]
+    assert n >= 3 and whole["total_exact"]
+    rows = []
+    for page in range(1, n + 1):
+        got = d.withdrawal_page(q="taxpayer 1", page=page, per_page=1, count_cap=2, today=day)
+        counted = max(2, page)  # the cap, or the rows up to this page's end
+        assert (got["total"], got["total_exact"]) == ((counted, False) if counted < n else (n, True))
+        assert got["has_next"] is (page < n)
+        rows += got["pending"]
+    assert rows == whole["pending"]
+
+
 def test_sorted_by_date_soonest_first_then_the_undated(desk: tuple[Desk, dict[str, int]]) -> None:
     d, _ = desk
     rows = list_cases(d, None, sort="csed", per_page=N).items

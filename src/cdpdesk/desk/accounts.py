@@ -253,12 +253,12 @@ class Accounts:
         return _account(row)
 
     def user(self, username: str) -> Account | None:
-        with self.desk._sessions() as s:
+        with self.desk._reads() as s:
             row = s.scalars(select(User).where(User.username == username)).first()
         return None if row is None else _account(row)
 
     def users(self) -> list[Account]:
-        with self.desk._sessions() as s:
+        with self.desk._reads() as s:
             return [_account(u) for u in s.scalars(select(User).order_by(User.id))]
 
     def authenticate(
@@ -271,7 +271,7 @@ class Accounts:
         a few minutes (HTTP Basic, sent again on every request)."""
         name = username.strip().lower()
         self.throttle.check(name, address)
-        with self.desk._sessions() as s:
+        with self.desk._reads() as s:
             row = s.scalars(select(User).where(User.username == name)).first()
         if row is not None and remember and self._basic.hit(name, password, row.password_hash):
             return _account(row)
@@ -335,7 +335,7 @@ class Accounts:
         return True
 
     def linked_cases(self, account: Account) -> list[int]:
-        with self.desk._sessions() as s:
+        with self.desk._reads() as s:
             return list(
                 s.scalars(
                     select(CaseLink.case_id).where(CaseLink.user_id == account.id).order_by(CaseLink.case_id)
@@ -349,7 +349,7 @@ class Accounts:
     def can_see(self, account: Account, case_id: int) -> bool:
         if account.is_appeals:
             return True
-        with self.desk._sessions() as s:
+        with self.desk._reads() as s:
             found = s.scalars(
                 select(CaseLink.id).where(CaseLink.user_id == account.id, CaseLink.case_id == case_id)
             ).first()
@@ -374,12 +374,17 @@ class Accounts:
         return token
 
     def session_account(self, token: str) -> Account | None:
-        with self.desk._sessions() as s:
-            row = s.get(WebSession, _token_hash(token))
-            if row is None or row.expires_at < utcnow():
-                return None
-            user = s.get(User, row.user_id)
-        return None if user is None else _account(user)
+        """The account of a session token (every signed-in request asks): the session and
+        its user read in one statement."""
+        with self.desk._reads() as s:
+            found = s.execute(
+                select(WebSession.expires_at, User)
+                .join(User, User.id == WebSession.user_id)
+                .where(WebSession.token_hash == _token_hash(token))
+            ).first()
+        if found is None or found[0] < utcnow():
+            return None
+        return _account(found[1])
 
     def end_session(self, token: str) -> None:
         with self._tx() as s:

@@ -48,6 +48,8 @@ class DeskBase:
             self.engine.dispose()
             raise DeskError(str(exc)) from None
         self._sessions = db.session_factory(self.engine)
+        #: sessions that only read (pages, lists): see db.read_session_factory
+        self._reads = db.read_session_factory(self.engine)
         #: test hook: called inside the letter's transaction, after its rows are added
         self.before_letter_commit: Callable[[Session, Letter], None] | None = None
         #: test hook: told each step of issuing a letter (the crash tests stop there)

@@ -205,7 +205,7 @@ def deadlines_page(
     where = _where(visible, kinds, within_days, day)
     F.fill_missing(desk)
     offset = (page - 1) * per_page
-    with desk._sessions() as s:
+    with desk._reads() as s:
         total = capped_count(
             s, select(DeadlineFact.id).where(*where), count_limit(count_cap, offset, per_page)
         )
@@ -242,7 +242,7 @@ def iter_deadlines(
             if after is None
             else [tuple_(DeadlineFact.date, DeadlineFact.case_id, DeadlineFact.position) > after]
         )
-        with desk._sessions() as s:
+        with desk._reads() as s:
             rows = _rows(s, [*where, *more], day, 0, n)
         yield from rows
         if len(rows) < n:

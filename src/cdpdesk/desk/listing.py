@@ -282,7 +282,7 @@ def list_cases(
     F.fill_missing(desk)
     offset = (page - 1) * per_page
     limit = count_limit(count_cap, offset, per_page)
-    with desk._sessions() as s:
+    with desk._reads() as s:
         plan = narrowest(s, narrow, CaseFacts.case_id)
         where = own + plan.where
         ranged = None
@@ -312,7 +312,7 @@ def list_cases(
             total = capped_count(s, select(CaseFacts.case_id).where(*where), limit)
         items = _items(s, rows, day)
     has_next = more if more is not None else total.has_next(offset, per_page)
-    next_after = _after(sort, rows[-1]).token() if rows and has_next else None
+    next_after = _after(sort, rows[-1][0]).token() if rows and has_next else None
     return CasePage(items, total.n, page, per_page, total_exact=total.exact, next_after=next_after, more=more)
 
 
@@ -370,12 +370,19 @@ def _driven_page(
     per_page: int,
     limit: int | None,
     cursor: After | None = None,
-) -> tuple[Total | None, list[CaseFacts] | None, bool | None]:
+) -> tuple[Total | None, list[Listed] | None, bool | None]:
     """A driven query (at most ``DRIVE_MAX`` rows) read once: the matches' ids and sort
     keys, up to the count's limit, ordered here as ``_ordered`` orders them in SQL; then the
     page's rows. When more match than the limit, only the total is known ("more than"):
     the caller orders in SQL, as it does for a sort by name (the database's collation)."""
     key = sort.lstrip("-")
+    if key == "taxpayer" and cursor is None and limit is not None:
+        # ordered by the database's collation: the matches' ids in the page's order, up to
+        # the count's limit, are the count and the page in one walk (not a read of every
+        # match to count it, then the walk again: 2.4 ms each at 20,000 cases on PostgreSQL)
+        ids = _ordered_ids(s, where, sort, 0, limit + 1)
+        total = Total(len(ids), True) if len(ids) <= limit else Total(limit, False)
+        return total, _by_ids(s, ids[offset : offset + per_page]), None
     col = CaseFacts.case_id if key == "id" else _SORT_COLUMN[key]
     q = select(CaseFacts.case_id, col).where(*where)
     found = s.execute(q if limit is None else q.limit(limit + 1)).all()
@@ -404,12 +411,24 @@ def _ordered(
     offset: int,
     limit: int,
     cursor: After | None = None,
-) -> list[CaseFacts]:
+) -> list[Listed]:
     """The page's rows in order. Sorting on a column that can be empty, the rows with a
     value come first (in its order, then by case), then the empty ones by case: two index
     walks, never a sort of every row. The walks read case ids only (an index can answer
     them alone: PostgreSQL walked the table's rows to check a stage, 49 ms at 100,000
     cases, where the stage index and a deadline index merge in a few); then the page's rows."""
+    return _by_ids(s, _ordered_ids(s, where, sort, offset, limit, cursor))
+
+
+def _ordered_ids(
+    s: Session,
+    where: list[ColumnElement[bool]],
+    sort: str,
+    offset: int,
+    limit: int,
+    cursor: After | None = None,
+) -> list[int]:
+    """The ids of :func:`_ordered`'s rows, in order."""
     desc = sort.startswith("-")
     key = sort.lstrip("-")
     base = select(CaseFacts.case_id).where(*where)
@@ -419,7 +438,7 @@ def _ordered(
             base = base.where(
                 CaseFacts.case_id < cursor.case_id if desc else CaseFacts.case_id > cursor.case_id
             )
-        return _by_ids(s, list(s.scalars(base.order_by(order).offset(offset).limit(limit))))
+        return list(s.scalars(base.order_by(order).offset(offset).limit(limit)))
     col = _SORT_COLUMN[key]
     by = (col.desc(), CaseFacts.case_id.desc()) if desc else (col, CaseFacts.case_id)
     out: list[int] = []
@@ -444,14 +463,25 @@ def _ordered(
         )
         empty = base.where(*undated).order_by(CaseFacts.case_id)
         out += list(s.scalars(empty.offset(max(0, offset - valued)).limit(rest)))
-    return _by_ids(s, out)
+    return out
 
 
-def _by_ids(s: Session, ids: list[int]) -> list[CaseFacts]:
-    """The rows of these cases, in this order."""
+#: A listed case: its facts, and its case row's version, creation time and TIN.
+Listed = tuple[CaseFacts, int, dt.datetime, str | None]
+
+
+def _by_ids(s: Session, ids: list[int]) -> list[Listed]:
+    """The rows of these cases, in this order, each with what its case row adds (read
+    together: one statement, one round trip, not two)."""
     if not ids:
         return []
-    by_id = {r.case_id: r for r in s.scalars(select(CaseFacts).where(CaseFacts.case_id.in_(ids)))}
+    found = s.execute(
+        select(CaseFacts, Case.version, Case.created_at, Taxpayer.tin)
+        .join(Case, Case.id == CaseFacts.case_id)
+        .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
+        .where(CaseFacts.case_id.in_(ids))
+    )
+    by_id: dict[int, Listed] = {r.case_id: (r, version, created, tin) for r, version, created, tin in found}
     return [by_id[cid] for cid in ids]
 
 
@@ -468,18 +498,10 @@ def _next_to_act(s: Session, ids: list[int], day: dt.date) -> dict[int, Deadline
     return out
 
 
-def _items(s: Session, rows: list[CaseFacts], day: dt.date) -> list[dict[str, Any]]:
-    ids = [r.case_id for r in rows]
+def _items(s: Session, rows: list[Listed], day: dt.date) -> list[dict[str, Any]]:
+    ids = [r.case_id for r, *_ in rows]
     if not ids:
         return []
-    cases = {
-        cid: (version, created, tin)
-        for cid, version, created, tin in s.execute(
-            select(Case.id, Case.version, Case.created_at, Taxpayer.tin)
-            .outerjoin(Taxpayer, Taxpayer.id == Case.taxpayer_id)
-            .where(Case.id.in_(ids))
-        )
-    }
     periods: dict[int, list[str]] = {}
     for cid, key in s.execute(
         select(CasePeriod.case_id, CasePeriod.period_key)
@@ -489,8 +511,7 @@ def _items(s: Session, rows: list[CaseFacts], day: dt.date) -> list[dict[str, An
         periods.setdefault(cid, []).append(key)
     nexts = _next_to_act(s, ids, day)
     items = []
-    for r in rows:
-        version, created, tin = cases[r.case_id]
+    for r, version, created, tin in rows:
         d = nexts.get(r.case_id)
         items.append(
             {
@@ -588,6 +609,38 @@ def counted_withdrawals(
     Filters, all in SQL: ``older_than``: waiting more than that many days; ``hearing``:
     ``cdp`` or ``equivalent``, it ends a hearing of that type; ``assigned_to``: assigned to
     that username (``""``: to nobody); ``q``: name words, a case id or a TIN's last four."""
+    (found,) = withdrawal_lists(
+        desk,
+        [(status, page)],
+        case_id=case_id,
+        per_page=per_page,
+        today=today,
+        older_than=older_than,
+        hearing=hearing,
+        assigned_to=assigned_to,
+        q=q,
+        count_cap=count_cap,
+    )
+    return found
+
+
+def withdrawal_lists(
+    desk: Desk,
+    lists: list[tuple[str, int]],
+    *,
+    case_id: int | None = None,
+    per_page: int | None = None,
+    today: dt.date | None = None,
+    older_than: int | None = None,
+    hearing: str | None = None,
+    assigned_to: str | None = None,
+    q: str | None = None,
+    count_cap: int | None = COUNT_CAP,
+) -> list[tuple[list[dict[str, Any]], Total]]:
+    """:func:`counted_withdrawals` for each (status, page) of ``lists``, filtered alike, read
+    in one session with the search planned once (the queue page shows the written and the
+    oral withdrawals: each list planning the search again read each word's index range
+    twice, and each a session of its own cost PostgreSQL three more round trips)."""
     F.fill_missing(desk)
     day = today or dt.date.today()
     where: list[ColumnElement[bool]] = []
@@ -636,41 +689,62 @@ def counted_withdrawals(
         .outerjoin(QueueAssignment, assignment)
         .order_by(*order)
     )
-    with desk._sessions() as s:
+    out = []
+    with desk._reads() as s:
         plan = narrowest(s, words, WithdrawalFact.case_id)
         # a search word that drives: the status is checked, not walked (``status || ''``
         # is no index term), or SQLite walks every pending withdrawal in date order,
         # probing the word's ids for each (12 ms at 32,000 pending, and growing)
-        is_status = (WithdrawalFact.status.concat("") if plan.driven else WithdrawalFact.status) == status
-        keys = keys.where(is_status, *where, *plan.where)
-        if per_page is None:
-            rows = s.execute(query.where(WithdrawalFact.id.in_(keys))).all()
-            total = Total(len(rows), True)
-        else:
-            offset = (page - 1) * per_page
-            total = capped_count(s, keys, count_limit(count_cap, offset, per_page))
-            ids = list(s.scalars(keys.order_by(*order).offset(offset).limit(per_page)))
-            rows = s.execute(query.where(WithdrawalFact.id.in_(ids or [-1]))).all() if ids else []
-    items = []
-    for w, name, by, at, clerk, since in rows:
-        item: dict[str, Any] = {
-            "case": w.case_id,
-            "event": w.event_key,
-            "received": w.received.isoformat(),
-            "request": w.request,
-            "taxpayer": name,
-            "recorded_by": by,
-            "recorded_at": at.isoformat(),
-            "periods": orjson.loads(w.periods),
-            "hearing": w.hearing,
-        }
-        if status == F.PENDING:
-            item |= {"kinds": orjson.loads(w.kinds), "parts": orjson.loads(w.parts), "partial": w.partial}
-        item |= {
-            "status": status,
-            "days_waiting": (day - w.received).days,
-            "assigned_to": clerk,
-            "assigned_at": None if since is None else since.isoformat(),
-        }
-        items.append(item)
-    return items, total
+        status_column = WithdrawalFact.status.concat("") if plan.driven else WithdrawalFact.status
+        for status, page in lists:
+            chosen = keys.where(status_column == status, *where, *plan.where)
+            if per_page is None:
+                rows = s.execute(query.where(WithdrawalFact.id.in_(chosen))).all()
+                total = Total(len(rows), True)
+            else:
+                offset = (page - 1) * per_page
+                limit = count_limit(count_cap, offset, per_page)
+                if plan.driven and limit is not None:
+                    # few matches (a search word drives): their ids in order, up to the
+                    # count's limit, are the count and the page in one statement
+                    found = list(s.scalars(chosen.order_by(*order).limit(limit + 1)))
+                    total = Total(len(found), True) if len(found) <= limit else Total(limit, False)
+                    ids = found[offset : offset + per_page]
+                else:
+                    total = capped_count(s, chosen, limit)
+                    ids = list(s.scalars(chosen.order_by(*order).offset(offset).limit(per_page)))
+                rows = s.execute(query.where(WithdrawalFact.id.in_(ids))).all() if ids else []
+            out.append(([_withdrawal_json(status, day, *row) for row in rows], total))
+    return out
+
+
+def _withdrawal_json(
+    status: str,
+    day: dt.date,
+    w: WithdrawalFact,
+    name: str | None,
+    by: str,
+    at: dt.datetime,
+    clerk: str | None,
+    since: dt.datetime | None,
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "case": w.case_id,
+        "event": w.event_key,
+        "received": w.received.isoformat(),
+        "request": w.request,
+        "taxpayer": name,
+        "recorded_by": by,
+        "recorded_at": at.isoformat(),
+        "periods": orjson.loads(w.periods),
+        "hearing": w.hearing,
+    }
+    if status == F.PENDING:
+        item |= {"kinds": orjson.loads(w.kinds), "parts": orjson.loads(w.parts), "partial": w.partial}
+    item |= {
+        "status": status,
+        "days_waiting": (day - w.received).days,
+        "assigned_to": clerk,
+        "assigned_at": None if since is None else since.isoformat(),
+    }
+    return item

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from cdpdesk.desk import facts
 from cdpdesk.desk.cases import CaseWork
 from cdpdesk.desk.models import QueueAssignment, WithdrawalFact
-from cdpdesk.desk.paging import COUNT_CAP, Total
+from cdpdesk.desk.paging import COUNT_CAP
 from cdpdesk.desk.record import DeskError, NotFoundError, check_id, utcnow
 
 
@@ -27,10 +27,11 @@ class QueueWork(CaseWork):
         """Written withdrawals not yet acknowledged (oldest first), and oral ones that wait
         for a written, signed withdrawal; of one case, or of all. Each says how many days it
         has waited (``days_waiting``, from its receipt to ``today``)."""
-        from cdpdesk.desk.listing import withdrawals
+        from cdpdesk.desk.listing import withdrawal_lists
 
-        pending, _ = withdrawals(self, facts.PENDING, case_id=case_id, today=today)
-        waiting, _ = withdrawals(self, facts.WAITING, case_id=case_id, today=today)
+        (pending, _), (waiting, _) = withdrawal_lists(
+            self, [(facts.PENDING, 1), (facts.WAITING, 1)], case_id=case_id, today=today, count_cap=None
+        )
         return {"pending": pending, "waiting_for_writing": waiting}
 
     def withdrawal_page(
@@ -51,26 +52,20 @@ class QueueWork(CaseWork):
         both filtered alike (desk/listing.py ``counted_withdrawals``). Totals are counted up
         to ``count_cap`` (``total_exact``, ``waiting_total_exact``: false past it; ``None``:
         exact), see desk/paging.py."""
-        from cdpdesk.desk.listing import counted_withdrawals
+        from cdpdesk.desk.listing import withdrawal_lists
 
         day = today or dt.date.today()
-
-        def one(status: str, n: int) -> tuple[list[dict[str, Any]], Total]:
-            return counted_withdrawals(
-                self,
-                status,
-                page=n,
-                per_page=per_page,
-                today=day,
-                older_than=older_than,
-                hearing=hearing,
-                assigned_to=assigned_to,
-                q=q,
-                count_cap=count_cap,
-            )
-
-        pending, total = one(facts.PENDING, page)
-        waiting, waiting_total = one(facts.WAITING, waiting_page)
+        (pending, total), (waiting, waiting_total) = withdrawal_lists(
+            self,
+            [(facts.PENDING, page), (facts.WAITING, waiting_page)],
+            per_page=per_page,
+            today=day,
+            older_than=older_than,
+            hearing=hearing,
+            assigned_to=assigned_to,
+            q=q,
+            count_cap=count_cap,
+        )
         return {
             "pending": pending,
             "total": total.n,
