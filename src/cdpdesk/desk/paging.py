@@ -49,6 +49,12 @@ class Total:
     n: int
     exact: bool
 
+    @classmethod
+    def read(cls, n: int, limit: int) -> Total:
+        """The total of ``n`` rows read when at most ``limit + 1`` were: exact up to
+        ``limit``, else "more than ``limit``"."""
+        return cls(min(n, limit), n <= limit)
+
     def has_next(self, offset: int, per_page: int) -> bool:
         return self.n > offset + per_page or (not self.exact and self.n >= offset + per_page)
 
@@ -88,8 +94,9 @@ def capped_count(s: Session, rows: Select[Any], limit: int | None) -> Total:
     most ``limit + 1`` of them."""
     if limit is None:
         return Total(int(s.scalar(select(func.count()).select_from(rows.subquery())) or 0), True)
-    n = int(s.scalar(select(func.count()).select_from(rows.limit(limit + 1).subquery())) or 0)
-    return Total(min(n, limit), n <= limit)
+    return Total.read(
+        int(s.scalar(select(func.count()).select_from(rows.limit(limit + 1).subquery())) or 0), limit
+    )
 
 
 def capped_counts(s: Session, queries: Sequence[Select[Any]], limit: int) -> list[Total]:
@@ -101,7 +108,7 @@ def capped_counts(s: Session, queries: Sequence[Select[Any]], limit: int) -> lis
         select(func.count()).select_from(q.limit(limit + 1).subquery()).scalar_subquery() for q in queries
     ]
     found = s.execute(select(*counts)).one()
-    return [Total(min(int(n or 0), limit), int(n or 0) <= limit) for n in found]
+    return [Total.read(int(n or 0), limit) for n in found]
 
 
 class Drives(ColumnElement[bool]):
