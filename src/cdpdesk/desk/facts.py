@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from cdpdesk.contract.analysis import CDP, EQUIVALENT, HELD_TYPES, LIEN_STATUTE
 from cdpdesk.contract.case import CaseFile, HearingWithdrawal
-from cdpdesk.desk.id_batch import in_batch
+from cdpdesk.desk.id_batch import IDS, in_batch
 from cdpdesk.desk.models import (
     AssessmentFact,
     Case,
@@ -47,6 +47,7 @@ from cdpdesk.desk.models import (
     WithdrawalFact,
 )
 from cdpdesk.desk.record import table_insert
+from cdpdesk.desk.row_batch import ROW_ID, update_rows
 from cdpdesk.engine.coming import ACT_BY, kind_of
 from cdpdesk.engine.holds import dated_text, holds_through
 from cdpdesk.letters.facts import withdrawal_scope
@@ -297,16 +298,20 @@ class Write:
     lasting_stored: bool = False
 
 
+_ACKNOWLEDGED = select(Letter.case_id, Letter.withdrawal_key).where(in_batch(Letter.case_id))
+
+
 def acknowledged_in(s: Session, case_ids: Sequence[int]) -> dict[int, set[str]]:
     """The withdrawals each case has a Letter 4383 for."""
     out: dict[int, set[str]] = {}
     for i in range(0, len(case_ids), _CHUNK):
-        rows = s.execute(
-            select(Letter.case_id, Letter.withdrawal_key).where(Letter.case_id.in_(case_ids[i : i + _CHUNK]))
-        )
-        for cid, key in rows:
+        for cid, key in s.execute(_ACKNOWLEDGED, {IDS: list(case_ids[i : i + _CHUNK])}):
             out.setdefault(cid, set()).add(key)
     return out
+
+
+def _table(model: Any) -> Table:
+    return cast("Table", model.__table__)
 
 
 #: the fact tables, in the order ``_rows`` gives their rows
@@ -409,6 +414,11 @@ def same_lasting_rows(stored: str | None, new: str) -> bool:
     return stored is not None and len(stored) == len(new) == 64 and stored[32:] == new[32:]
 
 
+#: each fact table's DELETE of a batch of cases, built once (desk/id_batch.py), the
+#: case_facts row's last
+_DELETES = tuple(delete(_table(m)).where(in_batch(_table(m).c.case_id)) for m in _TABLES[::-1])
+
+
 def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetime) -> None:
     """Replace the facts of these cases (inside the caller's transaction): one DELETE per
     table per 500 cases and one executemany per table. An item whose ``lasting_stored`` is
@@ -421,8 +431,8 @@ def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetim
     ids = [w.case_id for w in whole]
     for i in range(0, len(ids), _CHUNK):
         part = ids[i : i + _CHUNK]
-        for model in _TABLES[::-1]:  # the case_facts row last
-            s.execute(delete(model).where(model.case_id.in_(part)))
+        for stmt in _DELETES:
+            s.execute(stmt, {IDS: part})
     tables: list[list[dict[str, Any]]] = [[] for _ in _TABLES]
     for w in whole:
         row, children = _rows(w)
@@ -474,10 +484,6 @@ _FACT_COLUMNS = (
 )
 
 
-def _table(model: Any) -> Table:
-    return cast("Table", model.__table__)
-
-
 def _write_in_place(
     s: Session, items: Sequence[Write], key: str, now: dt.datetime, inserts: list[list[dict[str, Any]]]
 ) -> None:
@@ -497,19 +503,10 @@ def _write_in_place(
     stored: dict[int, Any] = {}
     children: list[dict[int, list[Any]]] = [{} for _ in _IN_PLACE]
     for i in range(0, len(ids), _CHUNK):
-        part = ids[i : i + _CHUNK]
-        q = select(facts_t.c.case_id, *(facts_t.c[c] for c in _FACT_COLUMNS)).where(
-            facts_t.c.case_id.in_(part)
-        )
-        stored.update((r[0], r[1:]) for r in s.execute(q))
-        for (model, _n, columns), found in zip(_IN_PLACE, children, strict=True):
-            t = _table(model)
-            q = (
-                select(t.c.id, t.c.case_id, *(t.c[c] for c in columns))
-                .where(t.c.case_id.in_(part))
-                .order_by(t.c.case_id, t.c.id)
-            )
-            for r in s.execute(q):
+        part = {IDS: ids[i : i + _CHUNK]}
+        stored.update((r[0], r[1:]) for r in s.execute(_STORED_FACTS, part))
+        for q, found in zip(_STORED_CHILDREN, children, strict=True):
+            for r in s.execute(q, part):
                 found.setdefault(r[1], []).append(r)
     updates: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
     replaced: list[list[int]] = [[] for _ in _IN_PLACE]
@@ -518,15 +515,15 @@ def _write_in_place(
         row |= _stamp(w, key, now)
         old = stored.get(w.case_id)
         if old is None:  # no row (taken away since the digest was read): written anew
-            for model in _TABLES[1:]:
-                s.execute(delete(model).where(model.case_id == w.case_id))
+            for stmt in _DELETES[:-1]:
+                s.execute(stmt, {IDS: [w.case_id]})
             inserts[0].append(row)
             for into, more in zip(inserts[1:], rows, strict=True):
                 into += more
             continue
         diff = tuple(c for c, was in zip(_FACT_COLUMNS, old, strict=True) if row[c] != was)
         updates.setdefault((facts_t, (*diff, "refreshed_at")), []).append(
-            {"row_id": w.case_id} | {c: row[c] for c in diff} | {"refreshed_at": now}
+            {ROW_ID: w.case_id} | {c: row[c] for c in diff} | {"refreshed_at": now}
         )
         for (model, n, columns), found, gone in zip(_IN_PLACE, children, replaced, strict=True):
             new, was_rows = rows[n], found.get(w.case_id, [])
@@ -539,16 +536,28 @@ def _write_in_place(
                 changed = tuple(c for c, v in zip(columns, was[2:], strict=True) if now_row[c] != v)
                 if changed:
                     updates.setdefault((t, changed), []).append(
-                        {"row_id": was[0]} | {c: now_row[c] for c in changed}
+                        {ROW_ID: was[0]} | {c: now_row[c] for c in changed}
                     )
-    for (model, _n, _columns), gone in zip(_IN_PLACE, replaced, strict=True):
+    for stmt, gone in zip(_CHILD_DELETES, replaced, strict=True):
         for i in range(0, len(gone), _CHUNK):
-            s.execute(delete(_table(model)).where(_table(model).c.case_id.in_(gone[i : i + _CHUNK])))
+            s.execute(stmt, {IDS: gone[i : i + _CHUNK]})
     for (t, _changed), params in updates.items():
-        by = t.c.case_id if t is facts_t else t.c.id
-        # a Core UPDATE run with a list of rows: one executemany; it sets the columns each
-        # row's keys name (the same for every row of the list)
-        s.execute(update(t).where(by == bindparam("row_id")), params)
+        # the columns each row's keys name (the same for every row of the list): on
+        # PostgreSQL one statement per 1,000 rows (desk/row_batch.py)
+        update_rows(s, t, "case_id" if t is facts_t else "id", params)
+
+
+#: ``_write_in_place``'s reads of a batch's stored rows, built once (desk/id_batch.py)
+_STORED_FACTS = select(_table(CaseFacts).c.case_id, *(_table(CaseFacts).c[c] for c in _FACT_COLUMNS)).where(
+    in_batch(_table(CaseFacts).c.case_id)
+)
+_STORED_CHILDREN = tuple(
+    select(_table(m).c.id, _table(m).c.case_id, *(_table(m).c[c] for c in columns))
+    .where(in_batch(_table(m).c.case_id))
+    .order_by(_table(m).c.case_id, _table(m).c.id)
+    for m, _n, columns in _IN_PLACE
+)
+_CHILD_DELETES = tuple(delete(_table(m)).where(in_batch(_table(m).c.case_id)) for m, _n, _c in _IN_PLACE)
 
 
 class StoredFacts(NamedTuple):
@@ -583,7 +592,7 @@ def stored_digests(s: Session, case_ids: Sequence[int]) -> dict[int, StoredFacts
     one query per 500 cases (``move_day`` takes it from here, not from a query of its own)."""
     out: dict[int, StoredFacts] = {}
     for i in range(0, len(case_ids), _CHUNK):
-        rows = s.execute(_STORED, {"ids": list(case_ids[i : i + _CHUNK])})
+        rows = s.execute(_STORED, {IDS: list(case_ids[i : i + _CHUNK])})
         for cid, version, digest, holds, read_off in rows:
             out[cid] = StoredFacts(version, digest, holds, read_off)
     return out
@@ -614,18 +623,14 @@ def move_day(
         if was is not None and was.holds_through == holds and was.analysis_digest == read_off:
             by_day.setdefault(day, []).append(cid)
         else:
-            moved.append({"row_id": cid, "as_of": day, "holds_through": holds, "analysis_digest": read_off})
+            moved.append(
+                {ROW_ID: cid, "as_of": day, "holds_through": holds, "analysis_digest": read_off}
+                | {"analysis_key": key, "refreshed_at": now}
+            )
     for day, ids in sorted(by_day.items()):
         for i in range(0, len(ids), _CHUNK):
             s.execute(_MOVE_DAY, {"ids": ids[i : i + _CHUNK], "new_day": day, "new_key": key, "new_now": now})
-    if moved:
-        stmt = (
-            update(_FACTS_TABLE)
-            .where(_FACTS_TABLE.c.case_id == bindparam("row_id"))
-            .values(analysis_key=key, refreshed_at=now)
-        )
-        for i in range(0, len(moved), _CHUNK):
-            s.execute(stmt, moved[i : i + _CHUNK])
+    update_rows(s, _FACTS_TABLE, "case_id", moved)
 
 
 _CASES_TABLE = _table(Case)
