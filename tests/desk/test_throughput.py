@@ -193,7 +193,12 @@ def _busy_desk(desk: Desk) -> tuple[list[int], dict[str, Any]]:
     return ids, pending[0]
 
 
-def test_the_pooled_refresh_writes_what_per_case_analysis_writes(db_url: str, pool: Any) -> None:
+# on one worker the refreshing process reads the batches and the worker only analyses them;
+# on more, each worker reads its own (desk/refresh.py, refresh_pooled)
+@pytest.mark.parametrize("workers", [1, 2], ids=["read-here", "read-in-workers"])
+def test_the_pooled_refresh_writes_what_per_case_analysis_writes(
+    db_url: str, pool: Any, workers: int
+) -> None:
     day = dt.date(2031, 3, 3)
     with Desk.open(db_url) as desk:
         ids, acked = _busy_desk(desk)
@@ -214,7 +219,7 @@ def test_the_pooled_refresh_writes_what_per_case_analysis_writes(db_url: str, po
             want["as_of"] = max(day, dt.date.fromisoformat(want.get("as_of", "0001-01-01"))).isoformat()
             current = {k: e.entry.id for k, e in one.active.items()}
             assert (version, json.loads(line), entries) == (one.version, want, current)
-        stats = refresh(desk, day, _no_file_runner, workers=2, pool=pool)
+        stats = refresh(desk, day, _no_file_runner, workers=workers, pool=pool)
         assert (stats.cases, stats.todo, stats.written, stats.changed, stats.errors) == (
             len(ids),
             len(ids),
@@ -565,11 +570,13 @@ def test_the_workers_open_the_url_they_are_given(db_url: str) -> None:
 
     from cdpdesk.desk.db import without_password
 
-    seen: list[str] = []
+    seen: list[Any] = []
+    tasks: list[str] = []
 
     class Recording(ThreadPoolExecutor):
         def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
             seen.append(args[0])
+            tasks.append(fn.__name__)
             return super().submit(fn, *args, **kwargs)
 
     with Desk.open(db_url) as desk, Recording(1) as pool:
@@ -579,8 +586,17 @@ def test_the_workers_open_the_url_they_are_given(db_url: str) -> None:
         )
         assert stats.written == len(ids) and seen and set(seen) == {without_password(db_url)}
         seen.clear()
-        refresh(desk, dt.date(2031, 3, 4), _no_file_runner, pool=pool)
+        refresh(desk, dt.date(2031, 3, 4), _no_file_runner, pool=pool, workers=2)
         assert seen and set(seen) == {desk.settings.database_url}
+        assert set(tasks) == {"read_and_derive"}
+        # one local worker: this process reads, the worker is given the cases, not a URL
+        seen.clear()
+        tasks.clear()
+        with desk._tx() as s:
+            s.execute(update(CaseFacts).values(holds_through=None))
+        again = refresh(desk, dt.date(2031, 3, 5), _no_file_runner, pool=pool, workers=1)
+        assert again.todo == len(ids) and set(tasks) == {"derive_batch"}
+        assert sorted(case[0] for batch in seen for case in batch) == sorted(ids)
 
 
 def test_a_url_without_its_password() -> None:

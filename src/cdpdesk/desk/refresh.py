@@ -591,10 +591,20 @@ def refresh_pooled(
             while len(writes) > 1 or (writes and writes[0].done()):
                 writes.popleft().result()  # a failed write-back stops the refresh here
 
+    # one worker on a local pool: this process, which otherwise waits for it nearly all the
+    # run, reads the batches and the worker only analyses (docs/decisions.md, issue 11,
+    # session 11); more workers read their own, so the reading grows with them
+    reads_here = workers == 1 and worker_url is None
     try:
         url = worker_url or desk.settings.database_url
         for i in range(0, len(todo), POOL_BATCH):
-            ahead.append(pool.submit(read_and_derive, url, todo[i : i + POOL_BATCH], day))
+            ids = todo[i : i + POOL_BATCH]
+            if reads_here:
+                with desk._reads() as rs:
+                    batch = read_batch(rs, ids, day)
+                ahead.append(pool.submit(derive_batch, batch))
+            else:
+                ahead.append(pool.submit(read_and_derive, url, ids, day))
             if len(ahead) > 2 * workers + 1:
                 take()
         while ahead:
