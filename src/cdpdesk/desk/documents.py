@@ -10,10 +10,12 @@ Letter 4383, a change of the preferred language); a row of another version than 
 is never read (``refresh.read_batch`` builds that case's document as before, and the refresh
 stores it).
 
-:func:`build` is the one builder of a case's document: the refresh's workers, the export
-through a file (``refresh.export_all``) and a single case's read (``record.load_stored``)
-all take theirs from it, without ``as_of``; each puts in its day (:func:`with_day`,
-:func:`as_exported`; ``load_stored``: the case's own).
+:func:`build` is the one builder of a case's document: the refresh's workers and the export
+through a file (``refresh.export_all``) take theirs from it, without ``as_of``; each puts in
+its day (:func:`with_day`, :func:`as_exported`). A single case's read (``record.load_stored``)
+takes its values from :func:`case_data`, which puts the same shape together (``_document``,
+``_periods``) with the case's own ``as_of`` and the events of the log that read has in hand:
+its events read once, and no JSON written only to be read back.
 """
 
 from __future__ import annotations
