@@ -10,15 +10,17 @@ Letter 4383, a change of the preferred language); a row of another version than 
 is never read (``refresh.read_batch`` builds that case's document as before, and the refresh
 stores it).
 
-:func:`build` is the one builder of a case's document: the refresh's workers, the export
-through a file (``refresh.export_all``) and a single case's read (``record.load_stored``)
-all take theirs from it, without ``as_of``; each puts in its day (:func:`with_day`,
-:func:`as_exported`; ``load_stored``: the case's own).
+:func:`build` is the one builder of a case's document: the refresh's workers and the export
+through a file (``refresh.export_all``) take theirs from it, without ``as_of``; each puts in
+its day (:func:`with_day`, :func:`as_exported`). A single case's read (``record.load_stored``)
+takes its values from :func:`case_data`, which puts the same shape together (``_document``,
+``_periods``) with the case's own ``as_of`` and the events of the log that read has in hand:
+its events read once, and no JSON written only to be read back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -84,7 +86,48 @@ def build(s: Session | Connection, ids: Sequence[int]) -> dict[int, Built]:
     (``orjson.Fragment``), parsed once, by ``load_case``."""
     conn = s.connection() if isinstance(s, Session) else s
     params = {"ids": list(ids)}
-    # periods and their assessments in one query, in their positions
+    periods = _periods(conn, params)
+    # the current entry of each event, in first-recorded order (record.active_events)
+    active: dict[int, dict[str, tuple[int, str | None]]] = {}
+    for cid, eid, key, kind, payload in conn.execute(_EVENTS, params).all():
+        events = active.setdefault(cid, {})
+        if kind == "retraction":
+            events.pop(key, None)
+        else:
+            events[key] = (eid, payload)
+    out: dict[int, Built] = {}
+    for cid, version, *case in conn.execute(_CASES, params).all():
+        case_events = active.get(cid, {})
+        doc = _document(
+            case,
+            periods.get(cid, []),
+            [orjson.Fragment(payload or "{}") for _eid, payload in case_events.values()],
+            orjson.Fragment,
+        )
+        out[cid] = (version, orjson.dumps(doc), {key: eid for key, (eid, _p) in case_events.items()})
+    return out
+
+
+def case_data(
+    s: Session, case_id: int, as_of: str | None, events: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """One case's document as values (``record.load_stored``), None when the case is gone:
+    what :func:`build` gives, parsed, with ``as_of`` (an ISO day, or None for none) second
+    and these events, the current entries of the log the caller has read (so that the
+    document and the caller's log agree, and the events are read once). Two queries
+    (periods, the case with its taxpayer); the stored JSON texts are parsed once, nothing
+    is serialised (docs/decisions.md, issue 11, session 11)."""
+    conn = s.connection()
+    params = {"ids": [case_id]}
+    row = conn.execute(_CASES, params).first()
+    if row is None:
+        return None
+    periods = _periods(conn, params)
+    return _document(tuple(row[2:]), periods.get(case_id, []), events, orjson.loads, as_of)
+
+
+def _periods(conn: Connection, params: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    """Each case's periods, with their assessments, in their positions (one query)."""
     periods: dict[int, list[dict[str, Any]]] = {}
     last_pid = None
     assessments: list[dict[str, Any]] = []
@@ -102,32 +145,37 @@ def build(s: Session | Connection, ids: Sequence[int]) -> dict[int, Built]:
         if irs_csed is not None:
             item["irs_csed"] = irs_csed.isoformat()
         assessments.append(item)
-    # the current entry of each event, in first-recorded order (record.active_events)
-    active: dict[int, dict[str, tuple[int, str | None]]] = {}
-    for cid, eid, key, kind, payload in conn.execute(_EVENTS, params).all():
-        events = active.setdefault(cid, {})
-        if kind == "retraction":
-            events.pop(key, None)
-        else:
-            events[key] = (eid, payload)
-    out: dict[int, Built] = {}
-    for cid, version, policies_text, language, name, tin, address in conn.execute(_CASES, params).all():
-        doc: dict[str, Any] = {"format": CASE_FORMAT}
-        if policies_text is not None:
-            doc["policies"] = orjson.Fragment(policies_text)
-        if name is not None:
-            taxpayer: dict[str, Any] = {"name": name}
-            if tin is not None:
-                taxpayer["tin"] = tin
-            taxpayer["address"] = orjson.Fragment(address)
-            if language is not None:
-                taxpayer["language"] = language
-            doc["taxpayer"] = taxpayer
-        doc["periods"] = periods.get(cid, [])
-        case_events = active.get(cid, {})
-        doc["events"] = [orjson.Fragment(payload or "{}") for _eid, payload in case_events.values()]
-        out[cid] = (version, orjson.dumps(doc), {key: eid for key, (eid, _p) in case_events.items()})
-    return out
+    return periods
+
+
+def _document(
+    case: Sequence[Any],
+    periods: list[dict[str, Any]],
+    events: list[Any],
+    stored_json: Callable[[str], Any],
+    as_of: str | None = None,
+) -> dict[str, Any]:
+    """The document's keys in their order, from a ``_CASES`` row past its id and version
+    (policies, language, the taxpayer's name, TIN and address): the one shape of a case's
+    document. ``stored_json`` takes in a stored JSON text (``orjson.Fragment``, to write it
+    as it is; ``orjson.loads``, for its value)."""
+    policies_text, language, name, tin, address = case
+    doc: dict[str, Any] = {"format": CASE_FORMAT}
+    if as_of is not None:
+        doc["as_of"] = as_of
+    if policies_text is not None:
+        doc["policies"] = stored_json(policies_text)
+    if name is not None:
+        taxpayer: dict[str, Any] = {"name": name}
+        if tin is not None:
+            taxpayer["tin"] = tin
+        taxpayer["address"] = stored_json(address)
+        if language is not None:
+            taxpayer["language"] = language
+        doc["taxpayer"] = taxpayer
+    doc["periods"] = periods
+    doc["events"] = events
+    return doc
 
 
 def store(s: Session, ids: Sequence[int]) -> None:

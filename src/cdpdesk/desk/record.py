@@ -135,25 +135,21 @@ def active_events(log: list[CaseEvent]) -> dict[str, LogEntry]:
 
 
 def load_stored(session: Session, case_id: int) -> StoredCase:
-    """The case, its document (``documents.build``, the one builder of a case's document,
-    with the case's own ``as_of`` second, where it always stood) and its event log. The
-    document's events are the current entries of the log read here, so that ``data`` and
-    ``active`` agree whatever was committed between the reads."""
+    """The case, its document (``documents.case_data``: the shape of ``documents.build``,
+    the one builder of a case's document, with the case's own ``as_of`` second, where it
+    always stood) and its event log. The document's events are the current entries of the
+    log read here, the case's one read of its events, so that ``data`` and ``active`` agree
+    whatever was committed between the reads."""
     from cdpdesk.desk import documents  # (it builds on this module)
 
     row = get_case(session, case_id)
     log = event_log(session, case_id)
     active = active_events(log)
-    session.flush()  # build reads through the connection: rows added in this session first
-    built = documents.build(session, [case_id])
-    if case_id not in built:  # removed since get_case (PostgreSQL, another transaction)
+    session.flush()  # case_data reads through the connection: rows added in this session first
+    as_of = None if row.as_of is None else row.as_of.isoformat()
+    data = documents.case_data(session, case_id, as_of, [e.payload for e in active.values()])
+    if data is None:  # removed since get_case (PostgreSQL, another transaction)
         raise NotFoundError(f"no case {case_id} in this database")
-    doc: dict[str, Any] = orjson.loads(built[case_id][1])
-    data: dict[str, Any] = {"format": doc.pop("format")}
-    if row.as_of is not None:
-        data["as_of"] = row.as_of.isoformat()
-    data |= doc
-    data["events"] = [e.payload for e in active.values()]
     return StoredCase(row, data, active, log)
 
 
