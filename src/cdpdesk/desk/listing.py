@@ -717,6 +717,19 @@ def withdrawal_lists(
     return out
 
 
+def pending_total(desk: Desk, *, count_cap: int | None = COUNT_CAP) -> Total:
+    """How many written withdrawals wait for Letter 4383, whatever a page's filters (what
+    the filtered queue page says it is out of), counted up to ``count_cap`` as a page's
+    total is: one count, where a page of the whole queue read both lists and their rows."""
+    F.fill_missing(desk)
+    with desk._reads() as s:
+        return capped_count(
+            s,
+            select(WithdrawalFact.id).where(WithdrawalFact.status == F.PENDING),
+            count_limit(count_cap, 0, 1),
+        )
+
+
 def _withdrawal_json(
     status: str,
     day: dt.date,
