@@ -5,14 +5,17 @@ lock. A session that writes keeps its transaction, its write lock and psycopg's 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from argon2 import PasswordHasher
@@ -265,3 +268,40 @@ def test_the_deadlines_stream_holds_no_connection_between_batches(db_url: str) -
             first = [next(rows) for _ in range(5)]
             assert desk.engine.pool.checkedout() == 0  # a reader may be slow to take the next
             assert first + list(rows) == every
+
+
+def test_two_requests_at_once_read_in_a_session_each(
+    staff: tuple[Desk, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each request's reading block is its own (a context variable, not the desk's): two
+    requests held at the same point, each after its first read, do not share a session."""
+    desk, client = staff
+    _page(desk, client, "/cases")  # warm: the facts filled once
+    accounts = client.app.state.accounts  # type: ignore[attr-defined]
+    looked_up = accounts.session_account
+    both = threading.Barrier(2, timeout=30)
+    sessions: list[int] = []
+
+    def held(token: str) -> Any:
+        found = looked_up(token)
+        with desk._reads() as s:
+            sessions.append(id(s))
+        both.wait()  # the other request has read too, and still holds its session
+        return found
+
+    monkeypatch.setattr(accounts, "session_account", held)
+
+    async def at_once() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=client.app)
+        cookies = dict(client.cookies.items())
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", cookies=cookies
+        ) as ac:
+            return list(await asyncio.gather(ac.get("/cases"), ac.get("/queue", params={"hearing": "cdp"})))
+
+    with _counting(desk) as got:
+        pages = asyncio.run(at_once())
+    assert [r.status_code for r in pages] == [200, 200]
+    assert len(set(sessions)) == 2
+    assert (got.reads, got.checkouts) == (2, 2)
+    assert desk.engine.pool.checkedout() == 0
