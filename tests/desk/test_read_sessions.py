@@ -305,3 +305,15 @@ def test_two_requests_at_once_read_in_a_session_each(
     assert len(set(sessions)) == 2
     assert (got.reads, got.checkouts) == (2, 2)
     assert desk.engine.pool.checkedout() == 0
+
+
+def test_counts_each_to_its_own_limit_in_one_statement(db_url: str) -> None:
+    """paging.capped_counts with a limit each (the queue's two lists, each at its page)."""
+    with Desk.open(db_url) as desk:
+        for case in synth_cases(6):
+            desk.import_case(orjson.dumps(case), allow_duplicate=True)
+        cases = select(Case.id)
+        with desk._reads() as s, _counting(desk) as got:
+            totals = paging.capped_counts(s, [cases, cases, cases.where(Case.id < 0)], [2, None, 2])
+        assert totals == [paging.Total(2, False), paging.Total(6, True), paging.Total(0, True)]
+        assert got.statements == 1 + (desk.engine.dialect.name == "sqlite")  # (and SQLite's BEGIN)
