@@ -5,7 +5,9 @@ trips to the server; and the page's median time (issue 11, session 11).
     python bench/page_trips.py URL [URL ...]    # desks built already (`bulk synth`, `case import`)
 
 Each page is asked for once to warm up (the facts filled, the statement cache), then once
-with the counters on, then ``BENCH_TRIPS_REPS`` (30) times for its median and p95, through
+with the counters on, then ``BENCH_TRIPS_REPS`` (30) times for its median and p95 and the
+CPU time per request of this process (all threads: the app) and, on PostgreSQL, of the
+server's processes (``/proc``: on a busy machine they move less than wall time), through
 FastAPI's TestClient signed in as an Appeals user with a session cookie (as bench/desk_bench.py
 does: the server's work without the network). Round trips on PostgreSQL: one pre-ping per
 checkout (``pool_pre_ping``), each statement, and a ``BEGIN`` and its end for a session that
@@ -25,17 +27,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-#: (name, path, params): the staff pages of issue 11's session 11.
+#: (name, path, params): the staff pages of issue 11's session 11 (case 1: the desk's first).
 PAGES: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("case list (HTML)", "/cases", {}),
     ("case list (HTML), filter", "/cases", {"stage": "in_appeals"}),
     ("case list (HTML), search", "/cases", {"q": "taxpayer 12", "sort": "taxpayer"}),
     ("queue page (HTML)", "/queue", {}),
     ("queue page (HTML), filter", "/queue", {"hearing": "equivalent"}),
+    ("queue page (HTML), search", "/queue", {"q": "taxpayer 12"}),
     ("GET /api/cases", "/api/cases", {}),
     ("GET /api/cases, search", "/api/cases", {"q": "taxpayer 12"}),
     ("GET /api/withdrawals", "/api/withdrawals", {}),
     ("GET /api/withdrawals, filter", "/api/withdrawals", {"hearing": "cdp"}),
+    ("deadlines page (HTML)", "/deadlines", {"within": 365}),
+    ("case page (HTML)", "/cases/1", {}),
 )
 
 
@@ -90,6 +95,44 @@ class Counter:
         return got
 
 
+def _ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a backend that ended
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+
+def _server_pids(desk: Any) -> Any:
+    """A function giving the PostgreSQL server's processes (the postmaster's children, a
+    server on this machine), or None."""
+    if desk.engine.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import text
+
+    with desk.engine.connect() as conn:
+        backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    try:
+        parent = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+    def children() -> list[int]:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(stat.parent.name))
+            except (OSError, ValueError):
+                continue
+        return found
+
+    return children
+
+
 def _client(url: str) -> tuple[Any, Any]:
     from fastapi.testclient import TestClient
 
@@ -114,6 +157,7 @@ def main() -> None:
     for url in sys.argv[1:]:
         client, desk = _client(url)
         counter = Counter(desk.engine)
+        server = _server_pids(desk)
         print(f"== {desk.engine.dialect.name} ({url.rsplit('@', 1)[-1]}), load {os.getloadavg()[0]:.1f}")
         try:
             for name, path, params in PAGES:
@@ -125,15 +169,20 @@ def main() -> None:
                 call()
                 got = counter.count(call)
                 times = []
+                pids = server() if server else []
+                cpu, ticks = time.process_time(), _ticks(pids)
                 for _ in range(reps):
                     t = time.perf_counter()
                     call()
                     times.append((time.perf_counter() - t) * 1000)
+                app_ms = (time.process_time() - cpu) * 1000 / reps
+                server_ms = (_ticks(pids) - ticks) * 1000 / os.sysconf("SC_CLK_TCK") / reps
                 times.sort()
                 p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
                 cells = "  ".join(f"{k} {v:2d}" for k, v in got.items())
                 print(
-                    f"{name:30s} {cells}  median {statistics.median(times):6.1f} ms  p95 {p95:6.1f}",
+                    f"{name:30s} {cells}  median {statistics.median(times):6.1f} ms  p95 {p95:6.1f}"
+                    f"  cpu app {app_ms:5.1f}" + (f" server {server_ms:4.1f}" if server else ""),
                     flush=True,
                 )
         finally:
