@@ -1,7 +1,10 @@
 """The sessions that only read (db.read_session_factory, issue 11 session 9), on SQLite and
 PostgreSQL: on PostgreSQL a read holds no transaction (no BEGIN and ROLLBACK round trips)
 and prepares no statement (each planned for its own values); on SQLite it takes no write
-lock. A session that writes keeps its transaction, its write lock and psycopg's default."""
+lock. A session that writes keeps its transaction, its write lock and psycopg's default.
+
+And one read session per web request (Desk.reading, issue 11 session 11): what each staff
+page costs (read sessions, checkouts, statements), and the block's rules."""
 
 from __future__ import annotations
 
