@@ -201,7 +201,8 @@ def read_session_factory(engine: Engine) -> sessionmaker[Session]:
     two round trips to the server, around every read (issue 11, session 9: a list page was
     13 round trips, now 8). On SQLite they start with a plain ``BEGIN``: a snapshot under
     WAL that waits for no writer, where ``BEGIN IMMEDIATE`` queued a page behind the
-    nightly refresh's write lock."""
+    nightly refresh's write lock. A web request's reads share one of them
+    (``DeskBase.reading``, issue 11, session 11)."""
     if engine.dialect.name == "postgresql":
         reads = engine.execution_options(isolation_level="AUTOCOMMIT", **{READS: True})
     else:

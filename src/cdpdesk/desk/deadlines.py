@@ -229,7 +229,9 @@ def iter_deadlines(
     count from it), and at most ``limit`` of them. Read ``batch`` rows at a time, each batch
     one indexed query that starts after the last row of the one before (date, case,
     position): memory and the time to the first row do not grow with the desk. A case
-    changed between two batches is read as each batch finds it."""
+    changed between two batches is read as each batch finds it; each batch is read in a
+    read session of its own (in a web request's ``Desk.reading``, the first in the
+    request's)."""
     day = as_of or dt.date.today()
     where = _where(visible, kinds, within_days, day)
     F.fill_missing(desk)
@@ -244,6 +246,8 @@ def iter_deadlines(
         )
         with desk._reads() as s:
             rows = _rows(s, [*where, *more], day, 0, n)
+        # a stream (the CSV) may wait on its reader here: no connection held meanwhile
+        desk._let_go_reads()
         yield from rows
         if len(rows) < n:
             return

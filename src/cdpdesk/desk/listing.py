@@ -31,7 +31,16 @@ from cdpdesk.desk.models import (
     Taxpayer,
     WithdrawalFact,
 )
-from cdpdesk.desk.paging import COUNT_CAP, Narrowing, Paged, Total, capped_count, count_limit, narrowest
+from cdpdesk.desk.paging import (
+    COUNT_CAP,
+    Narrowing,
+    Paged,
+    Total,
+    capped_count,
+    capped_counts,
+    count_limit,
+    narrowest,
+)
 from cdpdesk.desk.record import ID_MAX, DeskError
 from cdpdesk.engine.coming import ACT_BY
 from cdpdesk.engine.roadmap import STAGE_BY_ID
@@ -695,26 +704,52 @@ def withdrawal_lists(
         # is no index term), or SQLite walks every pending withdrawal in date order,
         # probing the word's ids for each (12 ms at 32,000 pending, and growing)
         status_column = WithdrawalFact.status.concat("") if plan.driven else WithdrawalFact.status
-        for status, page in lists:
-            chosen = keys.where(status_column == status, *where, *plan.where)
+        chosen = [keys.where(status_column == status, *where, *plan.where) for status, _ in lists]
+        offsets = [(page - 1) * (per_page or 0) for _, page in lists]
+        limits = [None if per_page is None else count_limit(count_cap, off, per_page) for off in offsets]
+        # the lists' counts in one statement (one round trip, not one each), unless a
+        # driving search word counts as it reads (below)
+        counts_first = per_page is not None and not (plan.driven and count_cap is not None)
+        totals = capped_counts(s, chosen, limits) if counts_first else []
+        for i, (status, _) in enumerate(lists):
+            offset, limit = offsets[i], limits[i]
             if per_page is None:
-                rows = s.execute(query.where(WithdrawalFact.id.in_(chosen))).all()
+                rows = s.execute(query.where(WithdrawalFact.id.in_(chosen[i]))).all()
                 total = Total(len(rows), True)
             else:
-                offset = (page - 1) * per_page
-                limit = count_limit(count_cap, offset, per_page)
-                if plan.driven and limit is not None:
+                if counts_first:
+                    total = totals[i]
+                    # counted exactly to the page's start or short of it: an empty page
+                    # (the oral list often is), not walked
+                    empty = total.exact and total.n <= offset
+                    ids = (
+                        []
+                        if empty
+                        else list(s.scalars(chosen[i].order_by(*order).offset(offset).limit(per_page)))
+                    )
+                else:
                     # few matches (a search word drives): their ids in order, up to the
                     # count's limit, are the count and the page in one statement
-                    found = list(s.scalars(chosen.order_by(*order).limit(limit + 1)))
+                    assert limit is not None
+                    found = list(s.scalars(chosen[i].order_by(*order).limit(limit + 1)))
                     total = Total.read(len(found), limit)
                     ids = found[offset : offset + per_page]
-                else:
-                    total = capped_count(s, chosen, limit)
-                    ids = list(s.scalars(chosen.order_by(*order).offset(offset).limit(per_page)))
                 rows = s.execute(query.where(WithdrawalFact.id.in_(ids))).all() if ids else []
             out.append(([_withdrawal_json(status, day, *row) for row in rows], total))
     return out
+
+
+def pending_total(desk: Desk, *, count_cap: int | None = COUNT_CAP) -> Total:
+    """How many written withdrawals wait for Letter 4383, whatever a page's filters (what
+    the filtered queue page says it is out of), counted up to ``count_cap`` as a page's
+    total is: one count, where a page of the whole queue read both lists and their rows."""
+    F.fill_missing(desk)
+    with desk._reads() as s:
+        return capped_count(
+            s,
+            select(WithdrawalFact.id).where(WithdrawalFact.status == F.PENDING),
+            count_limit(count_cap, 0, 1),
+        )
 
 
 def _withdrawal_json(

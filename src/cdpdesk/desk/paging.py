@@ -99,16 +99,24 @@ def capped_count(s: Session, rows: Select[Any], limit: int | None) -> Total:
     )
 
 
-def capped_counts(s: Session, queries: Sequence[Select[Any]], limit: int) -> list[Total]:
+def capped_counts(
+    s: Session, queries: Sequence[Select[Any]], limit: int | None | Sequence[int | None]
+) -> list[Total]:
     """:func:`capped_count` of each query, all in one statement (one round trip to the
-    server, not one each: a search of three words is planned with one)."""
-    if len(queries) == 1:
-        return [capped_count(s, queries[0], limit)]
+    server, not one each: a search of three words is planned with one). ``limit``: one for
+    every query, or one each (the queue's lists, each at its own page)."""
+    limits = list(limit) if isinstance(limit, Sequence) else [limit] * len(queries)
+    if len(queries) <= 1:
+        return [capped_count(s, q, n) for q, n in zip(queries, limits, strict=True)]
     counts = [
-        select(func.count()).select_from(q.limit(limit + 1).subquery()).scalar_subquery() for q in queries
+        select(func.count()).select_from((q if n is None else q.limit(n + 1)).subquery()).scalar_subquery()
+        for q, n in zip(queries, limits, strict=True)
     ]
     found = s.execute(select(*counts)).one()
-    return [Total.read(int(n or 0), limit) for n in found]
+    return [
+        Total(int(c or 0), True) if n is None else Total.read(int(c or 0), n)
+        for c, n in zip(found, limits, strict=True)
+    ]
 
 
 class Drives(ColumnElement[bool]):

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from cdpdesk.desk import facts
 from cdpdesk.desk.cases import CaseWork
 from cdpdesk.desk.models import QueueAssignment, WithdrawalFact
-from cdpdesk.desk.paging import COUNT_CAP
+from cdpdesk.desk.paging import COUNT_CAP, Total
 from cdpdesk.desk.record import DeskError, NotFoundError, check_id, utcnow
 
 
@@ -81,6 +81,13 @@ class QueueWork(CaseWork):
             "waiting_page": waiting_page,
             "as_of": day.isoformat(),
         }
+
+    def pending_total(self, *, count_cap: int | None = COUNT_CAP) -> Total:
+        """How many written withdrawals wait, unfiltered (``total`` and ``total_exact`` of
+        :meth:`withdrawal_page` with no filter), in one count (desk/listing.py)."""
+        from cdpdesk.desk.listing import pending_total
+
+        return pending_total(self, count_cap=count_cap)
 
     def assign(self, case_id: int, event_id: str, username: str, *, by: str | None = None) -> None:
         """Assign a queued withdrawal to a clerk (replacing any earlier clerk). Refused for

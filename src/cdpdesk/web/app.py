@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
 from cdpdesk.contract import CaseError
@@ -124,6 +125,25 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 NOT_ALLOWED = N_("{method} is not allowed here; allowed: {allowed}")
 
 
+class OneReadSession:
+    """ASGI middleware: each request's reads in one read session of the desk
+    (``Desk.reading``), from the sign-in's session lookup to the page's last list, instead
+    of one session (a checkout of the pool, and on PostgreSQL its pre-ping) per read; a write
+    lets it go, so a read after it sees the write. It wraps the whole answer, a streamed body
+    and the error pages included."""
+
+    def __init__(self, app: ASGIApp, desk: Desk) -> None:
+        self.app = app
+        self.desk = desk
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self.desk.reading():
+            await self.app(scope, receive, send)
+
+
 def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> FastAPI:
     """The application over one desk (opened here unless given). With no arguments it is the
     factory ``cdpdesk serve`` gives uvicorn: each worker process opens the desk itself."""
@@ -214,6 +234,8 @@ def create_app(database_url: str | None = None, *, desk: Desk | None = None) -> 
         same_site="lax",
         https_only=secure_cookies(),
     )
+    # Around everything the request does but the edge's body limit (below: it reads nothing).
+    app.add_middleware(OneReadSession, desk=the_desk)
     # Outermost: API bodies read and limited at the edge (with the headers guard would add).
     app.add_middleware(
         ApiBodyLimit,

@@ -484,7 +484,13 @@ def queue(
         assigned_to=account.username if chosen["mine"] else None,
         q=chosen["q"],
     )
-    whole = result if not any(chosen.values()) else desk.withdrawal_page(per_page=1)
+    # what a filtered page is out of: one count (the whole queue's first page read both
+    # lists and their rows for it)
+    if any(chosen.values()):
+        whole = desk.pending_total()
+        everything, everything_exact = whole.n, whole.exact
+    else:
+        everything, everything_exact = result["total"], result["total_exact"]
 
     def page_url(n: int, w: int) -> str:
         return queue_url(chosen, page=n, waiting_page=w)
@@ -504,8 +510,8 @@ def queue(
         problems=problems,
         hearings=QUEUE_HEARINGS,
         filtered=any(chosen.values()),
-        everything=whole["total"],
-        everything_exact=whole["total_exact"],
+        everything=everything,
+        everything_exact=everything_exact,
         pending_url=pending_url,
         clerks=clerks,
         back=queue_url(chosen, page=page, waiting_page=waiting_page),
