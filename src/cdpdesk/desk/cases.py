@@ -92,8 +92,11 @@ class CaseWork(DeskBase):
         return results
 
     def stored(self, case_id: int) -> StoredCase:
-        with self._tx() as s:
-            return load_stored(s, case_id)
+        """The case as stored now, read in a read session (a page's, in a web request: its
+        one session; on SQLite no write lock). A write after it checks the version it read
+        (``bump_version``), so a read session is enough for the writes that start here."""
+        with self._reads() as s:
+            return load_stored(s, case_id, fresh=True)
 
     def export_case(self, case_id: int) -> dict[str, Any]:
         """The case as a ``cdpdesk.case/1`` document (its ``as_of`` moved up to the latest
@@ -116,7 +119,7 @@ class CaseWork(DeskBase):
     def _analysis(self, stored: StoredCase, as_of: dt.date) -> dict[str, Any]:
         """The engine's analysis of this case version; cached by (version, ANALYSIS_KEY, as_of)."""
         key = (stored.row.id, stored.version, ANALYSIS_KEY, as_of)
-        with self._sessions() as s:
+        with self._reads() as s:
             hit = s.get(AnalysisCache, key)
             if hit is not None:
                 cached: dict[str, Any] = orjson.loads(hit.analysis)

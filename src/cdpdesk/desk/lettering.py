@@ -44,6 +44,7 @@ from cdpdesk.desk.record import (
     DeskError,
     NotFoundError,
     StaleCaseError,
+    StoredCase,
     bump_version,
     check_id,
     dumps,
@@ -110,9 +111,14 @@ class LetterWork(QueueWork):
     def show(self, case_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
         """The case, its log, its letters and returns, and its analysis (TIN masked)."""
         _day(as_of, "as_of")
-        stored = self.stored(case_id)
+        return self.show_stored(self.stored(case_id), as_of)
+
+    def show_stored(self, stored: StoredCase, as_of: dt.date | None = None) -> dict[str, Any]:
+        """:meth:`show` of a case already read (``stored``): a page that needs the stored
+        case as well reads it once."""
+        case_id = stored.row.id
         analysis = self._analysis(stored, as_of or self._default_as_of(stored))
-        with self._sessions() as s:
+        with self._reads() as s:
             letters = [self._materialize(row) for row in s.scalars(self._letters_q(case_id))]
             returns = list(
                 s.scalars(
@@ -380,7 +386,7 @@ class LetterWork(QueueWork):
         """The issued letters (of one case), each file checked and repaired if need be."""
         if case_id is not None:
             check_id(case_id, "case")
-        with self._sessions() as s:
+        with self._reads() as s:
             return [self._materialize(row) for row in s.scalars(self._letters_q(case_id))]
 
     def letter(self, letter_id: int) -> Letter:

@@ -109,9 +109,11 @@ def check_text(value: str, what: str, max_length: int) -> str:
     return value
 
 
-def get_case(session: Session, case_id: int) -> Case:
+def get_case(session: Session, case_id: int, *, fresh: bool = False) -> Case:
+    """The case's row (``fresh``: read again even if the session holds it already, as a
+    request's shared read session may, from before another writer's commit)."""
     check_id(case_id, "case")
-    row = session.get(Case, case_id)
+    row = session.get(Case, case_id, populate_existing=fresh)
     if row is None:
         raise NotFoundError(f"no case {case_id} in this database")
     return row
@@ -134,15 +136,16 @@ def active_events(log: list[CaseEvent]) -> dict[str, LogEntry]:
     return active
 
 
-def load_stored(session: Session, case_id: int) -> StoredCase:
+def load_stored(session: Session, case_id: int, *, fresh: bool = False) -> StoredCase:
     """The case, its document (``documents.case_data``: the shape of ``documents.build``,
     the one builder of a case's document, with the case's own ``as_of`` second, where it
     always stood) and its event log. The document's events are the current entries of the
     log read here, the case's one read of its events, so that ``data`` and ``active`` agree
-    whatever was committed between the reads."""
+    whatever was committed between the reads (``fresh``: the case's row read again, see
+    :func:`get_case`)."""
     from cdpdesk.desk import documents  # (it builds on this module)
 
-    row = get_case(session, case_id)
+    row = get_case(session, case_id, fresh=fresh)
     log = event_log(session, case_id)
     active = active_events(log)
     session.flush()  # case_data reads through the connection: rows added in this session first

@@ -197,8 +197,9 @@ def store_with_review(
 
 
 def reviews_for(desk: Desk, case_id: int) -> list[StoredReview]:
-    """The case's review items in their order, each with its log (two queries)."""
-    with desk._sessions() as s:
+    """The case's review items in their order, each with its log (two queries, in a read
+    session: the case page's own, in a web request)."""
+    with desk._reads() as s:
         rows = list(
             s.scalars(select(CaseReview).where(CaseReview.case_id == case_id).order_by(CaseReview.position))
         )

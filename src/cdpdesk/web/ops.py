@@ -83,9 +83,13 @@ class Explained:
 
 
 def explained(desk: Desk, case_id: int, words: Words = ENGLISH) -> Explained:
-    """The case, its analysis and the explainer in the language of ``words``."""
-    shown = show(desk, case_id)
-    stored = desk.stored(case_id)
+    """The case, its analysis and the explainer in the language of ``words`` (the case read
+    once: what is shown and what is explained are the same version)."""
+    try:
+        stored = desk.stored(case_id)
+    except NotFoundError:
+        raise not_visible(case_id) from None
+    shown = desk.show_stored(stored)
     case = stored.case_file()
     analysis = shown["analysis"]
     events = [e.payload for e in stored.active.values()]
