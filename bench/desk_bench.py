@@ -192,9 +192,10 @@ PAGES: tuple[tuple[str, str, dict[str, Any]], ...] = (
 )
 
 
-def _calls(url: str, only: str | None = None) -> tuple[dict[str, Any], Any]:
-    """Each page of ``PAGES`` (whose name matches ``only``) as a call on one desk, signed
-    in as an Appeals user; and the desk (to close)."""
+def signed_in(url: str) -> tuple[Any, Any]:
+    """The app over the desk at ``url`` and a client signed in to it as an Appeals user
+    (created if need be); and the desk (to close). Signed in once, by the form (a session
+    cookie): HTTP Basic would time argon2 on every request."""
     from fastapi.testclient import TestClient
 
     from cdpdesk.desk.accounts import Accounts
@@ -206,16 +207,17 @@ def _calls(url: str, only: str | None = None) -> tuple[dict[str, Any], Any]:
     if accounts.user("bench") is None:
         accounts.create_user("bench", "Bench", "appeals", "bench-password-1")
     client = TestClient(create_app(desk=desk), base_url="http://testserver")
-    # signed in once, by the form (a session cookie): HTTP Basic would time argon2 per request
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
     assert token is not None
-    form = {
-        "username": "bench",
-        "password": "bench-password-1",
-        "csrf_token": token.group(1),
-        "next": "/",
-    }
+    form = {"username": "bench", "password": "bench-password-1", "csrf_token": token.group(1), "next": "/"}
     assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+    return client, desk
+
+
+def _calls(url: str, only: str | None = None) -> tuple[dict[str, Any], Any]:
+    """Each page of ``PAGES`` (whose name matches ``only``) as a call on one desk, signed
+    in as an Appeals user; and the desk (to close)."""
+    client, desk = signed_in(url)
     some = client.get("/api/cases", params={"page": 3, "per_page": 5}).json()["items"][0]
     fill = {"{last4}": (some["tin"] or "0000")[-4:], "{case}": str(some["id"])}
 

@@ -17,7 +17,6 @@ is not in autocommit (a read session is).
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import sys
 import time
@@ -26,6 +25,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from desk_bench import signed_in  # noqa: E402 - beside this file: the same signed-in client
 
 #: (name, path, params): the staff pages of issue 11's session 11 (case 1: the desk's first).
 PAGES: tuple[tuple[str, str, dict[str, Any]], ...] = (
@@ -133,29 +134,10 @@ def _server_pids(desk: Any) -> Any:
     return children
 
 
-def _client(url: str) -> tuple[Any, Any]:
-    from fastapi.testclient import TestClient
-
-    from cdpdesk.desk.accounts import Accounts
-    from cdpdesk.desk.workflow import Desk
-    from cdpdesk.web.app import create_app
-
-    desk = Desk.open(url)
-    accounts = Accounts(desk)
-    if accounts.user("bench") is None:
-        accounts.create_user("bench", "Bench", "appeals", "bench-password-1")
-    client = TestClient(create_app(desk=desk), base_url="http://testserver")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-    assert token is not None
-    form = {"username": "bench", "password": "bench-password-1", "csrf_token": token.group(1), "next": "/"}
-    assert client.post("/login", data=form, follow_redirects=False).status_code == 303
-    return client, desk
-
-
 def main() -> None:
     reps = int(os.environ.get("BENCH_TRIPS_REPS", "30"))
     for url in sys.argv[1:]:
-        client, desk = _client(url)
+        client, desk = signed_in(url)
         counter = Counter(desk.engine)
         server = _server_pids(desk)
         print(f"== {desk.engine.dialect.name} ({url.rsplit('@', 1)[-1]}), load {os.getloadavg()[0]:.1f}")
