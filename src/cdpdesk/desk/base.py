@@ -107,9 +107,7 @@ class DeskBase:
         session keeps the rows it loaded), and a request then never holds two connections
         of the pool at once, where two requests each waiting for a second one could wait
         on each other."""
-        scope = _READING.get()
-        if scope is not None and scope.desk is self:
-            scope.let_go()
+        self._let_go_reads()
         return self._new_session()
 
     @contextmanager

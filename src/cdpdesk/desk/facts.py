@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Delete, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from cdpdesk.contract.analysis import CDP, EQUIVALENT, HELD_TYPES, LIEN_STATUTE
@@ -314,6 +314,9 @@ def _table(model: Any) -> Table:
     return cast("Table", model.__table__)
 
 
+_FACTS_TABLE = _table(CaseFacts)
+
+
 #: the fact tables, in the order ``_rows`` gives their rows
 _TABLES = (CaseFacts, HearingFact, AssessmentFact, DeadlineFact, WithdrawalFact, NameTerm)
 #: the tables whose rows a day's passing alone changes (the stage, next deadline and
@@ -414,9 +417,10 @@ def same_lasting_rows(stored: str | None, new: str) -> bool:
     return stored is not None and len(stored) == len(new) == 64 and stored[32:] == new[32:]
 
 
-#: each fact table's DELETE of a batch of cases, built once (desk/id_batch.py), the
-#: case_facts row's last
-_DELETES = tuple(delete(_table(m)).where(in_batch(_table(m).c.case_id)) for m in _TABLES[::-1])
+#: each fact table's DELETE of a batch of cases, built once (desk/id_batch.py)
+_DELETE: dict[Any, Delete] = {m: delete(_table(m)).where(in_batch(_table(m).c.case_id)) for m in _TABLES}
+#: all of them, the case_facts row's last
+_DELETES = tuple(_DELETE[m] for m in _TABLES[::-1])
 
 
 def write(s: Session, items: Sequence[Write], analysis_key: str, now: dt.datetime) -> None:
@@ -498,7 +502,7 @@ def _write_in_place(
     those rows replaced (deleted, and added to ``inserts``)."""
     if not items:
         return
-    facts_t = _table(CaseFacts)
+    facts_t = _FACTS_TABLE
     ids = [w.case_id for w in items]
     stored: dict[int, Any] = {}
     children: list[dict[int, list[Any]]] = [{} for _ in _IN_PLACE]
@@ -515,8 +519,8 @@ def _write_in_place(
         row |= _stamp(w, key, now)
         old = stored.get(w.case_id)
         if old is None:  # no row (taken away since the digest was read): written anew
-            for stmt in _DELETES[:-1]:
-                s.execute(stmt, {IDS: [w.case_id]})
+            for child in _TABLES[1:]:
+                s.execute(_DELETE[child], {IDS: [w.case_id]})
             inserts[0].append(row)
             for into, more in zip(inserts[1:], rows, strict=True):
                 into += more
@@ -538,9 +542,9 @@ def _write_in_place(
                     updates.setdefault((t, changed), []).append(
                         {ROW_ID: was[0]} | {c: now_row[c] for c in changed}
                     )
-    for stmt, gone in zip(_CHILD_DELETES, replaced, strict=True):
+    for (model, _n, _columns), gone in zip(_IN_PLACE, replaced, strict=True):
         for i in range(0, len(gone), _CHUNK):
-            s.execute(stmt, {IDS: gone[i : i + _CHUNK]})
+            s.execute(_DELETE[model], {IDS: gone[i : i + _CHUNK]})
     for (t, _changed), params in updates.items():
         # the columns each row's keys name (the same for every row of the list): on
         # PostgreSQL one statement per 1,000 rows (desk/row_batch.py)
@@ -548,8 +552,8 @@ def _write_in_place(
 
 
 #: ``_write_in_place``'s reads of a batch's stored rows, built once (desk/id_batch.py)
-_STORED_FACTS = select(_table(CaseFacts).c.case_id, *(_table(CaseFacts).c[c] for c in _FACT_COLUMNS)).where(
-    in_batch(_table(CaseFacts).c.case_id)
+_STORED_FACTS = select(_FACTS_TABLE.c.case_id, *(_FACTS_TABLE.c[c] for c in _FACT_COLUMNS)).where(
+    in_batch(_FACTS_TABLE.c.case_id)
 )
 _STORED_CHILDREN = tuple(
     select(_table(m).c.id, _table(m).c.case_id, *(_table(m).c[c] for c in columns))
@@ -557,7 +561,6 @@ _STORED_CHILDREN = tuple(
     .order_by(_table(m).c.case_id, _table(m).c.id)
     for m, _n, columns in _IN_PLACE
 )
-_CHILD_DELETES = tuple(delete(_table(m)).where(in_batch(_table(m).c.case_id)) for m, _n, _c in _IN_PLACE)
 
 
 class StoredFacts(NamedTuple):
@@ -579,7 +582,6 @@ _STORED = (
     .outerjoin(CaseFacts, CaseFacts.case_id == Case.id)
     .where(in_batch(Case.id))
 )
-_FACTS_TABLE = _table(CaseFacts)
 _MOVE_DAY = (
     update(_FACTS_TABLE)
     .where(in_batch(_FACTS_TABLE.c.case_id))

@@ -13,7 +13,7 @@ import orjson
 from cdpdesk.contract import CaseFile
 from cdpdesk.desk.accounts import Account, Accounts
 from cdpdesk.desk.models import Letter
-from cdpdesk.desk.record import NotFoundError
+from cdpdesk.desk.record import NotFoundError, StoredCase
 from cdpdesk.desk.workflow import Desk
 from cdpdesk.engine import analyze, explain
 from cdpdesk.engine.words import ENGLISH, N_, Words
@@ -64,12 +64,17 @@ def show(desk: Desk, case_id: int, as_of: dt.date | None = None) -> dict[str, An
         raise not_visible(case_id) from None
 
 
-def check_case(desk: Desk, case_id: int) -> None:
-    """404 unless the case is stored (reads its row only: no analysis)."""
+def stored(desk: Desk, case_id: int) -> StoredCase:
+    """The stored case (no analysis), or the 404 of a case one cannot see."""
     try:
-        desk.stored(case_id)
+        return desk.stored(case_id)
     except NotFoundError:
         raise not_visible(case_id) from None
+
+
+def check_case(desk: Desk, case_id: int) -> None:
+    """404 unless the case is stored (reads it only: no analysis)."""
+    stored(desk, case_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +90,11 @@ class Explained:
 def explained(desk: Desk, case_id: int, words: Words = ENGLISH) -> Explained:
     """The case, its analysis and the explainer in the language of ``words`` (the case read
     once: what is shown and what is explained are the same version)."""
-    try:
-        stored = desk.stored(case_id)
-    except NotFoundError:
-        raise not_visible(case_id) from None
-    shown = desk.show_stored(stored)
-    case = stored.case_file()
+    case_read = stored(desk, case_id)
+    shown = desk.show_stored(case_read)
+    case = case_read.case_file()
     analysis = shown["analysis"]
-    events = [e.payload for e in stored.active.values()]
+    events = [e.payload for e in case_read.active.values()]
     return Explained(case_id, case, analysis, explain(case, analysis, words), events, shown)
 
 
